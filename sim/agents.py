@@ -1,0 +1,183 @@
+"""The four kinds of people in a school, as Mesa agents.
+
+Teachers, students and parents are many and are updated in bulk, so their state lives in
+arrays the model owns (:class:`sim.staff.Staff`, :class:`sim.community.Pupils`,
+:class:`sim.community.Families`). Each agent is a view onto one slot of those arrays: it
+has its own Mesa identity (``unique_id``) for as long as that person is in the school,
+while the slot is reused by whoever replaces them. The head is a single plain agent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.config import DOMAINS
+
+if TYPE_CHECKING:
+    from sim.model import SchoolModel
+
+ROLES = ("none", "middle_leader", "senior_team")
+
+
+class Head(mesa.Agent):
+    """The head teacher in post.
+
+    Attributes:
+        charisma: personal lift to staff effort while in post (0-1).
+        distribution: stance toward distribution: opportunity, time and support created (0-1).
+        authenticity: genuine sharing (1) versus delegation dressed up as sharing (0).
+        succession_planning: how much they prepare an internal successor (0-1).
+        control_reversion: tendency to take control back under pressure (0-1).
+        experience: years of headship.
+        tenure: years in post at this school.
+        capacity: own leadership capacity (0-1).
+        internal: promoted from inside the school.
+    """
+
+    def __init__(
+        self,
+        model: SchoolModel,
+        *,
+        charisma: float,
+        distribution: float,
+        authenticity: float,
+        succession_planning: float,
+        control_reversion: float,
+        experience: float,
+        tenure: float,
+        capacity: float,
+        internal: bool = False,
+    ) -> None:
+        super().__init__(model)
+        self.charisma = charisma
+        self.distribution = distribution
+        self.authenticity = authenticity
+        self.succession_planning = succession_planning
+        self.control_reversion = control_reversion
+        self.experience = experience
+        self.tenure = tenure
+        self.capacity = capacity
+        self.internal = internal
+
+    @property
+    def support(self) -> float:
+        """Coaching, time and backing given to others' leadership: genuine stance only."""
+        return self.distribution * self.authenticity
+
+
+class _SlotView(mesa.Agent):
+    """An agent whose state is one slot of arrays owned by the model."""
+
+    def __init__(self, model: SchoolModel, slot: int) -> None:
+        super().__init__(model)
+        self.slot = slot
+
+
+class Teacher(_SlotView):
+    """A teacher: a view onto ``model.staff`` at ``slot``."""
+
+    @property
+    def expertise(self) -> dict[str, float]:
+        """Expertise per domain (0-1)."""
+        row = self.model.staff.expertise[self.slot]
+        return {d: float(x) for d, x in zip(DOMAINS, row, strict=True)}
+
+    @property
+    def practice(self) -> float:
+        """Owned teaching practice quality."""
+        return float(self.model.staff.practice[self.slot])
+
+    @property
+    def compliance(self) -> float:
+        """Practice held only by a head's pressure."""
+        return float(self.model.staff.compliance[self.slot])
+
+    @property
+    def capacity(self) -> float:
+        """Leadership capacity (0-1)."""
+        return float(self.model.staff.capacity[self.slot])
+
+    @property
+    def motivation(self) -> float:
+        return float(self.model.staff.motivation[self.slot])
+
+    @property
+    def trust_head(self) -> float:
+        return float(self.model.staff.trust_head[self.slot])
+
+    @property
+    def trust_colleagues(self) -> float:
+        return float(self.model.staff.trust_colleagues[self.slot])
+
+    @property
+    def cynicism(self) -> float:
+        return float(self.model.staff.cynicism[self.slot])
+
+    @property
+    def role(self) -> str:
+        """Formal role: none, middle_leader or senior_team."""
+        return ROLES[int(self.model.staff.role[self.slot])]
+
+    @property
+    def department(self) -> int:
+        return int(self.model.staff.department[self.slot])
+
+    @property
+    def tenure(self) -> float:
+        """Years at this school."""
+        return float(self.model.staff.tenure[self.slot])
+
+    @property
+    def time_available(self) -> float:
+        """Share of the week free for leadership work, after current commitments."""
+        return float(self.model.staff.spare_time()[self.slot])
+
+
+class Student(_SlotView):
+    """A student: a view onto ``model.pupils`` at ``slot``."""
+
+    @property
+    def attainment(self) -> float:
+        """Attainment in SD units against the intake baseline."""
+        return float(self.model.pupils.attainment[self.slot])
+
+    @property
+    def engagement(self) -> float:
+        return float(self.model.pupils.engagement[self.slot])
+
+    @property
+    def voice(self) -> float:
+        return float(self.model.pupils.voice[self.slot])
+
+    @property
+    def on_council(self) -> bool:
+        return bool(self.model.pupils.council[self.slot])
+
+    @property
+    def teacher_slot(self) -> int:
+        """Slot of the teacher who teaches this student's class."""
+        return int(self.model.pupils.teacher[self.slot])
+
+    @property
+    def cohort(self) -> int:
+        """Year group (0 = newest intake)."""
+        return int(self.model.pupils.cohort[self.slot])
+
+
+class Parent(_SlotView):
+    """A parent or carer: a view onto ``model.families`` at ``slot``; their child is student ``slot``."""
+
+    @property
+    def engagement(self) -> float:
+        return float(self.model.families.engagement[self.slot])
+
+    @property
+    def trust(self) -> float:
+        """Trust in the school."""
+        return float(self.model.families.trust[self.slot])
+
+    @property
+    def child_slot(self) -> int:
+        return self.slot

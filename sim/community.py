@@ -1,0 +1,169 @@
+"""Students and parents as arrays, updated in bulk each week.
+
+Leadership reaches students only through teaching (the effectiveness of their teacher)
+and, weakly, through their parents' engagement; student voice grows where the pattern
+invites the council in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import Scenario
+
+
+@dataclass
+class Pupils:
+    """State of all students, indexed by slot.
+
+    Attributes:
+        attainment: SD units against the intake baseline (value added since intake).
+        engagement: engagement and behaviour, 0-1.
+        intake_engagement: what the student brought on arrival, 0-1.
+        voice: how much the student is heard in school decisions, 0-1.
+        council: on the student council.
+        teacher: slot of the teacher of the student's class.
+        cohort: year group, 0 = newest intake.
+    """
+
+    attainment: np.ndarray
+    engagement: np.ndarray
+    intake_engagement: np.ndarray
+    voice: np.ndarray
+    council: np.ndarray
+    teacher: np.ndarray
+    cohort: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.attainment.shape[0]
+
+
+@dataclass
+class Families:
+    """State of parents; parent ``i`` is the carer of student ``i``.
+
+    Attributes:
+        engagement: engagement with the school, 0-1.
+        base_engagement: engagement the family brings, 0-1.
+        trust: trust in the school, 0-1.
+    """
+
+    engagement: np.ndarray
+    base_engagement: np.ndarray
+    trust: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.engagement.shape[0]
+
+
+def initial_pupils(rng: np.random.Generator, cfg: Scenario) -> Pupils:
+    """Students spread evenly over cohorts; older cohorts start with no value added yet."""
+    n = cfg.school.students
+    intake = np.clip(rng.normal(cfg.students.engagement, 0.15, n), 0.0, 1.0)
+    pupils = Pupils(
+        attainment=np.zeros(n),
+        engagement=intake.copy(),
+        intake_engagement=intake,
+        voice=np.zeros(n),
+        council=np.zeros(n, dtype=bool),
+        teacher=rng.integers(0, cfg.school.teachers, n),
+        cohort=np.arange(n) % cfg.school.cohorts,
+    )
+    elect_council(rng, pupils, cfg)
+    return pupils
+
+
+def elect_council(rng: np.random.Generator, pupils: Pupils, cfg: Scenario) -> None:
+    """Elect the student council afresh (every year, and at the start)."""
+    pupils.council[:] = False
+    if cfg.school.student_council:
+        k = max(1, round(cfg.school.council_share * pupils.n))
+        pupils.council[rng.choice(pupils.n, size=k, replace=False)] = True
+
+
+def new_intake(rng: np.random.Generator, pupils: Pupils, slots: np.ndarray, cfg: Scenario) -> None:
+    """A new cohort takes the slots of the one that left."""
+    k = slots.size
+    intake = np.clip(rng.normal(cfg.students.engagement, 0.15, k), 0.0, 1.0)
+    pupils.attainment[slots] = 0.0
+    pupils.engagement[slots] = intake
+    pupils.intake_engagement[slots] = intake
+    pupils.voice[slots] = 0.0
+    pupils.cohort[slots] = 0
+
+
+def initial_families(rng: np.random.Generator, cfg: Scenario) -> Families:
+    n = cfg.school.parents
+    base = np.clip(rng.normal(cfg.parents.engagement, 0.15, n), 0.0, 1.0)
+    return Families(
+        engagement=base.copy(),
+        base_engagement=base,
+        trust=np.clip(rng.normal(cfg.parents.trust, 0.1, n), 0.0, 1.0),
+    )
+
+
+def new_families(rng: np.random.Generator, families: Families, slots: np.ndarray, cfg: Scenario) -> None:
+    """The carers of the new intake arrive."""
+    k = slots.size
+    base = np.clip(rng.normal(cfg.parents.engagement, 0.15, k), 0.0, 1.0)
+    families.engagement[slots] = base
+    families.base_engagement[slots] = base
+    families.trust[slots] = np.clip(rng.normal(cfg.parents.trust, 0.1, k), 0.0, 1.0)
+
+
+def update_students(
+    rng: np.random.Generator,
+    pupils: Pupils,
+    families: Families,
+    teaching: np.ndarray,
+    openness: float,
+    cfg: Scenario,
+) -> None:
+    """One week of learning, engagement and voice.
+
+    Args:
+        teaching: effectiveness of each teacher this week.
+        openness: how much the school invites student voice now (0-1).
+    """
+    s = cfg.students
+    ref = s.reference_teaching
+    taught = teaching[pupils.teacher] - ref
+    home = np.zeros(pupils.n)
+    m = families.n
+    if m:
+        home[:m] = cfg.parents.support_effect * (families.engagement - cfg.parents.engagement)
+    target = np.clip(pupils.intake_engagement + 0.5 * taught + home, 0.0, 1.0)
+    pupils.engagement += s.engagement_rate * (target - pupils.engagement)
+    growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
+    if s.learning_noise > 0:
+        growth += rng.normal(0.0, s.learning_noise, pupils.n)
+    pupils.attainment += growth
+    if openness > 0 or pupils.voice.any():
+        voice_target = openness * np.where(pupils.council, 1.0, 0.4)
+        pupils.voice += s.voice_rate * (voice_target - pupils.voice)
+
+
+def update_parents(
+    families: Families, pupils: Pupils, invitation: float, shock: float, cfg: Scenario
+) -> None:
+    """Parents' engagement follows the school's invitation; trust follows their child and the news.
+
+    Args:
+        invitation: how much the school invites parents into problem solving now (0-1).
+        shock: loss of trust from a crisis starting this week (0-1).
+    """
+    m = families.n
+    if m == 0:
+        return
+    p = cfg.parents
+    child = pupils.engagement[:m]
+    target_eng = np.clip(families.base_engagement + 0.5 * invitation + 0.2 * (families.trust - p.trust), 0, 1)
+    families.engagement += p.rate * (target_eng - families.engagement)
+    target_trust = np.clip(p.trust + 0.6 * (child - cfg.students.engagement) + 0.3 * invitation, 0, 1)
+    families.trust += p.rate * (target_trust - families.trust)
+    if shock:
+        families.trust *= 1.0 - shock

@@ -1,0 +1,191 @@
+"""What is measured: weekly model-level measures and per-departure succession measures.
+
+Weekly measures are small functions over the model's arrays; the succession measures are
+computed from the collected time series, around each head departure.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.model import SchoolModel
+
+#: model-level columns collected every step, in order
+COLUMNS = (
+    "step", "year", "attainment", "teaching_quality", "leadership_capacity", "leadership_density",
+    "distribution_index", "leadership_gini", "influence_centralisation", "trust", "trust_head",
+    "trust_colleagues", "cynicism", "network_density", "network_clustering", "teacher_turnover",
+    "student_engagement", "student_voice", "parent_engagement", "parent_trust", "head_id", "head_charisma",
+    "crisis", "items_active", "items_succeeded", "items_failed",
+)
+#: smoothing of weekly acts and influence: an exponential window of about a school term
+TERM_WEEKS = 13
+ALPHA = 2.0 / (TERM_WEEKS + 1)
+#: acts (smoothed per week) above which a teacher counts as exercising leadership now
+DENSITY_THRESHOLD = 0.1
+#: the succession measures reported for each departure
+KEPT_YEARS = (1, 3, 5)
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 equal, near 1 one holds all)."""
+    total = x.sum()
+    n = x.size
+    if n < 2 or total <= 0:
+        return 0.0
+    s = np.sort(x)
+    return float((2.0 * np.arange(1, n + 1) - n - 1) @ s / (n * total))
+
+
+def centralisation(out_strength: np.ndarray) -> float:
+    """Freeman out-degree centralisation of a weighted influence network with weights in 0-1.
+
+    1 for a star (one actor influences everyone, nobody else influences anyone), 0 when all
+    actors influence equally.
+    """
+    n = out_strength.size
+    if n < 2:
+        return 0.0
+    return float((out_strength.max() - out_strength).sum() / ((n - 1) ** 2))
+
+
+def density_and_clustering(ties: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Share of possible ties present, and the global clustering coefficient (transitivity)."""
+    a = (ties > threshold).astype(float)
+    n = a.shape[0]
+    if n < 2:
+        return 0.0, 0.0
+    deg = a.sum(axis=1)
+    density = float(deg.sum() / (n * (n - 1)))
+    triples = float((deg * (deg - 1)).sum())
+    if triples == 0:
+        return density, 0.0
+    closed = float(np.einsum("ij,jk,ki->", a, a, a))
+    return density, closed / triples
+
+
+def succession_measures(ts: pd.DataFrame, departures: list[dict], weeks_per_year: int) -> list[dict]:
+    """Around each departure: level before, deepest drop, gains kept, recovery, capacity kept.
+
+    Gains are attainment above the level at the start of the run (the intake baseline);
+    ``kept_Ny`` is the share of the gain at departure still there N years later (may exceed
+    1 where the school kept improving); NaN when the run ends too early or there was no gain.
+    """
+    out = []
+    att = ts["attainment"].to_numpy()
+    cap = ts["leadership_capacity"].to_numpy()
+    steps = ts["step"].to_numpy()
+    base = float(att[0])
+    for dep in departures:
+        d = int(np.searchsorted(steps, dep["week"]))
+        lo = max(0, d - TERM_WEEKS)
+        before = float(att[lo:d].mean()) if d > lo else float(att[d])
+        cap_before = float(cap[lo:d].mean()) if d > lo else float(cap[d])
+        gain = before - base
+        horizon = att[d : d + 5 * weeks_per_year + 1]
+        low_i = int(np.argmin(horizon)) if horizon.size else 0
+        row = {
+            "week": dep["week"],
+            "head_id": dep["head_id"],
+            "reason": dep["reason"],
+            "level_before": before,
+            "gain_before": gain,
+            "deepest_drop": float(before - horizon.min()) if horizon.size else math.nan,
+            "capacity_before": cap_before,
+        }
+        for k in KEPT_YEARS:
+            j = d + k * weeks_per_year
+            ok = j < att.size
+            row[f"kept_{k}y"] = float((att[j] - base) / gain) if ok and gain > 1e-3 else math.nan
+            row[f"capacity_kept_{k}y"] = float(cap[j] / cap_before) if ok and cap_before > 0 else math.nan
+        rec = math.nan
+        after = att[d + low_i :]
+        hit = np.flatnonzero(after >= before)
+        if hit.size:
+            rec = float((low_i + hit[0]) / weeks_per_year)
+        row["years_to_recover"] = rec
+        out.append(row)
+    return out
+
+
+class Measures:
+    """Running state behind the weekly measures (smoothed acts and influence)."""
+
+    def __init__(self, n_teachers: int) -> None:
+        self.head_acts = 0.0
+        self.other_acts = 0.0  # students and parents
+        self.acts = np.zeros(n_teachers)
+        # out-strength of the influence network: index 0 is the head, 1.. the teachers
+        self.influence = np.zeros((n_teachers + 1, n_teachers + 1))
+        self.turnover = 0.0
+        self.weeks = 0
+        self.succeeded = 0
+        self.failed = 0
+
+    def observe(self, model: SchoolModel) -> dict[str, float]:
+        """Update the smoothed state from this week's work and return the measures."""
+        staff = model.staff
+        a = ALPHA
+        head_acts = 0.0
+        infl = self.influence
+        infl *= 1.0 - a
+        head = model.head
+        if head is not None:
+            head_acts = model.cfg.work.head_routine_acts + model.head_items
+            if model.head_items:
+                infl[0, 1:] += a  # mandates reach every teacher
+            else:
+                senior = np.flatnonzero(staff.role == 2) + 1
+                infl[0, senior] += a  # line management of the senior team
+        other = 0.0
+        for item in model.items:
+            if item.mode != 0:
+                members = item.members + 1
+                infl[item.leader + 1, members] += a
+                other += item.students + item.parents
+        np.minimum(infl, 1.0, out=infl)
+        self.head_acts += a * (head_acts - self.head_acts)
+        self.other_acts += a * (other - self.other_acts)
+        self.acts += a * (staff.load - self.acts)
+        # Early on the smoothed values have little history: correct for it (as in Adam's moments).
+        self.weeks += 1
+        corr = 1.0 / (1.0 - (1.0 - a) ** self.weeks)
+        acts = self.acts * corr
+        head_acts, other = self.head_acts * corr, self.other_acts * corr
+        total = head_acts + other + acts.sum()
+        density, clustering = density_and_clustering(staff.ties, model.cfg.network.tie_threshold)
+        pupils, families = model.pupils, model.families
+        strength = np.minimum((infl.sum(axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
+        return {
+            "step": model.week,
+            "year": model.week / model.cfg.school.weeks_per_year,
+            "attainment": float(pupils.attainment.mean()),
+            "teaching_quality": float(model.teaching.mean()),
+            "leadership_capacity": float(staff.capacity.mean()),
+            "leadership_density": float((acts > DENSITY_THRESHOLD).mean()),
+            "distribution_index": float(1.0 - head_acts / total) if total > 0 else 0.0,
+            "leadership_gini": gini(np.append(acts, head_acts)),
+            "influence_centralisation": centralisation(strength),
+            "trust": float(0.5 * staff.trust_head.mean() + 0.5 * staff.trust_colleagues.mean()),
+            "trust_head": float(staff.trust_head.mean()),
+            "trust_colleagues": float(staff.trust_colleagues.mean()),
+            "cynicism": float(staff.cynicism.mean()),
+            "network_density": density,
+            "network_clustering": clustering,
+            "teacher_turnover": self.turnover,
+            "student_engagement": float(pupils.engagement.mean()),
+            "student_voice": float(pupils.voice.mean()),
+            "parent_engagement": float(families.engagement.mean()) if families.n else 0.0,
+            "parent_trust": float(families.trust.mean()) if families.n else 0.0,
+            "head_id": int(head.unique_id) if head is not None else -1,
+            "head_charisma": float(head.charisma) if head is not None else 0.0,
+            "crisis": int(model.crisis is not None),
+            "items_active": len(model.items),
+            "items_succeeded": self.succeeded,
+            "items_failed": self.failed,
+        }

@@ -1,0 +1,185 @@
+"""Teaching staff as arrays: expertise, practice, capacity, trust, ties.
+
+One row (slot) per teacher. When a teacher leaves, a novice takes the slot; their Mesa
+agent is new, the arrays are reset in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import DOMAINS, Scenario
+
+NONE, MIDDLE, SENIOR = 0, 1, 2
+
+
+@dataclass
+class Staff:
+    """State of all teachers; arrays are indexed by slot.
+
+    Attributes:
+        expertise: (n, domains) expertise per domain, 0-1.
+        practice: owned teaching practice quality, 0-1.
+        compliance: practice imposed by a head's mandates, held only by pressure.
+        capacity: leadership capacity, 0-1.
+        motivation: 0-1.
+        trust_head: trust in the head in post, 0-1.
+        trust_colleagues: 0-1.
+        cynicism: 0-1.
+        role: 0 none, 1 middle leader, 2 senior team.
+        department: department index.
+        tenure: years at this school.
+        ties: (n, n) symmetric collaboration tie strength, 0-1, zero diagonal.
+        load: number of improvement items each teacher is working on now.
+        support: summed head support of those items (coaching while leading).
+        discipline: learner focus of the collaboration each teacher is part of (smoothed).
+        acts: leadership acts this week (item-weeks led or co-led).
+        influence: people reached by this teacher's leadership this week.
+    """
+
+    expertise: np.ndarray
+    practice: np.ndarray
+    compliance: np.ndarray
+    capacity: np.ndarray
+    motivation: np.ndarray
+    trust_head: np.ndarray
+    trust_colleagues: np.ndarray
+    cynicism: np.ndarray
+    role: np.ndarray
+    department: np.ndarray
+    tenure: np.ndarray
+    ties: np.ndarray
+    load: np.ndarray
+    support: np.ndarray
+    discipline: np.ndarray
+    acts: np.ndarray
+    influence: np.ndarray
+    time_available: float
+
+    @property
+    def n(self) -> int:
+        return self.practice.shape[0]
+
+    def spare_time(self) -> np.ndarray:
+        """Share of the week each teacher still has for leadership on their own initiative."""
+        return np.maximum(0.0, self.time_available * (1.0 - 0.5 * self.load))
+
+    def same_department(self) -> np.ndarray:
+        return self.department[:, None] == self.department[None, :]
+
+
+def draw_expertise(rng: np.random.Generator, n: int, diversity: float) -> np.ndarray:
+    """Expertise profiles: a broad base plus a specialism.
+
+    ``diversity`` sets how spread specialisms are across the staff: at 0 every teacher
+    specialises in the same domain (they think alike), at 1 specialisms are uniform over
+    the domains. The total expertise of a teacher does not depend on it, so only the mix
+    differs.
+    """
+    k = len(DOMAINS)
+    probs = np.full(k, diversity / k)
+    probs[0] += 1.0 - diversity
+    spec = rng.choice(k, size=n, p=probs)
+    exp = rng.uniform(0.15, 0.35, size=(n, k))
+    exp[np.arange(n), spec] = rng.uniform(0.7, 0.9, size=n)
+    return exp
+
+
+def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
+    """The staff at the start of a run, with departments, roles and initial ties."""
+    n = cfg.school.teachers
+    t = cfg.teachers
+    dept = np.arange(n) % cfg.school.departments
+    rng.shuffle(dept)
+    # Tenure in a steady state with ~16% yearly exits is roughly geometric.
+    tenure = rng.geometric(0.16, size=n).astype(float) - 1.0
+    capacity = np.clip(rng.normal(t.capacity_mean, t.capacity_sd, n), 0.0, 1.0)
+    role = np.zeros(n, dtype=np.int8)
+    # Formal roles go to those with most capacity (then longest serving): role by position.
+    order = np.lexsort((-tenure, -capacity))
+    role[order[: t.senior_team]] = SENIOR
+    role[order[t.senior_team : t.senior_team + t.middle_leaders]] = MIDDLE
+    practice = np.clip(rng.normal(t.practice_mean, t.practice_sd, n), 0.0, 1.0)
+    novices = tenure < 3
+    practice[novices] = np.clip(practice[novices] - 0.5 * (t.practice_mean - t.novice_practice), 0.0, 1.0)
+    staff = Staff(
+        expertise=draw_expertise(rng, n, cfg.school.expertise_diversity),
+        practice=practice,
+        compliance=np.zeros(n),
+        capacity=capacity,
+        motivation=np.clip(rng.normal(t.motivation_mean, 0.1, n), 0.0, 1.0),
+        trust_head=np.clip(rng.normal(t.trust_head, 0.1, n), 0.0, 1.0),
+        trust_colleagues=np.clip(rng.normal(t.trust_colleagues, 0.1, n), 0.0, 1.0),
+        cynicism=np.clip(rng.normal(t.cynicism, 0.05, n), 0.0, 1.0),
+        role=role,
+        department=dept,
+        tenure=tenure,
+        ties=np.zeros((n, n)),
+        load=np.zeros(n),
+        support=np.zeros(n),
+        discipline=np.zeros(n),
+        acts=np.zeros(n),
+        influence=np.zeros(n),
+        time_available=t.time_available,
+    )
+    staff.ties = initial_ties(rng, staff, cfg)
+    return staff
+
+
+def initial_ties(rng: np.random.Generator, staff: Staff, cfg: Scenario) -> np.ndarray:
+    """A random collaboration network, dense within departments, sparse across (egg crate)."""
+    n = staff.n
+    t = cfg.teachers
+    same = staff.same_department()
+    p = np.where(same, t.within_department_ties, t.across_department_ties * (1.0 - cfg.school.egg_crate))
+    draw = rng.random((n, n)) < p
+    strength = rng.uniform(0.2, 0.6, (n, n))
+    ties = np.triu(np.where(draw, strength, 0.0), 1)
+    return ties + ties.T
+
+
+def replace_with_novice(rng: np.random.Generator, staff: Staff, slots: np.ndarray, cfg: Scenario) -> None:
+    """Reset ``slots`` to newly qualified teachers: low practice and capacity, few ties."""
+    if slots.size == 0:
+        return
+    t = cfg.teachers
+    k = slots.size
+    staff.expertise[slots] = draw_expertise(rng, k, cfg.school.expertise_diversity)
+    staff.practice[slots] = np.clip(rng.normal(t.novice_practice, t.practice_sd / 2, k), 0.0, 1.0)
+    staff.compliance[slots] = 0.0
+    staff.capacity[slots] = np.clip(rng.normal(t.novice_capacity, 0.02, k), 0.0, 1.0)
+    staff.motivation[slots] = np.clip(rng.normal(t.motivation_mean + 0.1, 0.1, k), 0.0, 1.0)
+    staff.trust_head[slots] = t.trust_head
+    staff.trust_colleagues[slots] = t.trust_colleagues
+    staff.cynicism[slots] = t.cynicism / 2
+    staff.role[slots] = NONE
+    staff.tenure[slots] = 0.0
+    staff.load[slots] = 0.0
+    staff.support[slots] = 0.0
+    staff.discipline[slots] = 0.0
+    staff.ties[slots, :] = 0.0
+    staff.ties[:, slots] = 0.0
+    # A new colleague is introduced to their department: a few weak ties.
+    same = staff.department[slots][:, None] == staff.department[None, :]
+    draw = (rng.random((k, staff.n)) < t.within_department_ties) & same
+    new = np.where(draw, rng.uniform(0.2, 0.4, (k, staff.n)), 0.0)
+    new[np.arange(k), slots] = 0.0
+    staff.ties[slots, :] = np.maximum(staff.ties[slots, :], new)
+    staff.ties[:, slots] = np.maximum(staff.ties[:, slots], new.T)
+
+
+def fill_roles(staff: Staff, cfg: Scenario) -> None:
+    """Vacant formal roles go to the most capable teachers without one (promotion by position)."""
+    for role, wanted in ((SENIOR, cfg.teachers.senior_team), (MIDDLE, cfg.teachers.middle_leaders)):
+        missing = wanted - int(np.count_nonzero(staff.role == role))
+        if missing <= 0:
+            continue
+        # Senior posts are filled from middle leaders first, middle posts from the rest.
+        pool = staff.role == (MIDDLE if role == SENIOR else NONE)
+        if not pool.any():
+            pool = staff.role == NONE
+        cand = np.flatnonzero(pool)
+        best = cand[np.argsort(-(staff.capacity[cand] + 0.01 * staff.tenure[cand]), kind="stable")[:missing]]
+        staff.role[best] = role

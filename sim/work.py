@@ -1,0 +1,406 @@
+"""Leadership as practice: improvement work, who takes it up, and how it goes.
+
+Each week improvement items arise from the school's situation, each in an expertise
+domain with a difficulty. The leadership pattern decides only *who gets the opportunity,
+time and support* to lead an item:
+
+- ``solo``: the head leads it alone, up to their bandwidth (a bottleneck); success imposes
+  a change on every teacher that only pressure holds (compliance);
+- ``design``: the head forms a team around expertise, protects its time and coaches it;
+- ``default``: nobody is assigned; a capable, motivated teacher may pick it up with
+  colleagues they trust, on their own time (overflow from a busy head lands here too);
+- ``desperation``: everyone available piles in (spontaneous collaboration).
+
+How well it goes depends on the people who took it up: their pooled expertise, capacity,
+trust, time, effort and the head's support. What follows (practice, capacity, ties, trust,
+cynicism) comes from the outcome, never from the pattern's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.config import DOMAINS
+from sim.staff import NONE, Staff
+
+if TYPE_CHECKING:
+    from sim.model import SchoolModel
+
+SOLO, DESIGN, DEFAULT, DESPERATION = range(4)
+HEAD = -1
+BEHAVIOUR = DOMAINS.index("behaviour")
+INCLUSION = DOMAINS.index("inclusion")
+CURRICULUM = DOMAINS.index("curriculum")
+#: domains that results crises call for
+RESULTS_DOMAINS = [DOMAINS.index("curriculum"), DOMAINS.index("pedagogy"), DOMAINS.index("assessment")]
+#: weight of the item's own domain in what it requires; the rest is spread evenly
+PRIMARY_WEIGHT = 0.6
+#: weights of the terms of competence (sum to 1): pooled expertise, lead's capacity, trust,
+#: time, effort, the head's support
+W_SKILL, W_LEAD, W_TRUST, W_TIME, W_EFFORT, W_SUPPORT = 0.3, 0.15, 0.15, 0.15, 0.1, 0.15
+#: time at which the time term reaches half its value (share of a week)
+TIME_HALF = 0.05
+#: an item a teacher is already carrying counts against joining another
+MAX_LOAD = 2
+
+
+@dataclass
+class Item:
+    """One piece of improvement work in progress."""
+
+    mode: int
+    domain: int
+    difficulty: float
+    start: int
+    end: int
+    leader: int
+    members: np.ndarray
+    support: float
+    discipline: float
+    time: float
+    students: bool = False
+    parents: bool = False
+    head_uid: int = -1
+    req: np.ndarray = field(default_factory=lambda: np.zeros(len(DOMAINS)))
+
+
+def requirement(domain: int) -> np.ndarray:
+    """What an item needs from each domain: mostly its own, a little of every other."""
+    k = len(DOMAINS)
+    req = np.full(k, (1.0 - PRIMARY_WEIGHT) / (k - 1))
+    req[domain] = PRIMARY_WEIGHT
+    return req
+
+
+REQUIREMENTS = [requirement(d) for d in range(len(DOMAINS))]
+
+
+def coverage(expertise: np.ndarray, req: np.ndarray) -> float:
+    """Pooled expertise of a group for an item: the best member in each domain, weighted by need.
+
+    Members who think alike cover the same domains, so a diverse group of the same size
+    covers more: this is where diversity pays, with no bonus written in.
+    """
+    if expertise.shape[0] == 0:
+        return 0.0
+    return float(expertise.max(axis=0) @ req)
+
+
+def need_profile(model: SchoolModel) -> np.ndarray:
+    """Probabilities of each domain for new items, from the school's situation."""
+    staff, pupils = model.staff, model.pupils
+    teaching_gap = max(0.0, 1.0 - float(staff.practice.mean() + staff.compliance.mean()))
+    behaviour_gap = max(0.0, 1.0 - float(pupils.engagement.mean()))
+    need = np.array([0.5 + teaching_gap, 0.5 + teaching_gap, 0.5 + 2 * behaviour_gap, 0.5 + teaching_gap, 0.6])
+    crisis = model.crisis
+    if crisis is not None:
+        if crisis.kind == "behaviour":
+            need[BEHAVIOUR] += 4 * crisis.severity
+        elif crisis.kind == "results":
+            need[RESULTS_DOMAINS] += 2 * crisis.severity
+        else:
+            need += crisis.severity
+    return need / need.sum()
+
+
+def arise(model: SchoolModel) -> int:
+    """Start this week's new items; returns how many arose."""
+    cfg = model.cfg.work
+    rate = cfg.rate * (cfg.crisis_rate_multiplier if model.crisis is not None else 1.0)
+    rng = model.rng
+    n = int(rng.poisson(rate))
+    if n == 0:
+        return 0
+    domains = rng.choice(len(DOMAINS), size=n, p=need_profile(model))
+    modes = rng.choice(4, size=n, p=model.weights)
+    difficulty = np.clip(rng.normal(cfg.difficulty, 0.1, n), 0.05, 0.95)
+    for d, m, diff in zip(domains, modes, difficulty, strict=True):
+        start_item(model, int(m), int(d), float(diff))
+    return n
+
+
+def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) -> Item | None:
+    """Route one item by its intended mode; returns the started item, or None if nobody took it."""
+    head = model.head
+    if mode == SOLO:
+        if head is not None and model.head_items < model.cfg.head.bandwidth * model.cfg.work.duration_weeks:
+            return _begin(model, SOLO, domain, difficulty, HEAD, np.empty(0, dtype=np.intp), support=head.capacity,
+                          discipline=0.0, time=0.1)
+        mode = DEFAULT  # the head is busy or absent: a gap someone may fill
+    if mode == DESIGN:
+        return _design_team(model, domain, difficulty)
+    if mode == DESPERATION:
+        return _all_hands(model, domain, difficulty)
+    return _volunteer(model, domain, difficulty)
+
+
+def _begin(
+    model: SchoolModel,
+    mode: int,
+    domain: int,
+    difficulty: float,
+    leader: int,
+    members: np.ndarray,
+    *,
+    support: float,
+    discipline: float,
+    time: float,
+    students: bool = False,
+    parents: bool = False,
+) -> Item:
+    duration = model.cfg.work.duration_weeks
+    if mode == DESPERATION:
+        duration = max(1, duration // 2)  # a crisis demands immediate action
+    item = Item(
+        mode=mode,
+        domain=domain,
+        difficulty=difficulty,
+        start=model.week,
+        end=model.week + duration,
+        leader=leader,
+        members=members,
+        support=support,
+        discipline=discipline,
+        time=time,
+        students=students,
+        parents=parents,
+        head_uid=model.head.unique_id if model.head is not None else -1,
+        req=REQUIREMENTS[domain],
+    )
+    staff = model.staff
+    np.add.at(staff.load, members, 1.0)
+    np.add.at(staff.support, members, support)
+    if mode == SOLO:
+        model.head_items += 1
+    model.items.append(item)
+    return item
+
+
+def _available(staff: Staff) -> np.ndarray:
+    return staff.load < MAX_LOAD
+
+
+def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
+    """The head forms a team around expertise, gives it time and backs it."""
+    staff, cfg = model.staff, model.cfg
+    rng = model.rng
+    free = _available(staff)
+    if free.sum() < 2:
+        return None
+    exp = staff.expertise
+    score = exp[:, domain] * (0.5 + staff.capacity) + 0.1 * (staff.role != NONE) + 0.01 * rng.random(staff.n)
+    score[~free] = -np.inf
+    leader = int(np.argmax(score))
+    team = [leader]
+    req = REQUIREMENTS[domain]
+    size = min(cfg.leadership.team_size, int(free.sum()))
+    free = free.copy()
+    free[leader] = False
+    if cfg.leadership.team_selection == "complementary":
+        cover = exp[leader].copy()
+        for _ in range(size - 1):
+            gain = np.maximum(exp - cover, 0.0) @ req + 0.02 * staff.capacity + 0.001 * rng.random(staff.n)
+            gain[~free] = -np.inf
+            j = int(np.argmax(gain))
+            team.append(j)
+            free[j] = False
+            np.maximum(cover, exp[j], out=cover)
+    else:  # like-minded: closest expertise profile to the lead's, own department first
+        prof = exp[leader] / np.linalg.norm(exp[leader])
+        sim = exp @ prof / np.linalg.norm(exp, axis=1) + 0.1 * (staff.department == staff.department[leader])
+        sim += 0.001 * rng.random(staff.n)
+        sim[~free] = -np.inf
+        team.extend(int(j) for j in np.argsort(-sim)[: size - 1])
+    head = model.head
+    # Without a head in post, the senior team keeps the structures going with less backing.
+    support = head.support if head is not None else 0.3 * model.last_support
+    time = cfg.leadership.time_for_collaboration * (head.distribution if head is not None else 0.5)
+    council = model.council_open and domain in (BEHAVIOUR, INCLUSION, CURRICULUM)
+    parents = domain in (BEHAVIOUR, INCLUSION) and rng.random() < cfg.leadership.parent_involvement
+    return _begin(model, DESIGN, domain, difficulty, leader, np.array(team, dtype=np.intp), support=support,
+                  discipline=cfg.leadership.collaboration_discipline, time=time, students=council, parents=parents)
+
+
+def gap_propensity(model: SchoolModel) -> np.ndarray:
+    """How likely each teacher is to pick up work nobody leads (leadership by default)."""
+    staff = model.staff
+    drag = model.cfg.trust.cynicism_drag
+    spare = staff.spare_time() / max(staff.time_available, 1e-9)
+    prop = staff.capacity * staff.motivation * (1.0 - drag * staff.cynicism) * staff.trust_colleagues * spare
+    return prop * model.permission
+
+
+def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
+    """Maybe a teacher sees the gap and fills it, with one or two colleagues they trust."""
+    staff, rng = model.staff, model.rng
+    prop = gap_propensity(model)
+    total = float(prop.sum())
+    if total <= 0:
+        return None
+    p_fill = 1.0 - np.exp(-model.cfg.work.gap_filling * total / staff.n)
+    if rng.random() >= p_fill:
+        return None
+    leader = int(rng.choice(staff.n, p=prop / total))
+    w = staff.ties[leader] * _available(staff)
+    w[leader] = 0.0
+    team = [leader]
+    k = min(2, int(np.count_nonzero(w)))
+    if k:
+        team.extend(int(j) for j in rng.choice(staff.n, size=k, replace=False, p=w / w.sum()))
+    # Loose by nature, unless the volunteer has learned to run focused inquiry (leading with support).
+    base = model.cfg.practice.default_discipline
+    discipline = base + (1.0 - base) * float(staff.capacity[leader])
+    return _begin(model, DEFAULT, domain, difficulty, leader, np.array(team, dtype=np.intp), support=0.0,
+                  discipline=discipline, time=float(staff.spare_time()[leader]))
+
+
+def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
+    """Spontaneous collaboration: whoever trusts enough and can, joins."""
+    staff, rng, cfg = model.staff, model.rng, model.cfg
+    p = (0.2 + 0.7 * staff.trust_colleagues * (1.0 - staff.cynicism)) / (1.0 + staff.load)
+    members = np.flatnonzero(rng.random(staff.n) < p)
+    if members.size < 2:
+        return None
+    score = staff.capacity[members] + staff.expertise[members, domain]
+    leader = int(members[np.argmax(score)])
+    head = model.head
+    support = 0.5 * head.support if head is not None else 0.0
+    invite = cfg.leadership.parent_involvement + (0.5 if domain == BEHAVIOUR else 0.0)
+    return _begin(model, DESPERATION, domain, difficulty, leader, members, support=support,
+                  discipline=cfg.practice.desperation_discipline, time=0.1, students=model.council_exists,
+                  parents=bool(rng.random() < invite))
+
+
+def competence(model: SchoolModel, item: Item) -> float:
+    """How well placed the people on an item are to succeed (0-1)."""
+    staff = model.staff
+    head = model.head
+    if item.mode == SOLO:
+        cap = head.capacity if head is not None else 0.0
+        skill = coverage(np.full((1, len(DOMAINS)), 0.5 + 0.2 * cap), item.req)
+        trust = float(staff.trust_head.mean())
+        effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
+        return (W_SKILL * skill + W_LEAD * cap + W_TRUST * trust + W_TIME * item.time / (item.time + TIME_HALF)
+                + W_EFFORT * effort + W_SUPPORT * cap)
+    m = item.members
+    skill = coverage(staff.expertise[m], item.req)
+    k = m.size
+    pair_ties = staff.ties[np.ix_(m, m)].sum() / (k * (k - 1)) if k > 1 else 0.0
+    trust = 0.5 * pair_ties + 0.5 * float(staff.trust_colleagues[m].mean())
+    effort = float(model.effort[m].mean())
+    bonus = 0.0
+    if item.students:
+        bonus += 0.05 * float(model.pupils.voice[model.pupils.council].mean()) if model.pupils.council.any() else 0.0
+    if item.parents and model.families.n:
+        bonus += 0.05 * float(model.families.engagement.mean())
+    return (W_SKILL * skill + W_LEAD * float(staff.capacity[item.leader]) + W_TRUST * trust
+            + W_TIME * item.time / (item.time + TIME_HALF) + W_EFFORT * effort + W_SUPPORT * item.support + bonus)
+
+
+def success_chance(model: SchoolModel, item: Item) -> float:
+    """Logistic in competence above the item's difficulty."""
+    x = model.cfg.work.success_steepness * (competence(model, item) - item.difficulty)
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+def _release(model: SchoolModel, item: Item) -> None:
+    staff = model.staff
+    np.subtract.at(staff.load, item.members, 1.0)
+    np.subtract.at(staff.support, item.members, item.support)
+    np.maximum(staff.load, 0.0, out=staff.load)
+    np.maximum(staff.support, 0.0, out=staff.support)
+    if item.mode == SOLO:
+        model.head_items -= 1
+
+
+def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: float) -> None:
+    """Working together builds ties; across departments less so (egg crate)."""
+    if m.size < 2:
+        return
+    staff = model.staff
+    cfg = model.cfg
+    block = staff.ties[np.ix_(m, m)]
+    dept = staff.department[m]
+    cross = dept[:, None] != dept[None, :]
+    rate = cfg.network.tie_growth * factor * np.where(cross, 1.0 - cfg.school.egg_crate, 1.0)
+    block += (1.0 - block) * (1.0 - (1.0 - rate) ** weeks)
+    np.fill_diagonal(block, 0.0)
+    staff.ties[np.ix_(m, m)] = block
+
+
+def complete(model: SchoolModel, item: Item) -> str:
+    """Resolve a finished item; returns 'success', 'failure' or 'overridden'."""
+    _release(model, item)
+    staff, cfg, rng = model.staff, model.cfg, model.rng
+    tr = cfg.trust
+    success = rng.random() < success_chance(model, item)
+    head = model.head
+    if item.mode == SOLO:
+        if success:
+            room = np.maximum(0.0, 1.0 - staff.practice - staff.compliance)
+            staff.compliance += cfg.practice.mandate_gain * staff.trust_head * room
+        else:
+            # A failed initiative imposed on everyone still costs everyone a little faith.
+            staff.cynicism += 0.3 * tr.cynicism_failure * (1.0 - staff.cynicism)
+        return "success" if success else "failure"
+    m = item.members
+    weeks = item.end - item.start
+    overridden = (
+        item.mode == DESIGN and head is not None and rng.random() < (1.0 - head.authenticity)
+    )
+    if overridden:
+        # Delegation dressed up as sharing: the head reverses what the team decided.
+        staff.cynicism[m] += tr.cynicism_abandon * (1.0 - staff.cynicism[m])
+        staff.trust_head[m] -= tr.betrayal * staff.trust_head[m]
+        # Everyone sees it happen, members most.
+        staff.trust_head -= 0.2 * tr.betrayal * staff.trust_head
+        _strengthen_ties(model, m, weeks, 0.5)
+        return "overridden"
+    if success:
+        focus = 0.4 + 0.6 * item.discipline
+        staff.practice[m] += cfg.practice.gain * focus * (1.0 - staff.practice[m] - staff.compliance[m]).clip(0)
+        staff.trust_colleagues[m] += tr.growth * (1.0 - staff.trust_colleagues[m])
+        staff.cynicism[m] -= tr.cynicism_recovery * staff.cynicism[m]
+        if head is not None and item.support > 0:
+            staff.trust_head[m] += tr.growth * item.support * (1.0 - staff.trust_head[m])
+        _strengthen_ties(model, m, weeks, 1.0)
+    else:
+        # Failing with backing is learning; failing alone breeds cynicism.
+        staff.cynicism[m] += tr.cynicism_failure * (1.0 - 0.5 * item.support) * (1.0 - staff.cynicism[m])
+        staff.trust_colleagues[m] -= 0.5 * tr.loss * staff.trust_colleagues[m]
+        _strengthen_ties(model, m, weeks, 0.5)
+    return "success" if success else "failure"
+
+
+def abandon(model: SchoolModel, item: Item) -> None:
+    """Running work stopped before it finished: those who put effort in grow cynical."""
+    _release(model, item)
+    staff, tr = model.staff, model.cfg.trust
+    if item.mode == SOLO:
+        staff.cynicism += 0.3 * tr.cynicism_abandon * (1.0 - staff.cynicism)
+    else:
+        m = item.members
+        staff.cynicism[m] += tr.cynicism_abandon * (1.0 - staff.cynicism[m])
+
+
+def drop_members(model: SchoolModel, slots: np.ndarray) -> None:
+    """Teachers in ``slots`` leave: they drop out of their items; an item nobody is left on lapses."""
+    staff = model.staff
+    for item in list(model.items):
+        if item.mode == SOLO:
+            continue
+        gone = np.isin(item.members, slots)
+        if not gone.any():
+            continue
+        _release(model, item)
+        item.members = item.members[~gone]
+        if item.members.size == 0:
+            model.items.remove(item)
+            continue
+        if item.leader in slots:
+            item.leader = int(item.members[np.argmax(staff.capacity[item.members])])
+        np.add.at(staff.load, item.members, 1.0)
+        np.add.at(staff.support, item.members, item.support)
