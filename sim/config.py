@@ -233,6 +233,9 @@ class Teachers(Section):
                            source="teacher effectiveness varies ~0.1-0.2 SD of pupil outcomes (Hanushek & Rivkin 2010)")
     novice_practice: float = P(0.38, "practice quality of a newly qualified teacher", unit="0-1", ge=0, le=1,
                                source="novices are markedly less effective for 3-5 years (Kini & Podolsky 2016)")
+    compliance: float = P(0.05, "practice imposed by the head in post and held by their pressure, at the start",
+                          unit="0-1", ge=0, le=1,
+                          source="steady state of the default (top-down) school, measured in the model")
     capacity_mean: float = P(0.2, "mean leadership capacity at the start", unit="0-1", ge=0, le=1,
                              source="few teachers lead beyond their classroom in top-down schools (Harris 2008)")
     capacity_sd: float = P(0.1, "spread of leadership capacity", unit="0-1", ge=0, le=0.5, source="assumption")
@@ -243,8 +246,9 @@ class Teachers(Section):
                           source="neutral start")
     trust_colleagues: float = P(0.5, "teachers' trust in colleagues at the start", unit="0-1", ge=0, le=1,
                                 source="neutral start")
-    cynicism: float = P(0.1, "cynicism about improvement efforts at the start", unit="0-1", ge=0, le=1,
-                        source="a school with little reform history")
+    cynicism: float = P(0.28, "cynicism about improvement efforts at the start",
+                        unit="0-1", ge=0, le=1,
+                        source="steady state of the default school (0.28, measured in the model)")
     time_available: float = P(0.05, "share of the week a teacher can give to leadership work on their own "
                                     "initiative (without protected time)", unit="share", ge=0, le=0.5,
                               source="teachers' weeks are full; little slack (TALIS 2018)")
@@ -252,7 +256,7 @@ class Teachers(Section):
                          le=30, source="Arden School: senior team replaced a two-person leadership")
     middle_leaders: int = P(8, "middle leaders (heads of department, key stage leads)", unit="people", ge=0,
                             le=100, source="about one per department plus pastoral leads")
-    exit_rate: float = P(0.13, "base chance per year that a mid-career teacher leaves the school "
+    exit_rate: float = P(0.12, "base chance per year that a mid-career teacher leaves the school "
                                "(raised for novices and the cynical)", unit="1/year", ge=0, le=1,
                          source="calibrated so overall turnover is ~16%/yr (NCES Teacher Follow-up Survey)")
     novice_exit_multiplier: float = P(1.6, "how much likelier a teacher in their first 3 years is to leave",
@@ -273,10 +277,10 @@ class Students(Section):
                                     "reference", unit="SD/week", ge=0, le=1,
                              source="calibrated so a strong school gains ~0.2-0.4 SD over a cohort's years "
                                     "(Hattie 2009 effect sizes)")
-    reference_teaching: float = P(0.67, "teaching effectiveness at which students make exactly expected progress "
+    reference_teaching: float = P(0.70, "teaching effectiveness at which students make exactly expected progress "
                                         "(the intake baseline)", unit="0-1", ge=0, le=2,
-                                  source="effectiveness of the default school at the start (practice 0.5 + "
-                                         "effort 0.3 x 0.67), so an unchanged ordinary school adds only expected progress")
+                                  source="steady-state teaching effectiveness of the default school (measured "
+                                         "in the model), so an unchanged ordinary school adds only expected progress")
     learning_noise: float = P(0.01, "week-to-week spread of individual learning", unit="SD/week", ge=0, le=1,
                               source="assumption")
     engagement_rate: float = P(0.05, "weekly rate at which engagement moves toward what teaching and home support",
@@ -304,9 +308,9 @@ class Work(Section):
                     ge=0, le=20, source="assumption: a school always has more to improve than one person can lead")
     duration_weeks: int = P(6, "weeks an improvement item runs before its outcome shows", unit="weeks", ge=1,
                             le=52, source="a half-term cycle of planning, trying, reviewing")
-    difficulty: float = P(0.45, "mean difficulty of an item (competence needed for an even chance)", unit="0-1",
+    difficulty: float = P(0.5, "mean difficulty of an item (competence needed for an even chance)", unit="0-1",
                           ge=0, le=1, source="calibrated: ordinary teams succeed about half the time")
-    success_steepness: float = P(8.0, "how sharply the chance of success rises with competence above difficulty",
+    success_steepness: float = P(10.0, "how sharply the chance of success rises with competence above difficulty",
                                  unit="1/unit", ge=0.1, le=100, source="assumption (logistic)")
     crisis_rate_multiplier: float = P(3.0, "how many times more items arise during a crisis", unit="ratio", ge=1,
                                       le=20, source="a crisis 'demands immediate action' (Harris 2008)")
@@ -324,9 +328,11 @@ class Work(Section):
 class PracticeParams(Section):
     """How teaching practice changes and spreads."""
 
-    gain: float = P(0.06, "owned practice gain for a member of a successful item", unit="0-1", ge=0, le=1,
+    gain: float = P(0.05, "owned practice gain for a member of a successful item (times learner focus, "
+                                 "buy-in and room to improve)", unit="0-1", ge=0, le=1,
                     source="assumption: a successful inquiry cycle moves practice a little")
-    mandate_gain: float = P(0.012, "compliance gain for every teacher when a head's mandate succeeds",
+    mandate_gain: float = P(0.012, "compliance gain for every teacher when a head's mandate succeeds (times "
+                                   "trust in the head and 0.5 + charisma)",
                             unit="0-1", ge=0, le=1, source="assumption: mandates reach all, shallowly")
     compliance_decay: float = P(0.04, "weekly loss of compliance without a head pressing for it; a head who "
                                       "presses halves it (initiative fatigue)", unit="1/week",
@@ -346,7 +352,7 @@ class PracticeParams(Section):
                                         "novices are socialised into department norms (Kardos & Johnson 2007)")
     effort_weight: float = P(0.3, "how much effort adds to teaching effectiveness", unit="0-1", ge=0, le=2,
                              source="assumption")
-    charisma_effect: float = P(0.35, "effort lift per unit of head charisma", unit="0-1", ge=0, le=2,
+    charisma_effect: float = P(0.25, "effort lift per unit of head charisma", unit="0-1", ge=0, le=2,
                                source="charismatic heads lift effort (Harris 2008); calibrated")
     freeze_teaching: bool = P(False, "experimental switch: hold practice, compliance and effort fixed "
                                      "(pattern 6, Heck & Hallinger 2009)",
@@ -377,15 +383,18 @@ class TrustParams(Section):
                         source="inauthentic distribution backfires on trust (Harris 2014)")
     cynicism_failure: float = P(0.03, "cynicism gain for members of a failed item", unit="0-1", ge=0, le=1,
                                 source="Harris 2008: each failure leaves staff 'more cynical'")
-    cynicism_abandon: float = P(0.06, "cynicism gain for members of abandoned or overridden work", unit="0-1",
+    cynicism_abandon: float = P(0.15, "cynicism gain for members of abandoned or overridden work", unit="0-1",
                                 ge=0, le=1, source="Harris 2008: 'failed or terminated effort'")
-    cynicism_recovery: float = P(0.02, "cynicism loss for members of a successful item", unit="0-1", ge=0, le=1,
+    cynicism_recovery: float = P(0.01, "cynicism loss for members of a successful item", unit="0-1", ge=0, le=1,
                                  source="assumption: success heals slowly")
     cynicism_drag: float = P(0.6, "how much cynicism reduces effort and willingness to lead", unit="0-1", ge=0,
                              le=1, source="assumption")
-    cynicism_relaxation: float = P(0.003, "weekly rate at which cynicism relaxes toward its starting level when "
-                                          "nothing feeds it", unit="1/week", ge=0, le=1,
-                                   source="slow: schools 'never entirely return' (Harris 2008); half-life ~4 years")
+    cynicism_relaxation: float = P(0.0015, "weekly rate at which cynicism fades when nothing feeds it",
+                                   unit="1/week", ge=0, le=1,
+                                   source="slow: schools 'never entirely return' (Harris 2008); half-life ~9 years")
+    contagion: float = P(0.03, "weekly rate at which a teacher's cynicism moves toward that of the colleagues "
+                               "they are tied to (staffroom culture)", unit="1/week", ge=0, le=1,
+                         source="newcomers are socialised into staff attitudes (Kardos & Johnson 2007); assumption")
     motivation_rate: float = P(0.02, "weekly rate at which motivation moves toward what the work climate gives",
                                unit="1/week", ge=0, le=1, source="assumption")
 

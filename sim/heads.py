@@ -13,7 +13,7 @@ import numpy as np
 from sim.agents import Head, Teacher
 from sim.config import Pattern, Successor
 from sim.staff import SENIOR, fill_roles, replace_with_novice
-from sim.work import SOLO, abandon, drop_members
+from sim.work import SOLO, abandon, abandon_all, drop_members
 
 if TYPE_CHECKING:
     from sim.model import SchoolModel
@@ -129,9 +129,7 @@ def arrive(model: SchoolModel) -> None:
     )
     model.pattern = pattern
     if not successor.keeps_running_work:
-        for item in list(model.items):
-            model.items.remove(item)
-            abandon(model, item)
+        abandon_all(model)
 
 
 def _remove_teacher(model: SchoolModel, slot: int) -> None:

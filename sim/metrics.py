@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 #: model-level columns collected every step, in order
 COLUMNS = (
-    "step", "year", "attainment", "teaching_quality", "leadership_capacity", "leadership_density",
+    "step", "year", "attainment", "teaching_quality", "teaching_practice", "leadership_capacity", "leadership_density",
     "distribution_index", "leadership_gini", "influence_centralisation", "trust", "trust_head",
     "trust_colleagues", "cynicism", "network_density", "network_clustering", "teacher_turnover",
     "student_engagement", "student_voice", "parent_engagement", "parent_trust", "head_id", "head_charisma",
@@ -65,7 +65,7 @@ def density_and_clustering(ties: np.ndarray, threshold: float) -> tuple[float, f
     triples = float((deg * (deg - 1)).sum())
     if triples == 0:
         return density, 0.0
-    closed = float(np.einsum("ij,jk,ki->", a, a, a))
+    closed = float(((a @ a) * a).sum())  # trace(A^3): matmul is BLAS, einsum here is not
     return density, closed / triples
 
 
@@ -166,6 +166,7 @@ class Measures:
             "year": model.week / model.cfg.school.weeks_per_year,
             "attainment": float(pupils.attainment.mean()),
             "teaching_quality": float(model.teaching.mean()),
+            "teaching_practice": float(staff.practice.mean()),
             "leadership_capacity": float(staff.capacity.mean()),
             "leadership_density": float((acts > DENSITY_THRESHOLD).mean()),
             "distribution_index": float(1.0 - head_acts / total) if total > 0 else 0.0,

@@ -282,7 +282,12 @@ class SchoolModel(mesa.Model):
         floor = net.everyday_tie * self._same_department * (staff.ties > 0)
         staff.ties -= net.tie_decay * np.maximum(staff.ties - floor, 0.0)
         tr = cfg.trust
-        staff.cynicism += tr.cynicism_relaxation * (cfg.teachers.cynicism - staff.cynicism)
+        staff.cynicism -= tr.cynicism_relaxation * staff.cynicism
+        strength = staff.ties.sum(axis=1)
+        tied = strength > 0
+        if tr.contagion > 0 and tied.any():
+            around = staff.ties @ staff.cynicism
+            staff.cynicism[tied] += tr.contagion * (around[tied] / strength[tied] - staff.cynicism[tied])
         target = (cfg.teachers.motivation_mean + 0.3 * (staff.trust_head - 0.5)
                   + 0.2 * (staff.trust_colleagues - 0.5) + 0.1 * engaged - 0.4 * staff.cynicism
                   + 0.1 * (self.permission - 0.5))
@@ -311,7 +316,7 @@ class SchoolModel(mesa.Model):
         t = cfg.teachers
         novice = staff.tenure < 3
         p = t.exit_rate * np.where(novice, t.novice_exit_multiplier, 1.0) * (
-            0.6 + 0.8 * staff.cynicism + 0.6 * (1.0 - staff.motivation)
+            0.7 + 0.4 * staff.cynicism + 0.6 * (1.0 - staff.motivation)
         )
         leavers = np.flatnonzero(rng.random(staff.n) < np.clip(p, 0.0, 1.0))
         self._measures.turnover = leavers.size / staff.n

@@ -107,7 +107,7 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
     staff = Staff(
         expertise=draw_expertise(rng, n, cfg.school.expertise_diversity),
         practice=practice,
-        compliance=np.zeros(n),
+        compliance=np.full(n, t.compliance),
         capacity=capacity,
         motivation=np.clip(rng.normal(t.motivation_mean, 0.1, n), 0.0, 1.0),
         trust_head=np.clip(rng.normal(t.trust_head, 0.1, n), 0.0, 1.0),

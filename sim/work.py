@@ -40,9 +40,11 @@ RESULTS_DOMAINS = [DOMAINS.index("curriculum"), DOMAINS.index("pedagogy"), DOMAI
 PRIMARY_WEIGHT = 0.6
 #: weights of the terms of competence (sum to 1): pooled expertise, lead's capacity, trust,
 #: time, effort, the head's support
-W_SKILL, W_LEAD, W_TRUST, W_TIME, W_EFFORT, W_SUPPORT = 0.3, 0.15, 0.15, 0.15, 0.1, 0.15
+W_SKILL, W_LEAD, W_TRUST, W_TIME, W_EFFORT, W_SUPPORT = 0.35, 0.15, 0.15, 0.1, 0.1, 0.15
 #: time at which the time term reaches half its value (share of a week)
 TIME_HALF = 0.05
+#: share of a failed or abandoned head's mandate felt by each teacher (they were not its authors)
+MANDATE_SHARE = 0.2
 #: an item a teacher is already carrying counts against joining another
 MAX_LOAD = 2
 
@@ -341,10 +343,12 @@ def complete(model: SchoolModel, item: Item) -> str:
     if item.mode == SOLO:
         if success:
             room = np.maximum(0.0, 1.0 - staff.practice - staff.compliance)
-            staff.compliance += cfg.practice.mandate_gain * staff.trust_head * room
+            # Staff follow a mandate as far as they trust the head, further for a charismatic one.
+            follow = staff.trust_head * (0.5 + (head.charisma if head is not None else 0.0))
+            staff.compliance += cfg.practice.mandate_gain * follow * room
         else:
             # A failed initiative imposed on everyone still costs everyone a little faith.
-            staff.cynicism += 0.3 * tr.cynicism_failure * (1.0 - staff.cynicism)
+            staff.cynicism += MANDATE_SHARE * tr.cynicism_failure * (1.0 - staff.cynicism)
         return "success" if success else "failure"
     m = item.members
     weeks = item.end - item.start
@@ -361,7 +365,10 @@ def complete(model: SchoolModel, item: Item) -> str:
         return "overridden"
     if success:
         focus = 0.4 + 0.6 * item.discipline
-        staff.practice[m] += cfg.practice.gain * focus * (1.0 - staff.practice[m] - staff.compliance[m]).clip(0)
+        # Cynical members go through the motions: they adopt less of what the team found.
+        buy_in = 1.0 - tr.cynicism_drag * staff.cynicism[m]
+        room = (1.0 - staff.practice[m] - staff.compliance[m]).clip(0)
+        staff.practice[m] += cfg.practice.gain * focus * buy_in * room
         staff.trust_colleagues[m] += tr.growth * (1.0 - staff.trust_colleagues[m])
         staff.cynicism[m] -= tr.cynicism_recovery * staff.cynicism[m]
         if head is not None and item.support > 0:
@@ -380,10 +387,21 @@ def abandon(model: SchoolModel, item: Item) -> None:
     _release(model, item)
     staff, tr = model.staff, model.cfg.trust
     if item.mode == SOLO:
-        staff.cynicism += 0.3 * tr.cynicism_abandon * (1.0 - staff.cynicism)
+        staff.cynicism += MANDATE_SHARE * tr.cynicism_abandon * (1.0 - staff.cynicism)
     else:
         m = item.members
         staff.cynicism[m] += tr.cynicism_abandon * (1.0 - staff.cynicism[m])
+
+
+def abandon_all(model: SchoolModel) -> None:
+    """A new head stops everything that was running: members lose most, the whole staff sees it."""
+    if not model.items:
+        return
+    staff, tr = model.staff, model.cfg.trust
+    staff.cynicism += MANDATE_SHARE * tr.cynicism_abandon * (1.0 - staff.cynicism)
+    for item in list(model.items):
+        model.items.remove(item)
+        abandon(model, item)
 
 
 def drop_members(model: SchoolModel, slots: np.ndarray) -> None:
