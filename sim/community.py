@@ -147,9 +147,7 @@ def update_students(
         pupils.voice += s.voice_rate * (voice_target - pupils.voice)
 
 
-def update_parents(
-    families: Families, pupils: Pupils, invitation: float, shock: float, cfg: Scenario
-) -> None:
+def update_parents(families: Families, pupils: Pupils, invitation: float, shock: float, cfg: Scenario) -> None:
     """Parents' engagement follows the school's invitation; trust follows their child and the news.
 
     Args:

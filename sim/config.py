@@ -47,75 +47,191 @@ class Section(BaseModel):
 class School(Section):
     """Sizes and structure of the school."""
 
-    teachers: int = P(60, "number of teachers (the head is extra)", unit="people", ge=3, le=400,
-                      source="reference secondary school of ~1000 pupils, pupil:teacher ratio ~17 (DfE 2023)")
-    students: int = P(1000, "number of students on roll", unit="people", ge=10, le=20000,
-                      source="reference school of the design card")
-    parents: int = P(1000, "number of parents/carers modelled, one per child (the first N students)",
-                     unit="people", ge=0, le=20000, source="one carer per child, as in the design card")
-    departments: int = P(6, "number of subject departments teachers belong to", unit="count", ge=1, le=30,
-                         source="typical English secondary: English, maths, science, humanities, arts, technology")
-    cohorts: int = P(5, "year groups on roll; one leaves and one arrives each year", unit="count", ge=1, le=13,
-                     source="secondary Years 7-11")
-    weeks_per_year: int = P(39, "school weeks in a year; one step is one week", unit="weeks", ge=4, le=52,
-                            source="190 teaching days in England = 38-39 weeks")
-    egg_crate: float = P(0.5, "compartmentalisation of departments: how much harder ties form and carry across "
-                              "department boundaries (0 none, 1 no cross-department ties)", unit="share", ge=0, le=1,
-                         source="Harris 2008 ('egg crate' compartmentalisation, seed 002); mid-range as no estimate exists")
-    expertise_diversity: float = P(0.8, "how spread teachers' specialisms are over the expertise domains "
-                                        "(0 every teacher specialises in the same domain)", unit="share", ge=0, le=1,
-                                   source="Harris 2014: 'if two heads think the same, collaboration yields little'; "
-                                          "schools recruit across specialisms, so high")
-    student_council: bool = P(False, "a student council exists and is consulted (student leadership)",
-                              source="Arden School case (seed 002)")
-    council_share: float = P(0.04, "share of students elected to the council (about one per class)", unit="share",
-                             ge=0, le=0.5, source="one or two representatives per class of ~25-30")
+    teachers: int = P(
+        60,
+        "number of teachers (the head is extra)",
+        unit="people",
+        ge=3,
+        le=400,
+        source="reference secondary school of ~1000 pupils, pupil:teacher ratio ~17 (DfE 2023)",
+    )
+    students: int = P(
+        1000, "number of students on roll", unit="people", ge=10, le=20000, source="reference school of the design card"
+    )
+    parents: int = P(
+        1000,
+        "number of parents/carers modelled, one per child (the first N students)",
+        unit="people",
+        ge=0,
+        le=20000,
+        source="one carer per child, as in the design card",
+    )
+    departments: int = P(
+        6,
+        "number of subject departments teachers belong to",
+        unit="count",
+        ge=1,
+        le=30,
+        source="typical English secondary: English, maths, science, humanities, arts, technology",
+    )
+    cohorts: int = P(
+        5,
+        "year groups on roll; one leaves and one arrives each year",
+        unit="count",
+        ge=1,
+        le=13,
+        source="secondary Years 7-11",
+    )
+    weeks_per_year: int = P(
+        39,
+        "school weeks in a year; one step is one week",
+        unit="weeks",
+        ge=4,
+        le=52,
+        source="190 teaching days in England = 38-39 weeks",
+    )
+    egg_crate: float = P(
+        0.5,
+        "compartmentalisation of departments: how much harder ties form and carry across "
+        "department boundaries (0 none, 1 no cross-department ties)",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Harris 2008 ('egg crate' compartmentalisation, seed 002); mid-range as no estimate exists",
+    )
+    expertise_diversity: float = P(
+        0.8,
+        "how spread teachers' specialisms are over the expertise domains "
+        "(0 every teacher specialises in the same domain)",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Harris 2014: 'if two heads think the same, collaboration yields little'; "
+        "schools recruit across specialisms, so high",
+    )
+    student_council: bool = P(
+        False, "a student council exists and is consulted (student leadership)", source="Arden School case (seed 002)"
+    )
+    council_share: float = P(
+        0.04,
+        "share of students elected to the council (about one per class)",
+        unit="share",
+        ge=0,
+        le=0.5,
+        source="one or two representatives per class of ~25-30",
+    )
 
 
 class Head(Section):
     """The head teacher in post at the start."""
 
-    charisma: float = P(0.3, "personal lift to staff effort while this head is in post", unit="0-1", ge=0, le=1,
-                        source="Harris 2008: charismatic 'superhero' heads lift staff; ordinary head moderate")
-    distribution: float = P(0.3, "stance toward distribution: how much opportunity, time and support the head "
-                                 "creates for others to lead", unit="0-1", ge=0, le=1,
-                            source="Harris 2008: heads provide empowerment, time, development; ordinary head low")
-    authenticity: float = P(0.8, "genuine sharing (1) versus delegation or manipulation dressed up as sharing (0)",
-                            unit="0-1", ge=0, le=1,
-                            source="Harris 2014; 'Distributed leadership does not mean delegating' (seed 004)")
-    succession_planning: float = P(0.2, "how much the head prepares a successor from inside: chance the "
-                                        "successor is internal when not fixed, and mentoring of the deputy",
-                                   unit="0-1", ge=0, le=1,
-                                   source="Harris 2008: failures of succession planning; most schools plan little")
-    control_reversion: float = P(0.3, "tendency to take control back under pressure (crisis or falling results)",
-                                 unit="0-1", ge=0, le=1,
-                                 source="Harris 2008: heads must resist 'reverting to traditional structures and control'")
-    experience: float = P(5.0, "years of headship experience at the start", unit="years", ge=0, le=40,
-                          source="median head experience in England/US ~5 years")
-    tenure: float = P(2.0, "years already in post at the start of the run", unit="years", ge=0, le=40,
-                      source="mean tenure 3.5-5 years (Miller 2013), so mid-tenure at a random start")
-    capacity: float = P(0.6, "the head's own leadership capacity (skill at leading improvement work)",
-                        unit="0-1", ge=0, le=1, source="experienced leader; above a typical teacher (0.2)")
-    bandwidth: float = P(1.0, "improvement items the head can lead alone per week", unit="items/week", ge=0.1,
-                         le=10, source="the head as bottleneck (Harris 2008); about one new initiative a week")
+    charisma: float = P(
+        0.3,
+        "personal lift to staff effort while this head is in post",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris 2008: charismatic 'superhero' heads lift staff; ordinary head moderate",
+    )
+    distribution: float = P(
+        0.3,
+        "stance toward distribution: how much opportunity, time and support the head creates for others to lead",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris 2008: heads provide empowerment, time, development; ordinary head low",
+    )
+    authenticity: float = P(
+        0.8,
+        "genuine sharing (1) versus delegation or manipulation dressed up as sharing (0)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris 2014; 'Distributed leadership does not mean delegating' (seed 004)",
+    )
+    succession_planning: float = P(
+        0.2,
+        "how much the head prepares a successor from inside: chance the "
+        "successor is internal when not fixed, and mentoring of the deputy",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris 2008: failures of succession planning; most schools plan little",
+    )
+    control_reversion: float = P(
+        0.3,
+        "tendency to take control back under pressure (crisis or falling results)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris 2008: heads must resist 'reverting to traditional structures and control'",
+    )
+    experience: float = P(
+        5.0,
+        "years of headship experience at the start",
+        unit="years",
+        ge=0,
+        le=40,
+        source="median head experience in England/US ~5 years",
+    )
+    tenure: float = P(
+        2.0,
+        "years already in post at the start of the run",
+        unit="years",
+        ge=0,
+        le=40,
+        source="mean tenure 3.5-5 years (Miller 2013), so mid-tenure at a random start",
+    )
+    capacity: float = P(
+        0.6,
+        "the head's own leadership capacity (skill at leading improvement work)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="experienced leader; above a typical teacher (0.2)",
+    )
+    bandwidth: float = P(
+        1.0,
+        "improvement items the head can lead alone per week",
+        unit="items/week",
+        ge=0.1,
+        le=10,
+        source="the head as bottleneck (Harris 2008); about one new initiative a week",
+    )
 
 
 class Successor(Section):
     """Who replaces a head who leaves."""
 
     origin: Literal["external", "internal", "auto"] = P(
-        "auto", "internal (promoted from the senior team), external, or auto: internal with probability "
-                "equal to the outgoing head's succession_planning",
-        source="Bartanen et al. 2019: mix of internal and external replacements")
+        "auto",
+        "internal (promoted from the senior team), external, or auto: internal with probability "
+        "equal to the outgoing head's succession_planning",
+        source="Bartanen et al. 2019: mix of internal and external replacements",
+    )
     style: Literal["charismatic", "top_down", "distributive", "like_predecessor"] = P(
-        "top_down", "leadership style of the successor; sets charisma, stance and the pattern they run",
-        source="most replacement heads run the school top-down at first (Arden: 'firefight' in year 1)")
-    experienced: bool = P(False, "the successor has headship experience (else a first-time head)",
-                          source="most new heads are first-time heads (Bartanen et al. 2019)")
-    keeps_running_work: bool = P(True, "the successor lets running improvement work finish (else abandons it)",
-                                 source="abandoned efforts raise cynicism (Harris 2008); default the kinder case")
-    interim_weeks: int = P(0, "weeks with no head in post before the successor arrives", unit="weeks", ge=0,
-                           le=520, source="most schools appoint before the post falls vacant")
+        "top_down",
+        "leadership style of the successor; sets charisma, stance and the pattern they run",
+        source="most replacement heads run the school top-down at first (Arden: 'firefight' in year 1)",
+    )
+    experienced: bool = P(
+        False,
+        "the successor has headship experience (else a first-time head)",
+        source="most new heads are first-time heads (Bartanen et al. 2019)",
+    )
+    keeps_running_work: bool = P(
+        True,
+        "the successor lets running improvement work finish (else abandons it)",
+        source="abandoned efforts raise cynicism (Harris 2008); default the kinder case",
+    )
+    interim_weeks: int = P(
+        0,
+        "weeks with no head in post before the successor arrives",
+        unit="weeks",
+        ge=0,
+        le=520,
+        source="most schools appoint before the post falls vacant",
+    )
     charisma: float | None = P(None, "override the style's charisma", unit="0-1", ge=0, le=1)
     distribution: float | None = P(None, "override the style's stance toward distribution", unit="0-1", ge=0, le=1)
     authenticity: float | None = P(None, "override the style's authenticity", unit="0-1", ge=0, le=1)
@@ -124,14 +240,34 @@ class Successor(Section):
 class Pattern(Section):
     """Weights of the four ways leadership work is taken up (normalised to sum 1)."""
 
-    solo: float = P(1.0, "share of improvement work the head keeps and leads alone (top-down)", ge=0, le=1000,
-                    source="top-down leadership 'still dominates many schools' (Harris 2008)")
-    design: float = P(0.0, "share given to teams the head forms around expertise, with time and support",
-                      ge=0, le=1000, source="Harris 2008: distribution by design (Arden School)")
-    default: float = P(0.0, "share left for volunteers to pick up, uncoordinated", ge=0, le=1000,
-                       source="Hargreaves & Fink 2006: teachers fill gaps (by default)")
-    desperation: float = P(0.0, "share handled by spontaneous all-hands collaboration (Gronn)", ge=0, le=1000,
-                           source="Gronn 2002 via Harris 2008: distribution by desperation")
+    solo: float = P(
+        1.0,
+        "share of improvement work the head keeps and leads alone (top-down)",
+        ge=0,
+        le=1000,
+        source="top-down leadership 'still dominates many schools' (Harris 2008)",
+    )
+    design: float = P(
+        0.0,
+        "share given to teams the head forms around expertise, with time and support",
+        ge=0,
+        le=1000,
+        source="Harris 2008: distribution by design (Arden School)",
+    )
+    default: float = P(
+        0.0,
+        "share left for volunteers to pick up, uncoordinated",
+        ge=0,
+        le=1000,
+        source="Hargreaves & Fink 2006: teachers fill gaps (by default)",
+    )
+    desperation: float = P(
+        0.0,
+        "share handled by spontaneous all-hands collaboration (Gronn)",
+        ge=0,
+        le=1000,
+        source="Gronn 2002 via Harris 2008: distribution by desperation",
+    )
 
     @model_validator(mode="after")
     def _some_weight(self) -> Pattern:
@@ -149,8 +285,9 @@ class Pattern(Section):
 class When(Section):
     """A point in the run: give ``year`` (elapsed years, may be fractional) or ``week`` (step)."""
 
-    year: float | None = P(None, "elapsed school years from the start (5 = after five years)", unit="years",
-                           ge=0, le=200)
+    year: float | None = P(
+        None, "elapsed school years from the start (5 = after five years)", unit="years", ge=0, le=200
+    )
     week: int | None = P(None, "elapsed weeks (steps) from the start", unit="weeks", ge=0, le=10400)
 
     @model_validator(mode="after")
@@ -181,10 +318,12 @@ class Departure(When):
 class Crisis(When):
     """A crisis hits: results plummet, behaviour surges, or an inspection looms."""
 
-    kind: Literal["results", "behaviour", "inspection"] = P("behaviour", "what kind of crisis",
-                                                            source="Harris 2008 (seed 002) examples")
-    duration_weeks: int = P(8, "weeks the crisis lasts", unit="weeks", ge=1, le=104,
-                            source="a half-term of acute pressure")
+    kind: Literal["results", "behaviour", "inspection"] = P(
+        "behaviour", "what kind of crisis", source="Harris 2008 (seed 002) examples"
+    )
+    duration_weeks: int = P(
+        8, "weeks the crisis lasts", unit="weeks", ge=1, le=104, source="a half-term of acute pressure"
+    )
     severity: float = P(0.5, "how hard it hits (0-1)", unit="0-1", ge=0, le=1)
 
 
@@ -192,224 +331,572 @@ class Leadership(Section):
     """How leadership work is taken up, and how that changes over time."""
 
     pattern: Pattern = Field(default_factory=Pattern, description="pattern mix at the start")
-    schedule: list[PatternChange] = Field(default_factory=list,
-                                          description="later changes of the pattern mix")
-    team_size: int = P(4, "members of a team formed by design (including its lead)", unit="people", ge=2, le=12,
-                       source="Arden School: 'teams of four to five teachers'")
+    schedule: list[PatternChange] = Field(default_factory=list, description="later changes of the pattern mix")
+    team_size: int = P(
+        4,
+        "members of a team formed by design (including its lead)",
+        unit="people",
+        ge=2,
+        le=12,
+        source="Arden School: 'teams of four to five teachers'",
+    )
     team_selection: Literal["complementary", "similar"] = P(
-        "complementary", "design teams chosen for complementary expertise, or among like-minded colleagues",
-        source="Harris 2014: leadership by expertise; diversity matters")
-    time_for_collaboration: float = P(0.15, "share of a teacher's week protected for leadership work in teams "
-                                            "formed by design (scaled by the head's stance)", unit="share",
-                                      ge=0, le=0.6, source="Harris 2008: heads must set time aside; ~half a day a week")
-    collaboration_discipline: float = P(0.9, "how focused designed collaboration is on learners (disciplined "
-                                              "inquiry) rather than loose cooperation", unit="0-1", ge=0, le=1,
-                                        source="Harris & Jones 2012: disciplined collaboration")
-    parent_involvement: float = P(0.3, "how strongly the school invites parents into problem solving when the "
-                                       "pattern is design or desperation", unit="0-1", ge=0, le=1,
-                                  source="Harris 2008: parents join problem solving in a behaviour crisis")
+        "complementary",
+        "design teams chosen for complementary expertise, or among like-minded colleagues",
+        source="Harris 2014: leadership by expertise; diversity matters",
+    )
+    time_for_collaboration: float = P(
+        0.15,
+        "share of a teacher's week protected for leadership work in teams "
+        "formed by design (scaled by the head's stance)",
+        unit="share",
+        ge=0,
+        le=0.6,
+        source="Harris 2008: heads must set time aside; ~half a day a week",
+    )
+    collaboration_discipline: float = P(
+        0.9,
+        "how focused designed collaboration is on learners (disciplined inquiry) rather than loose cooperation",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris & Jones 2012: disciplined collaboration",
+    )
+    parent_involvement: float = P(
+        0.3,
+        "how strongly the school invites parents into problem solving when the pattern is design or desperation",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris 2008: parents join problem solving in a behaviour crisis",
+    )
 
 
 class Events(Section):
     """Departures, successors and crises."""
 
     head_departures: list[Departure] = Field(default_factory=list, description="scheduled head departures")
-    head_exit_hazard: float = P(0.18, "chance per year that the head in post leaves (random departures)",
-                                unit="1/year", ge=0, le=1,
-                                source="18%/yr: NCES principal attrition; Bartanen, Grissom & Rogers 2019 (15-22%)")
-    successor: Successor = Field(default_factory=Successor, description="successor for random departures and "
-                                                                        "scheduled ones that name none")
+    head_exit_hazard: float = P(
+        0.18,
+        "chance per year that the head in post leaves (random departures)",
+        unit="1/year",
+        ge=0,
+        le=1,
+        source="18%/yr: NCES principal attrition; Bartanen, Grissom & Rogers 2019 (15-22%)",
+    )
+    successor: Successor = Field(
+        default_factory=Successor, description="successor for random departures and scheduled ones that name none"
+    )
     crises: list[Crisis] = Field(default_factory=list, description="scheduled crises")
-    crisis_hazard: float = P(0.05, "chance per year of a random crisis", unit="1/year", ge=0, le=1,
-                             source="serious incidents/inspection shocks are rare; one in ~20 school-years")
+    crisis_hazard: float = P(
+        0.05,
+        "chance per year of a random crisis",
+        unit="1/year",
+        ge=0,
+        le=1,
+        source="serious incidents/inspection shocks are rare; one in ~20 school-years",
+    )
 
 
 class Teachers(Section):
     """The teaching staff at the start and as novices join."""
 
-    practice_mean: float = P(0.5, "mean teaching practice quality at the start", unit="0-1", ge=0, le=1,
-                             source="scale midpoint: an ordinary school")
-    practice_sd: float = P(0.1, "spread of teaching practice quality", unit="0-1", ge=0, le=0.5,
-                           source="teacher effectiveness varies ~0.1-0.2 SD of pupil outcomes (Hanushek & Rivkin 2010)")
-    novice_practice: float = P(0.38, "practice quality of a newly qualified teacher", unit="0-1", ge=0, le=1,
-                               source="novices are markedly less effective for 3-5 years (Kini & Podolsky 2016)")
-    compliance: float = P(0.05, "practice imposed by the head in post and held by their pressure, at the start",
-                          unit="0-1", ge=0, le=1,
-                          source="steady state of the default (top-down) school, measured in the model")
-    capacity_mean: float = P(0.2, "mean leadership capacity at the start", unit="0-1", ge=0, le=1,
-                             source="few teachers lead beyond their classroom in top-down schools (Harris 2008)")
+    practice_mean: float = P(
+        0.5,
+        "mean teaching practice quality at the start",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="scale midpoint: an ordinary school",
+    )
+    practice_sd: float = P(
+        0.1,
+        "spread of teaching practice quality",
+        unit="0-1",
+        ge=0,
+        le=0.5,
+        source="teacher effectiveness varies ~0.1-0.2 SD of pupil outcomes (Hanushek & Rivkin 2010)",
+    )
+    novice_practice: float = P(
+        0.38,
+        "practice quality of a newly qualified teacher",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="novices are markedly less effective for 3-5 years (Kini & Podolsky 2016)",
+    )
+    compliance: float = P(
+        0.05,
+        "practice imposed by the head in post and held by their pressure, at the start",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="steady state of the default (top-down) school, measured in the model",
+    )
+    capacity_mean: float = P(
+        0.2,
+        "mean leadership capacity at the start",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="few teachers lead beyond their classroom in top-down schools (Harris 2008)",
+    )
     capacity_sd: float = P(0.1, "spread of leadership capacity", unit="0-1", ge=0, le=0.5, source="assumption")
-    novice_capacity: float = P(0.05, "leadership capacity of a new teacher", unit="0-1", ge=0, le=1,
-                               source="assumption")
+    novice_capacity: float = P(
+        0.05, "leadership capacity of a new teacher", unit="0-1", ge=0, le=1, source="assumption"
+    )
     motivation_mean: float = P(0.6, "mean motivation at the start", unit="0-1", ge=0, le=1, source="assumption")
-    trust_head: float = P(0.5, "teachers' trust in the head at the start", unit="0-1", ge=0, le=1,
-                          source="neutral start")
-    trust_colleagues: float = P(0.5, "teachers' trust in colleagues at the start", unit="0-1", ge=0, le=1,
-                                source="neutral start")
-    cynicism: float = P(0.28, "cynicism about improvement efforts at the start",
-                        unit="0-1", ge=0, le=1,
-                        source="steady state of the default school (0.28, measured in the model)")
-    time_available: float = P(0.05, "share of the week a teacher can give to leadership work on their own "
-                                    "initiative (without protected time)", unit="share", ge=0, le=0.5,
-                              source="teachers' weeks are full; little slack (TALIS 2018)")
-    senior_team: int = P(4, "senior leadership team members (deputies, assistant heads)", unit="people", ge=0,
-                         le=30, source="Arden School: senior team replaced a two-person leadership")
-    middle_leaders: int = P(8, "middle leaders (heads of department, key stage leads)", unit="people", ge=0,
-                            le=100, source="about one per department plus pastoral leads")
-    exit_rate: float = P(0.12, "base chance per year that a mid-career teacher leaves the school "
-                               "(raised for novices and the cynical)", unit="1/year", ge=0, le=1,
-                         source="calibrated so overall turnover is ~16%/yr (NCES Teacher Follow-up Survey)")
-    novice_exit_multiplier: float = P(1.6, "how much likelier a teacher in their first 3 years is to leave",
-                                      unit="ratio", ge=1, le=5,
-                                      source="early-career attrition is higher (Ingersoll 2003; NCES)")
-    within_department_ties: float = P(0.35, "chance two teachers of one department start with a tie",
-                                      unit="probability", ge=0, le=1, source="assumption; departments are close")
-    across_department_ties: float = P(0.04, "chance two teachers of different departments start with a tie "
-                                            "(before the egg-crate penalty)", unit="probability", ge=0, le=1,
-                                      source="assumption; few cross-department ties (Harris 2008)")
+    trust_head: float = P(
+        0.5, "teachers' trust in the head at the start", unit="0-1", ge=0, le=1, source="neutral start"
+    )
+    trust_colleagues: float = P(
+        0.5, "teachers' trust in colleagues at the start", unit="0-1", ge=0, le=1, source="neutral start"
+    )
+    cynicism: float = P(
+        0.28,
+        "cynicism about improvement efforts at the start",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="steady state of the default school (0.28, measured in the model)",
+    )
+    time_available: float = P(
+        0.05,
+        "share of the week a teacher can give to leadership work on their own initiative (without protected time)",
+        unit="share",
+        ge=0,
+        le=0.5,
+        source="teachers' weeks are full; little slack (TALIS 2018)",
+    )
+    senior_team: int = P(
+        4,
+        "senior leadership team members (deputies, assistant heads)",
+        unit="people",
+        ge=0,
+        le=30,
+        source="Arden School: senior team replaced a two-person leadership",
+    )
+    middle_leaders: int = P(
+        8,
+        "middle leaders (heads of department, key stage leads)",
+        unit="people",
+        ge=0,
+        le=100,
+        source="about one per department plus pastoral leads",
+    )
+    exit_rate: float = P(
+        0.12,
+        "base chance per year that a mid-career teacher leaves the school (raised for novices and the cynical)",
+        unit="1/year",
+        ge=0,
+        le=1,
+        source="calibrated so overall turnover is ~16%/yr (NCES Teacher Follow-up Survey)",
+    )
+    novice_exit_multiplier: float = P(
+        1.6,
+        "how much likelier a teacher in their first 3 years is to leave",
+        unit="ratio",
+        ge=1,
+        le=5,
+        source="early-career attrition is higher (Ingersoll 2003; NCES)",
+    )
+    within_department_ties: float = P(
+        0.35,
+        "chance two teachers of one department start with a tie",
+        unit="probability",
+        ge=0,
+        le=1,
+        source="assumption; departments are close",
+    )
+    across_department_ties: float = P(
+        0.04,
+        "chance two teachers of different departments start with a tie (before the egg-crate penalty)",
+        unit="probability",
+        ge=0,
+        le=1,
+        source="assumption; few cross-department ties (Harris 2008)",
+    )
 
 
 class Students(Section):
     """Students, their learning and voice."""
 
     engagement: float = P(0.6, "mean engagement/behaviour at intake", unit="0-1", ge=0, le=1, source="assumption")
-    learning_rate: float = P(0.012, "attainment growth per week per unit of teaching effectiveness above the "
-                                    "reference", unit="SD/week", ge=0, le=1,
-                             source="calibrated so a strong school gains ~0.2-0.4 SD over a cohort's years "
-                                    "(Hattie 2009 effect sizes)")
-    reference_teaching: float = P(0.70, "teaching effectiveness at which students make exactly expected progress "
-                                        "(the intake baseline)", unit="0-1", ge=0, le=2,
-                                  source="steady-state teaching effectiveness of the default school (measured "
-                                         "in the model), so an unchanged ordinary school adds only expected progress")
-    learning_noise: float = P(0.01, "week-to-week spread of individual learning", unit="SD/week", ge=0, le=1,
-                              source="assumption")
-    engagement_rate: float = P(0.05, "weekly rate at which engagement moves toward what teaching and home support",
-                               unit="1/week", ge=0, le=1, source="assumption: a term to settle")
-    voice_rate: float = P(0.05, "weekly rate at which student voice moves toward the school's openness to it",
-                          unit="1/week", ge=0, le=1, source="assumption")
+    learning_rate: float = P(
+        0.012,
+        "attainment growth per week per unit of teaching effectiveness above the reference",
+        unit="SD/week",
+        ge=0,
+        le=1,
+        source="calibrated so a strong school gains ~0.2-0.4 SD over a cohort's years (Hattie 2009 effect sizes)",
+    )
+    reference_teaching: float = P(
+        0.70,
+        "teaching effectiveness at which students make exactly expected progress (the intake baseline)",
+        unit="0-1",
+        ge=0,
+        le=2,
+        source="steady-state teaching effectiveness of the default school (measured "
+        "in the model), so an unchanged ordinary school adds only expected progress",
+    )
+    learning_noise: float = P(
+        0.01, "week-to-week spread of individual learning", unit="SD/week", ge=0, le=1, source="assumption"
+    )
+    engagement_rate: float = P(
+        0.05,
+        "weekly rate at which engagement moves toward what teaching and home support",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption: a term to settle",
+    )
+    voice_rate: float = P(
+        0.05,
+        "weekly rate at which student voice moves toward the school's openness to it",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
 
 
 class Parents(Section):
     """Parents and carers."""
 
-    engagement: float = P(0.4, "mean engagement with the school at the start", unit="0-1", ge=0, le=1,
-                          source="assumption: disadvantaged intake (Arden)")
+    engagement: float = P(
+        0.4,
+        "mean engagement with the school at the start",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="assumption: disadvantaged intake (Arden)",
+    )
     trust: float = P(0.5, "mean trust in the school at the start", unit="0-1", ge=0, le=1, source="neutral")
-    support_effect: float = P(0.2, "how much a parent's engagement lifts their child's engagement", unit="0-1",
-                              ge=0, le=1, source="parental engagement supports pupil engagement (Desforges 2003)")
-    rate: float = P(0.03, "weekly rate at which parent engagement and trust move toward what the school offers",
-                    unit="1/week", ge=0, le=1, source="assumption")
+    support_effect: float = P(
+        0.2,
+        "how much a parent's engagement lifts their child's engagement",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="parental engagement supports pupil engagement (Desforges 2003)",
+    )
+    rate: float = P(
+        0.03,
+        "weekly rate at which parent engagement and trust move toward what the school offers",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
 
 
 class Work(Section):
     """Improvement work: how it arises and how it goes."""
 
-    rate: float = P(1.5, "new improvement items arising per week in an ordinary situation", unit="items/week",
-                    ge=0, le=20, source="assumption: a school always has more to improve than one person can lead")
-    duration_weeks: int = P(6, "weeks an improvement item runs before its outcome shows", unit="weeks", ge=1,
-                            le=52, source="a half-term cycle of planning, trying, reviewing")
-    difficulty: float = P(0.5, "mean difficulty of an item (competence needed for an even chance)", unit="0-1",
-                          ge=0, le=1, source="calibrated: ordinary teams succeed about half the time")
-    success_steepness: float = P(10.0, "how sharply the chance of success rises with competence above difficulty",
-                                 unit="1/unit", ge=0.1, le=100, source="assumption (logistic)")
-    crisis_rate_multiplier: float = P(3.0, "how many times more items arise during a crisis", unit="ratio", ge=1,
-                                      le=20, source="a crisis 'demands immediate action' (Harris 2008)")
-    crisis_pull: float = P(0.7, "share of work taken up by spontaneous collaboration during a crisis of "
-                                "severity 1", unit="share", ge=0, le=1,
-                           source="Harris 2008: 'abrupt and powerful shift' in distribution")
-    gap_filling: float = P(8.0, "propensity of capable, motivated teachers to pick up work nobody leads (by "
-                                "default)", unit="1/item", ge=0, le=100,
-                           source="Hargreaves & Fink 2006: teachers see gaps and fill them")
-    head_routine_acts: float = P(2.0, "leadership acts per week the head performs outside improvement items "
-                                      "(vision, line management)", unit="acts/week", ge=0, le=50,
-                                 source="the head remains central (Harris 2008)")
+    rate: float = P(
+        1.5,
+        "new improvement items arising per week in an ordinary situation",
+        unit="items/week",
+        ge=0,
+        le=20,
+        source="assumption: a school always has more to improve than one person can lead",
+    )
+    duration_weeks: int = P(
+        6,
+        "weeks an improvement item runs before its outcome shows",
+        unit="weeks",
+        ge=1,
+        le=52,
+        source="a half-term cycle of planning, trying, reviewing",
+    )
+    difficulty: float = P(
+        0.5,
+        "mean difficulty of an item (competence needed for an even chance)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="calibrated: ordinary teams succeed about half the time",
+    )
+    success_steepness: float = P(
+        10.0,
+        "how sharply the chance of success rises with competence above difficulty",
+        unit="1/unit",
+        ge=0.1,
+        le=100,
+        source="assumption (logistic)",
+    )
+    crisis_rate_multiplier: float = P(
+        3.0,
+        "how many times more items arise during a crisis",
+        unit="ratio",
+        ge=1,
+        le=20,
+        source="a crisis 'demands immediate action' (Harris 2008)",
+    )
+    crisis_pull: float = P(
+        0.7,
+        "share of work taken up by spontaneous collaboration during a crisis of severity 1",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Harris 2008: 'abrupt and powerful shift' in distribution",
+    )
+    gap_filling: float = P(
+        8.0,
+        "propensity of capable, motivated teachers to pick up work nobody leads (by default)",
+        unit="1/item",
+        ge=0,
+        le=100,
+        source="Hargreaves & Fink 2006: teachers see gaps and fill them",
+    )
+    head_routine_acts: float = P(
+        2.0,
+        "leadership acts per week the head performs outside improvement items (vision, line management)",
+        unit="acts/week",
+        ge=0,
+        le=50,
+        source="the head remains central (Harris 2008)",
+    )
 
 
 class PracticeParams(Section):
     """How teaching practice changes and spreads."""
 
-    gain: float = P(0.05, "owned practice gain for a member of a successful item (times learner focus, "
-                                 "buy-in and room to improve)", unit="0-1", ge=0, le=1,
-                    source="assumption: a successful inquiry cycle moves practice a little")
-    mandate_gain: float = P(0.012, "compliance gain for every teacher when a head's mandate succeeds (times "
-                                   "trust in the head and 0.5 + charisma)",
-                            unit="0-1", ge=0, le=1, source="assumption: mandates reach all, shallowly")
-    compliance_decay: float = P(0.04, "weekly loss of compliance without a head pressing for it; a head who "
-                                      "presses halves it (initiative fatigue)", unit="1/week",
-                                ge=0, le=1, source="imposed change fades when pressure goes (Harris 2008)")
-    internalisation: float = P(0.002, "weekly share of compliance that becomes owned practice while pressed",
-                               unit="1/week", ge=0, le=1, source="assumption: habits form slowly")
-    spread: float = P(0.02, "weekly rate at which practice spreads along collaboration ties", unit="1/week", ge=0,
-                      le=1, source="practice spreads through professional collaboration (Harris 2014)")
-    default_discipline: float = P(0.2, "focus of default (volunteer) collaboration on learners", unit="0-1", ge=0,
-                                  le=1, source="'letting a thousand flowers bloom' (Harris): loose")
-    desperation_discipline: float = P(0.5, "focus of crisis collaboration on learners", unit="0-1", ge=0, le=1,
-                                      source="focused on the crisis, not on teaching")
-    experience_growth: float = P(0.008, "weekly share of the gap to their department's norm (experienced "
-                                        "colleagues' practice, at least teachers.practice_mean) that a teacher in "
-                                        "their first five years closes", unit="1/week", ge=0, le=1,
-                                 source="returns to experience are steep in years 1-5 (Kini & Podolsky 2016); "
-                                        "novices are socialised into department norms (Kardos & Johnson 2007)")
-    effort_weight: float = P(0.3, "how much effort adds to teaching effectiveness", unit="0-1", ge=0, le=2,
-                             source="assumption")
-    charisma_effect: float = P(0.25, "effort lift per unit of head charisma", unit="0-1", ge=0, le=2,
-                               source="charismatic heads lift effort (Harris 2008); calibrated")
-    freeze_teaching: bool = P(False, "experimental switch: hold practice, compliance and effort fixed "
-                                     "(pattern 6, Heck & Hallinger 2009)",
-                              source="validation experiment")
+    gain: float = P(
+        0.05,
+        "owned practice gain for a member of a successful item (times learner focus, buy-in and room to improve)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="assumption: a successful inquiry cycle moves practice a little",
+    )
+    mandate_gain: float = P(
+        0.012,
+        "compliance gain for every teacher when a head's mandate succeeds (times trust in the head and 0.5 + charisma)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="assumption: mandates reach all, shallowly",
+    )
+    compliance_decay: float = P(
+        0.04,
+        "weekly loss of compliance without a head pressing for it; a head who presses halves it (initiative fatigue)",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="imposed change fades when pressure goes (Harris 2008)",
+    )
+    internalisation: float = P(
+        0.002,
+        "weekly share of compliance that becomes owned practice while pressed",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption: habits form slowly",
+    )
+    spread: float = P(
+        0.02,
+        "weekly rate at which practice spreads along collaboration ties",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="practice spreads through professional collaboration (Harris 2014)",
+    )
+    default_discipline: float = P(
+        0.2,
+        "focus of default (volunteer) collaboration on learners",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="'letting a thousand flowers bloom' (Harris): loose",
+    )
+    desperation_discipline: float = P(
+        0.5,
+        "focus of crisis collaboration on learners",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="focused on the crisis, not on teaching",
+    )
+    experience_growth: float = P(
+        0.008,
+        "weekly share of the gap to their department's norm (experienced "
+        "colleagues' practice, at least teachers.practice_mean) that a teacher in "
+        "their first five years closes",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="returns to experience are steep in years 1-5 (Kini & Podolsky 2016); "
+        "novices are socialised into department norms (Kardos & Johnson 2007)",
+    )
+    effort_weight: float = P(
+        0.3, "how much effort adds to teaching effectiveness", unit="0-1", ge=0, le=2, source="assumption"
+    )
+    charisma_effect: float = P(
+        0.25,
+        "effort lift per unit of head charisma",
+        unit="0-1",
+        ge=0,
+        le=2,
+        source="charismatic heads lift effort (Harris 2008); calibrated",
+    )
+    freeze_teaching: bool = P(
+        False,
+        "experimental switch: hold practice, compliance and effort fixed (pattern 6, Heck & Hallinger 2009)",
+        source="validation experiment",
+    )
 
 
 class CapacityParams(Section):
     """How leadership capacity grows and decays."""
 
-    growth: float = P(0.03, "capacity gain for each week spent leading or co-leading an item", unit="1/week",
-                      ge=0, le=1, source="capacity grows by leading (Harris 2008)")
-    coaching: float = P(1.0, "extra growth multiplier from the head's support (coaching, mentoring, training) "
-                             "in designed work", unit="ratio", ge=0, le=10,
-                        source="Arden: coaching and mentoring programme")
-    disuse_decay: float = P(0.002, "weekly loss of capacity when a teacher leads nothing", unit="1/week", ge=0,
-                            le=1, source="capacity is 'lost without use' (model brief)")
-    novice_mentoring: float = P(0.01, "weekly practice gain of a novice per unit of ties to stronger colleagues",
-                                unit="1/week", ge=0, le=1, source="Arden: middle leaders mentor new staff")
+    growth: float = P(
+        0.03,
+        "capacity gain for each week spent leading or co-leading an item",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="capacity grows by leading (Harris 2008)",
+    )
+    coaching: float = P(
+        1.0,
+        "extra growth multiplier from the head's support (coaching, mentoring, training) in designed work",
+        unit="ratio",
+        ge=0,
+        le=10,
+        source="Arden: coaching and mentoring programme",
+    )
+    disuse_decay: float = P(
+        0.002,
+        "weekly loss of capacity when a teacher leads nothing",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="capacity is 'lost without use' (model brief)",
+    )
+    override_loss: float = P(
+        0.1,
+        "share of leadership capacity (self-efficacy) a member loses when the head overrides the team's decision",
+        unit="share",
+        ge=0,
+        le=1,
+        source="delegation without authority does not build leaders (Harris 2014; seed 004); "
+        "efficacy falls with reversed decisions (Bandura 1997)",
+    )
+    novice_mentoring: float = P(
+        0.01,
+        "weekly practice gain of a novice per unit of ties to stronger colleagues",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="Arden: middle leaders mentor new staff",
+    )
 
 
 class TrustParams(Section):
     """Trust, cynicism and motivation."""
 
-    growth: float = P(0.04, "trust gain among members of a successful item", unit="0-1", ge=0, le=1,
-                      source="trust grows in successful joint work (Harris 2014)")
+    growth: float = P(
+        0.04,
+        "trust gain among members of a successful item",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="trust grows in successful joint work (Harris 2014)",
+    )
     loss: float = P(0.04, "trust loss among members of a failed item", unit="0-1", ge=0, le=1, source="assumption")
-    betrayal: float = P(0.08, "loss of trust in the head when shared work is overridden", unit="0-1", ge=0, le=1,
-                        source="inauthentic distribution backfires on trust (Harris 2014)")
-    cynicism_failure: float = P(0.03, "cynicism gain for members of a failed item", unit="0-1", ge=0, le=1,
-                                source="Harris 2008: each failure leaves staff 'more cynical'")
-    cynicism_abandon: float = P(0.15, "cynicism gain for members of abandoned or overridden work", unit="0-1",
-                                ge=0, le=1, source="Harris 2008: 'failed or terminated effort'")
-    cynicism_recovery: float = P(0.01, "cynicism loss for members of a successful item", unit="0-1", ge=0, le=1,
-                                 source="assumption: success heals slowly")
-    cynicism_drag: float = P(0.6, "how much cynicism reduces effort and willingness to lead", unit="0-1", ge=0,
-                             le=1, source="assumption")
-    cynicism_relaxation: float = P(0.0015, "weekly rate at which cynicism fades when nothing feeds it",
-                                   unit="1/week", ge=0, le=1,
-                                   source="slow: schools 'never entirely return' (Harris 2008); half-life ~9 years")
-    contagion: float = P(0.03, "weekly rate at which a teacher's cynicism moves toward that of the colleagues "
-                               "they are tied to (staffroom culture)", unit="1/week", ge=0, le=1,
-                         source="newcomers are socialised into staff attitudes (Kardos & Johnson 2007); assumption")
-    motivation_rate: float = P(0.02, "weekly rate at which motivation moves toward what the work climate gives",
-                               unit="1/week", ge=0, le=1, source="assumption")
+    betrayal: float = P(
+        0.08,
+        "loss of trust in the head when shared work is overridden",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="inauthentic distribution backfires on trust (Harris 2014)",
+    )
+    cynicism_failure: float = P(
+        0.03,
+        "cynicism gain for members of a failed item",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris 2008: each failure leaves staff 'more cynical'",
+    )
+    cynicism_abandon: float = P(
+        0.15,
+        "cynicism gain for members of abandoned or overridden work",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="Harris 2008: 'failed or terminated effort'",
+    )
+    cynicism_recovery: float = P(
+        0.01,
+        "cynicism loss for members of a successful item",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="assumption: success heals slowly",
+    )
+    cynicism_drag: float = P(
+        0.6, "how much cynicism reduces effort and willingness to lead", unit="0-1", ge=0, le=1, source="assumption"
+    )
+    cynicism_relaxation: float = P(
+        0.0015,
+        "weekly rate at which cynicism fades when nothing feeds it",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="slow: schools 'never entirely return' (Harris 2008); half-life ~9 years",
+    )
+    contagion: float = P(
+        0.03,
+        "weekly rate at which a teacher's cynicism moves toward that of the colleagues "
+        "they are tied to (staffroom culture)",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="newcomers are socialised into staff attitudes (Kardos & Johnson 2007); assumption",
+    )
+    motivation_rate: float = P(
+        0.02,
+        "weekly rate at which motivation moves toward what the work climate gives",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
 
 
 class NetworkParams(Section):
     """Collaboration ties among staff."""
 
-    tie_growth: float = P(0.08, "tie strength gained per week two teachers work on an item together",
-                          unit="1/week", ge=0, le=1, source="assumption")
-    tie_decay: float = P(0.004, "weekly decay of tie strength above the everyday level", unit="1/week", ge=0,
-                         le=1, source="assumption: unused ties fade over a year or two")
-    everyday_tie: float = P(0.25, "strength an existing tie inside a department keeps from everyday contact",
-                            unit="0-1", ge=0, le=1, source="departments share rooms and routines (egg crate)")
-    tie_threshold: float = P(0.2, "tie strength counted as a tie for density and clustering", unit="0-1", ge=0,
-                             le=1, source="assumption")
+    tie_growth: float = P(
+        0.08,
+        "tie strength gained per week two teachers work on an item together",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+    tie_decay: float = P(
+        0.004,
+        "weekly decay of tie strength above the everyday level",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption: unused ties fade over a year or two",
+    )
+    everyday_tie: float = P(
+        0.25,
+        "strength an existing tie inside a department keeps from everyday contact",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="departments share rooms and routines (egg crate)",
+    )
+    tie_threshold: float = P(
+        0.2, "tie strength counted as a tie for density and clustering", unit="0-1", ge=0, le=1, source="assumption"
+    )
 
 
 class Scenario(Section):

@@ -22,12 +22,14 @@ if TYPE_CHECKING:
 #: pattern mix they run. Chosen to span the space the texts describe (Harris 2008): the charismatic
 #: 'superhero', the ordinary top-down manager, and the 'leader of leaders' who distributes by design.
 STYLES: dict[str, dict] = {
-    "charismatic": {"charisma": 0.8, "distribution": 0.2, "authenticity": 0.7,
-                    "pattern": Pattern(solo=1.0)},
-    "top_down": {"charisma": 0.3, "distribution": 0.2, "authenticity": 0.8,
-                 "pattern": Pattern(solo=1.0)},
-    "distributive": {"charisma": 0.3, "distribution": 0.8, "authenticity": 0.9,
-                     "pattern": Pattern(solo=0.2, design=0.8)},
+    "charismatic": {"charisma": 0.8, "distribution": 0.2, "authenticity": 0.7, "pattern": Pattern(solo=1.0)},
+    "top_down": {"charisma": 0.3, "distribution": 0.2, "authenticity": 0.8, "pattern": Pattern(solo=1.0)},
+    "distributive": {
+        "charisma": 0.3,
+        "distribution": 0.8,
+        "authenticity": 0.9,
+        "pattern": Pattern(solo=0.2, design=0.8),
+    },
 }
 
 
@@ -68,12 +70,22 @@ def depart(model: SchoolModel, successor: Successor, reason: str) -> None:
     # What the head imposed now has nobody pressing for it: it starts to lapse.
     model.lapsing += model.staff.compliance
     model.staff.compliance[:] = 0.0
-    model.departures.append({"week": model.week, "head_id": head.unique_id, "reason": reason,
-                             "charisma": head.charisma, "tenure": head.tenure})
+    model.departures.append(
+        {
+            "week": model.week,
+            "head_id": head.unique_id,
+            "reason": reason,
+            "charisma": head.charisma,
+            "tenure": head.tenure,
+        }
+    )
     model.last_support = head.support
     model.previous_head = {
-        "charisma": head.charisma, "distribution": head.distribution, "authenticity": head.authenticity,
-        "succession_planning": head.succession_planning, "control_reversion": head.control_reversion,
+        "charisma": head.charisma,
+        "distribution": head.distribution,
+        "authenticity": head.authenticity,
+        "succession_planning": head.succession_planning,
+        "control_reversion": head.control_reversion,
         "pattern": model.pattern,
     }
     head.remove()

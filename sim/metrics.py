@@ -17,11 +17,33 @@ if TYPE_CHECKING:
 
 #: model-level columns collected every step, in order
 COLUMNS = (
-    "step", "year", "attainment", "teaching_quality", "teaching_practice", "leadership_capacity", "leadership_density",
-    "distribution_index", "leadership_gini", "influence_centralisation", "trust", "trust_head",
-    "trust_colleagues", "cynicism", "network_density", "network_clustering", "teacher_turnover",
-    "student_engagement", "student_voice", "parent_engagement", "parent_trust", "head_id", "head_charisma",
-    "crisis", "items_active", "items_succeeded", "items_failed",
+    "step",
+    "year",
+    "attainment",
+    "teaching_quality",
+    "teaching_practice",
+    "leadership_capacity",
+    "leadership_density",
+    "distribution_index",
+    "leadership_gini",
+    "influence_centralisation",
+    "trust",
+    "trust_head",
+    "trust_colleagues",
+    "cynicism",
+    "network_density",
+    "network_clustering",
+    "teacher_turnover",
+    "student_engagement",
+    "student_voice",
+    "parent_engagement",
+    "parent_trust",
+    "head_id",
+    "head_charisma",
+    "crisis",
+    "items_active",
+    "items_succeeded",
+    "items_failed",
 )
 #: smoothing of weekly acts and influence: an exponential window of about a school term
 TERM_WEEKS = 13

@@ -85,9 +85,7 @@ class SchoolModel(mesa.Model):
 
         self._measures = Measures(self.staff.n)
         self.current: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={c: (lambda m, c=c: m.current[c]) for c in COLUMNS}
-        )
+        self.datacollector = mesa.DataCollector(model_reporters={c: (lambda m, c=c: m.current[c]) for c in COLUMNS})
         self._observe()
 
     # --- properties the mechanisms read ------------------------------------------------------
@@ -113,8 +111,9 @@ class SchoolModel(mesa.Model):
 
     def crisis_now(self, kind: str = "behaviour", severity: float = 0.5, duration_weeks: int = 8) -> None:
         """A crisis starts at the next step."""
-        self._pending_requests.append(("crisis", {"kind": kind, "severity": severity,
-                                                  "duration_weeks": duration_weeks}))
+        self._pending_requests.append(
+            ("crisis", {"kind": kind, "severity": severity, "duration_weeks": duration_weeks})
+        )
 
     def switch_pattern_now(self, **weights: float) -> None:
         """The school runs this pattern mix from the next step (weights of solo/design/default/desperation)."""
@@ -263,8 +262,7 @@ class SchoolModel(mesa.Model):
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return
-        self.teaching = (staff.practice + staff.compliance + self.lapsing
-                         + cfg.practice.effort_weight * self.effort)
+        self.teaching = staff.practice + staff.compliance + self.lapsing + cfg.practice.effort_weight * self.effort
 
     def _update_climate(self) -> None:
         """Capacity grows by leading and fades unused; ties fade; motivation follows the climate."""
@@ -288,9 +286,14 @@ class SchoolModel(mesa.Model):
         if tr.contagion > 0 and tied.any():
             around = staff.ties @ staff.cynicism
             staff.cynicism[tied] += tr.contagion * (around[tied] / strength[tied] - staff.cynicism[tied])
-        target = (cfg.teachers.motivation_mean + 0.3 * (staff.trust_head - 0.5)
-                  + 0.2 * (staff.trust_colleagues - 0.5) + 0.1 * engaged - 0.4 * staff.cynicism
-                  + 0.1 * (self.permission - 0.5))
+        target = (
+            cfg.teachers.motivation_mean
+            + 0.3 * (staff.trust_head - 0.5)
+            + 0.2 * (staff.trust_colleagues - 0.5)
+            + 0.1 * engaged
+            - 0.4 * staff.cynicism
+            + 0.1 * (self.permission - 0.5)
+        )
         staff.motivation += tr.motivation_rate * (np.clip(target, 0.0, 1.0) - staff.motivation)
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
             np.clip(arr, 0.0, 1.0, out=arr)
@@ -315,8 +318,10 @@ class SchoolModel(mesa.Model):
         cfg, rng, staff = self.cfg, self.rng, self.staff
         t = cfg.teachers
         novice = staff.tenure < 3
-        p = t.exit_rate * np.where(novice, t.novice_exit_multiplier, 1.0) * (
-            0.7 + 0.4 * staff.cynicism + 0.6 * (1.0 - staff.motivation)
+        p = (
+            t.exit_rate
+            * np.where(novice, t.novice_exit_multiplier, 1.0)
+            * (0.7 + 0.4 * staff.cynicism + 0.6 * (1.0 - staff.motivation))
         )
         leavers = np.flatnonzero(rng.random(staff.n) < np.clip(p, 0.0, 1.0))
         self._measures.turnover = leavers.size / staff.n
@@ -356,8 +361,16 @@ class SchoolModel(mesa.Model):
     def timeseries(self) -> pd.DataFrame:
         """One row per step (step 0 is the starting state), the model-level columns."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        return df.astype({"step": "int64", "head_id": "int64", "crisis": "int64", "items_active": "int64",
-                          "items_succeeded": "int64", "items_failed": "int64"})
+        return df.astype(
+            {
+                "step": "int64",
+                "head_id": "int64",
+                "crisis": "int64",
+                "items_active": "int64",
+                "items_succeeded": "int64",
+                "items_failed": "int64",
+            }
+        )
 
     def succession(self) -> list[dict]:
         """Succession measures around each head departure so far."""
@@ -372,12 +385,25 @@ class SchoolModel(mesa.Model):
         out["departures"] = len(self.departures)
         out["crises"] = len(self.crises)
         out["mean_distribution_index"] = float(ts["distribution_index"].mean())
-        out["mean_teacher_turnover"] = float(ts["teacher_turnover"].iloc[self.cfg.school.weeks_per_year:].mean()) \
-            if len(ts) > self.cfg.school.weeks_per_year else float("nan")
+        out["mean_teacher_turnover"] = (
+            float(ts["teacher_turnover"].iloc[self.cfg.school.weeks_per_year :].mean())
+            if len(ts) > self.cfg.school.weeks_per_year
+            else float("nan")
+        )
         succ = self.succession()
         first = succ[0] if succ else {}
-        for k in ("level_before", "gain_before", "deepest_drop", "kept_1y", "kept_3y", "kept_5y",
-                  "years_to_recover", "capacity_before", "capacity_kept_1y", "capacity_kept_3y",
-                  "capacity_kept_5y"):
+        for k in (
+            "level_before",
+            "gain_before",
+            "deepest_drop",
+            "kept_1y",
+            "kept_3y",
+            "kept_5y",
+            "years_to_recover",
+            "capacity_before",
+            "capacity_kept_1y",
+            "capacity_kept_3y",
+            "capacity_kept_5y",
+        ):
             out[f"succession_{k}"] = float(first.get(k, float("nan")))
         return out

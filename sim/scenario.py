@@ -102,6 +102,8 @@ def _yaml_error(name: str, err: yaml.YAMLError) -> ScenarioError:
             f"{where}: YAML tag '{shown}' refused: scenario files may hold only plain values "
             "(numbers, text, true/false, lists, mappings)"
         )
+    if "another document" in problem:
+        return ScenarioError(f"{where}: two YAML documents in one file ('---' starts a new one); give one scenario")
     msg = f"{where}: invalid YAML: {problem}"
     context = getattr(err, "context", None)
     cmark = getattr(err, "context_mark", None)
@@ -301,10 +303,30 @@ def _valid_names(key: Key) -> list[str]:
     return names
 
 
-def _suggest(word: str, names: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6)
+def _closest(word: str, parent: Key, value: Any = None) -> str | None:
+    """The valid name at ``parent`` closest to ``word``, preferring one whose kind fits ``value``.
+
+    A misspelt section (its value a mapping) is matched against sections first, a misspelt
+    setting against settings: ``heed: {charisma: 0.8}`` suggests 'head', not 'seed'.
+    """
+    names = [n for n in _valid_names(parent) if n != EXTENDS]
+    close = difflib.get_close_matches(word, names, n=4, cutoff=0.6)
+    if not close:
+        return None
+    if value is not None:
+        wants_section = isinstance(value, dict | list)
+        for name in close:
+            ann = _type_at(parent + (name,))
+            if (_is_model(ann) or typing.get_origin(ann) is list) == wants_section:
+                return name
+    return close[0]
+
+
+def _suggest(word: str, parent: Key, value: Any = None) -> str:
+    close = _closest(word, parent, value)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return f"did you mean '{close}'?"
+    names = [n for n in _valid_names(parent) if n != EXTENDS]
     if names:
         shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
         return f"valid keys here: {shown}"
@@ -336,9 +358,8 @@ def _parse_override(item: str | tuple[str, str]) -> tuple[str, Key, Any]:
                 )
             if not _is_model(ann):
                 raise ScenarioError(f"{label}: unknown parameter '{here}' ({_fmt_key(parent)} has no sub-settings)")
-            names = [n for n in _valid_names(parent) if n != EXTENDS]
-            close = difflib.get_close_matches(part, names, n=1, cutoff=0.6)
-            hint = f"did you mean '{_fmt_key(parent + (close[0],))}'?" if close else _suggest(part, names)
+            close = _closest(part, parent)
+            hint = f"did you mean '{_fmt_key(parent + (close,))}'?" if close else _suggest(part, parent)
             raise ScenarioError(f"{label}: unknown parameter '{here}'; {hint}")
     try:
         parsed = _safe_load(value) if value.strip() else None
@@ -434,7 +455,7 @@ def _expected(err: Mapping[str, Any], key: Key) -> str:
     """What was expected, in words, for one pydantic error."""
     typ, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     if typ == "extra_forbidden":
-        return f"unknown key; {_suggest(str(key[-1]), _valid_names(key[:-1]))}"
+        return f"unknown key; {_suggest(str(key[-1]), key[:-1], value)}"
     if typ == "missing":
         return "required setting is missing"
     if typ in ("float_type", "float_parsing"):

@@ -129,8 +129,17 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
     head = model.head
     if mode == SOLO:
         if head is not None and model.head_items < model.cfg.head.bandwidth * model.cfg.work.duration_weeks:
-            return _begin(model, SOLO, domain, difficulty, HEAD, np.empty(0, dtype=np.intp), support=head.capacity,
-                          discipline=0.0, time=0.1)
+            return _begin(
+                model,
+                SOLO,
+                domain,
+                difficulty,
+                HEAD,
+                np.empty(0, dtype=np.intp),
+                support=head.capacity,
+                discipline=0.0,
+                time=0.1,
+            )
         mode = DEFAULT  # the head is busy or absent: a gap someone may fill
     if mode == DESIGN:
         return _design_team(model, domain, difficulty)
@@ -193,6 +202,10 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     if free.sum() < 2:
         return None
     exp = staff.expertise
+    # Staff embrace the opportunity as far as they trust the head and are not cynical about it.
+    free &= rng.random(staff.n) < willingness(model)
+    if free.sum() < 2:
+        return None
     score = exp[:, domain] * (0.5 + staff.capacity) + 0.1 * (staff.role != NONE) + 0.01 * rng.random(staff.n)
     score[~free] = -np.inf
     leader = int(np.argmax(score))
@@ -222,8 +235,25 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     time = cfg.leadership.time_for_collaboration * (head.distribution if head is not None else 0.5)
     council = model.council_open and domain in (BEHAVIOUR, INCLUSION, CURRICULUM)
     parents = domain in (BEHAVIOUR, INCLUSION) and rng.random() < cfg.leadership.parent_involvement
-    return _begin(model, DESIGN, domain, difficulty, leader, np.array(team, dtype=np.intp), support=support,
-                  discipline=cfg.leadership.collaboration_discipline, time=time, students=council, parents=parents)
+    return _begin(
+        model,
+        DESIGN,
+        domain,
+        difficulty,
+        leader,
+        np.array(team, dtype=np.intp),
+        support=support,
+        discipline=cfg.leadership.collaboration_discipline,
+        time=time,
+        students=council,
+        parents=parents,
+    )
+
+
+def willingness(model: SchoolModel) -> np.ndarray:
+    """Chance each teacher accepts a place on a team the head forms (Harris 2008: staff must embrace it)."""
+    staff = model.staff
+    return (1.0 - model.cfg.trust.cynicism_drag * staff.cynicism) * (0.5 + 0.5 * staff.trust_head)
 
 
 def gap_propensity(model: SchoolModel) -> np.ndarray:
@@ -255,8 +285,17 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     # Loose by nature, unless the volunteer has learned to run focused inquiry (leading with support).
     base = model.cfg.practice.default_discipline
     discipline = base + (1.0 - base) * float(staff.capacity[leader])
-    return _begin(model, DEFAULT, domain, difficulty, leader, np.array(team, dtype=np.intp), support=0.0,
-                  discipline=discipline, time=float(staff.spare_time()[leader]))
+    return _begin(
+        model,
+        DEFAULT,
+        domain,
+        difficulty,
+        leader,
+        np.array(team, dtype=np.intp),
+        support=0.0,
+        discipline=discipline,
+        time=float(staff.spare_time()[leader]),
+    )
 
 
 def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
@@ -271,9 +310,19 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     head = model.head
     support = 0.5 * head.support if head is not None else 0.0
     invite = cfg.leadership.parent_involvement + (0.5 if domain == BEHAVIOUR else 0.0)
-    return _begin(model, DESPERATION, domain, difficulty, leader, members, support=support,
-                  discipline=cfg.practice.desperation_discipline, time=0.1, students=model.council_exists,
-                  parents=bool(rng.random() < invite))
+    return _begin(
+        model,
+        DESPERATION,
+        domain,
+        difficulty,
+        leader,
+        members,
+        support=support,
+        discipline=cfg.practice.desperation_discipline,
+        time=0.1,
+        students=model.council_exists,
+        parents=bool(rng.random() < invite),
+    )
 
 
 def competence(model: SchoolModel, item: Item) -> float:
@@ -285,8 +334,14 @@ def competence(model: SchoolModel, item: Item) -> float:
         skill = coverage(np.full((1, len(DOMAINS)), 0.5 + 0.2 * cap), item.req)
         trust = float(staff.trust_head.mean())
         effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
-        return (W_SKILL * skill + W_LEAD * cap + W_TRUST * trust + W_TIME * item.time / (item.time + TIME_HALF)
-                + W_EFFORT * effort + W_SUPPORT * cap)
+        return (
+            W_SKILL * skill
+            + W_LEAD * cap
+            + W_TRUST * trust
+            + W_TIME * item.time / (item.time + TIME_HALF)
+            + W_EFFORT * effort
+            + W_SUPPORT * cap
+        )
     m = item.members
     skill = coverage(staff.expertise[m], item.req)
     k = m.size
@@ -298,8 +353,15 @@ def competence(model: SchoolModel, item: Item) -> float:
         bonus += 0.05 * float(model.pupils.voice[model.pupils.council].mean()) if model.pupils.council.any() else 0.0
     if item.parents and model.families.n:
         bonus += 0.05 * float(model.families.engagement.mean())
-    return (W_SKILL * skill + W_LEAD * float(staff.capacity[item.leader]) + W_TRUST * trust
-            + W_TIME * item.time / (item.time + TIME_HALF) + W_EFFORT * effort + W_SUPPORT * item.support + bonus)
+    return (
+        W_SKILL * skill
+        + W_LEAD * float(staff.capacity[item.leader])
+        + W_TRUST * trust
+        + W_TIME * item.time / (item.time + TIME_HALF)
+        + W_EFFORT * effort
+        + W_SUPPORT * item.support
+        + bonus
+    )
 
 
 def success_chance(model: SchoolModel, item: Item) -> float:
@@ -352,15 +414,15 @@ def complete(model: SchoolModel, item: Item) -> str:
         return "success" if success else "failure"
     m = item.members
     weeks = item.end - item.start
-    overridden = (
-        item.mode == DESIGN and head is not None and rng.random() < (1.0 - head.authenticity)
-    )
+    overridden = item.mode == DESIGN and head is not None and rng.random() < (1.0 - head.authenticity)
     if overridden:
         # Delegation dressed up as sharing: the head reverses what the team decided.
         staff.cynicism[m] += tr.cynicism_abandon * (1.0 - staff.cynicism[m])
         staff.trust_head[m] -= tr.betrayal * staff.trust_head[m]
         # Everyone sees it happen, members most.
         staff.trust_head -= 0.2 * tr.betrayal * staff.trust_head
+        # Being overruled undermines the self-efficacy that leading had built.
+        staff.capacity[m] -= cfg.capacity.override_loss * staff.capacity[m]
         _strengthen_ties(model, m, weeks, 0.5)
         return "overridden"
     if success:
