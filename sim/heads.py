@@ -13,7 +13,7 @@ import numpy as np
 from sim.agents import Head, Teacher
 from sim.config import Pattern, Successor
 from sim.staff import SENIOR, fill_roles, replace_with_novice
-from sim.work import SOLO, abandon, abandon_all, drop_members
+from sim.work import abandon_all, abandon_mandates, drop_members
 
 if TYPE_CHECKING:
     from sim.model import SchoolModel
@@ -63,9 +63,7 @@ def depart(model: SchoolModel, successor: Successor, reason: str) -> None:
     if head is None:
         return
     # Mandates held by this head's pressure and the work they led alone stop with them.
-    for item in [i for i in model.items if i.mode == SOLO]:
-        model.items.remove(item)
-        abandon(model, item)
+    abandon_mandates(model)
     planning = head.succession_planning
     # What the head imposed now has nobody pressing for it: it starts to lapse.
     model.lapsing += model.staff.compliance

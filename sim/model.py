@@ -257,8 +257,9 @@ class SchoolModel(mesa.Model):
     def _update_effort_and_teaching(self) -> None:
         staff, cfg = self.staff, self.cfg
         drag = cfg.trust.cynicism_drag
-        lift = cfg.practice.charisma_effect * self.head.charisma if self.head is not None else 0.0
-        self.effort = staff.motivation * (1.0 - drag * staff.cynicism) + lift
+        # The head's personal lift exists only while that head is in post.
+        self.charisma_lift = cfg.practice.charisma_effect * self.head.charisma if self.head is not None else 0.0
+        self.effort = staff.motivation * (1.0 - drag * staff.cynicism) + self.charisma_lift
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return

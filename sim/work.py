@@ -444,26 +444,39 @@ def complete(model: SchoolModel, item: Item) -> str:
     return "success" if success else "failure"
 
 
-def abandon(model: SchoolModel, item: Item) -> None:
+def _abandon(model: SchoolModel, item: Item) -> None:
     """Running work stopped before it finished: those who put effort in grow cynical."""
     _release(model, item)
-    staff, tr = model.staff, model.cfg.trust
-    if item.mode == SOLO:
-        staff.cynicism += MANDATE_SHARE * tr.cynicism_abandon * (1.0 - staff.cynicism)
-    else:
-        m = item.members
-        staff.cynicism[m] += tr.cynicism_abandon * (1.0 - staff.cynicism[m])
+    m = item.members
+    if m.size:
+        cyn = model.staff.cynicism
+        cyn[m] += model.cfg.trust.cynicism_abandon * (1.0 - cyn[m])
+
+
+def _staff_sees_work_dropped(model: SchoolModel) -> None:
+    cyn = model.staff.cynicism
+    cyn += MANDATE_SHARE * model.cfg.trust.cynicism_abandon * (1.0 - cyn)
+
+
+def abandon_mandates(model: SchoolModel) -> None:
+    """A departing head's own initiatives stop with them; the staff sees them dropped (once)."""
+    mandates = [i for i in model.items if i.mode == SOLO]
+    if not mandates:
+        return
+    for item in mandates:
+        model.items.remove(item)
+        _abandon(model, item)
+    _staff_sees_work_dropped(model)
 
 
 def abandon_all(model: SchoolModel) -> None:
     """A new head stops everything that was running: members lose most, the whole staff sees it."""
     if not model.items:
         return
-    staff, tr = model.staff, model.cfg.trust
-    staff.cynicism += MANDATE_SHARE * tr.cynicism_abandon * (1.0 - staff.cynicism)
     for item in list(model.items):
         model.items.remove(item)
-        abandon(model, item)
+        _abandon(model, item)
+    _staff_sees_work_dropped(model)
 
 
 def drop_members(model: SchoolModel, slots: np.ndarray) -> None:
