@@ -10,6 +10,7 @@ and ``leadsim check`` run these functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ from sim.model import SchoolModel
 #: runs used by the patterns are controlled stories: no random departures or crises unless stated
 CALM: dict[str, Any] = {"events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0}}
 W = 39  # weeks per year in every pattern (the default)
+#: worker processes start clean: forking a process that may hold threads can deadlock
+_CONTEXT = multiprocessing.get_context("forkserver")
 
 SOLO_CHARISMATIC = {"head": {"charisma": 0.8, "distribution": 0.2, "authenticity": 0.8}}
 DESIGN_CHARISMATIC = {
@@ -54,7 +57,7 @@ def run_many(spec: dict, seeds: Sequence[int], workers: int = 1) -> list[pd.Data
     """Time series of ``spec`` for every seed, in seed order."""
     jobs = [(spec, int(s)) for s in seeds]
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool:
             return list(pool.map(_run, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
     return [_run(j) for j in jobs]
 
@@ -377,7 +380,7 @@ def p8_association(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     specs = [random_school(rng) for _ in range(6 * len(seeds))]  # random departures and crises stay on
     jobs = [(s, i) for i, s in enumerate(specs)]
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool:
             runs = list(pool.map(_run, jobs, chunksize=8))
     else:
         runs = [_run(j) for j in jobs]

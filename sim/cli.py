@@ -17,7 +17,6 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.config import iter_parameters
-from sim.outputs import OutputError, check_out_dir, write_run
 from sim.scenario import ScenarioError, bundled_scenarios, load_scenario, resolve_scenario_path
 
 __all__ = ["app", "main"]
@@ -106,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _ABORT:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        _argv.clear()
     return rv if isinstance(rv, int) else 0
 
 
@@ -142,6 +143,8 @@ def run(
     if years is not None:
         overrides.append((f"--years {years:g}", f"years={years!r}"))
     cfg = _load(scenario, overrides)
+    from sim.outputs import OutputError, check_out_dir, write_run  # only when running
+
     out_dir = out if out is not None else Path("runs") / f"{_safe_name(cfg.name)}-{cfg.seed}"
     try:
         check_out_dir(out_dir)
@@ -198,7 +201,8 @@ def _print_summary(model: Any, cfg: Any, out_dir: Path) -> None:
     s = model.summary()
     console.print(
         f"[bold]{cfg.name}[/bold] seed {cfg.seed}: {model.week} weeks ({model.week / cfg.school.weeks_per_year:g} "
-        f"years), {len(model.departures)} head departure(s), {len(model.crises)} crisis(es)"
+        f"years), {len(model.departures)} head departure(s), {len(model.crises)} crisis(es)",
+        highlight=False,
     )
     console.print(
         f"  final attainment {_num(s.get('final_attainment'))} SD · leadership capacity "

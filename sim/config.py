@@ -1001,4 +1001,6 @@ def iter_parameters(model: type[BaseModel] = Scenario, prefix: str = "") -> list
 def _fmt(x: float | None) -> str:
     if x is None:
         return ""
+    if float(x).is_integer():
+        return str(int(x))
     return f"{x:g}"

@@ -34,10 +34,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from sim.config import Scenario
 from sim.scenario import scenario_to_yaml
 
@@ -103,14 +99,12 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 def to_jsonable(obj: Any) -> Any:
     """Plain JSON values: NaN and infinities become ``None``, numpy scalars and arrays become Python ones."""
-    if isinstance(obj, np.generic):
-        obj = obj.item()
+    if type(obj).__module__ == "numpy" and hasattr(obj, "tolist"):  # numpy scalar or array
+        obj = obj.tolist()
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
     if isinstance(obj, list | tuple):
         return [to_jsonable(v) for v in obj]
     if isinstance(obj, Path):
@@ -126,6 +120,9 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
     """A data frame as deterministic Parquet: no index, no pandas metadata, nothing time-dependent."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", write_statistics=True)

@@ -2,8 +2,8 @@
 
 A scenario file gives only what differs from the defaults of :class:`sim.config.Scenario`::
 
-    # scenarios/arden.yaml
-    extends: demo.yaml           # optional; relative to this file; may chain
+    # my-school.yaml
+    extends: scenarios/demo.yaml   # optional; relative to this file; may chain
     head: {charisma: 0.4, distribution: 0.8}
     leadership:
       pattern: {solo: 0.2, design: 0.8}
@@ -136,8 +136,9 @@ def _read_document(path: Path, name: str) -> tuple[Any, dict[Key, int]]:
         raise ScenarioError(
             f"{name}:{line}: not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); save the file as UTF-8"
         ) from None
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError(f"{name}: no settings (the file holds only comments); give at least one setting")
@@ -149,7 +150,8 @@ def _read_document(path: Path, name: str) -> tuple[Any, dict[Key, int]]:
     except RecursionError:
         raise ScenarioError(f"{name}: YAML nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{name}:{node.start_mark.line + 1}: the top level must be a mapping of settings "
@@ -213,7 +215,8 @@ def _load_chain(path: Path, name: str, stack: list[tuple[Path, str]]) -> tuple[d
     real = path.resolve()
     seen = [p for p, _ in stack]
     if real in seen:
-        cycle = " -> ".join([n for _, n in stack[seen.index(real) :]] + [name])
+        here = Path(stack[0][1]).parent
+        cycle = " -> ".join(os.path.relpath(n, here) for n in [n for _, n in stack[seen.index(real) :]] + [name])
         raise ScenarioError(f"{stack[0][1]}: 'extends' cycle: {cycle}")
     data, lines = _read_document(path, name)
     origins: dict[Key, Origin] = {k: (name, line, None) for k, line in lines.items()}
@@ -303,30 +306,30 @@ def _valid_names(key: Key) -> list[str]:
     return names
 
 
-def _closest(word: str, parent: Key, value: Any = None) -> str | None:
+def _closest(word: str, parent: Key, value: Any = None, *, in_file: bool = True) -> str | None:
     """The valid name at ``parent`` closest to ``word``, preferring one whose kind fits ``value``.
 
     A misspelt section (its value a mapping) is matched against sections first, a misspelt
     setting against settings: ``heed: {charisma: 0.8}`` suggests 'head', not 'seed'.
     """
-    names = [n for n in _valid_names(parent) if n != EXTENDS]
+    names = [n for n in _valid_names(parent) if in_file or n != EXTENDS]
     close = difflib.get_close_matches(word, names, n=4, cutoff=0.6)
     if not close:
         return None
     if value is not None:
         wants_section = isinstance(value, dict | list)
         for name in close:
-            ann = _type_at(parent + (name,))
+            ann = _type_at(parent + (name,)) if name != EXTENDS else None
             if (_is_model(ann) or typing.get_origin(ann) is list) == wants_section:
                 return name
     return close[0]
 
 
-def _suggest(word: str, parent: Key, value: Any = None) -> str:
-    close = _closest(word, parent, value)
+def _suggest(word: str, parent: Key, value: Any = None, *, in_file: bool = True) -> str:
+    close = _closest(word, parent, value, in_file=in_file)
     if close:
         return f"did you mean '{close}'?"
-    names = [n for n in _valid_names(parent) if n != EXTENDS]
+    names = [n for n in _valid_names(parent) if in_file or n != EXTENDS]
     if names:
         shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
         return f"valid keys here: {shown}"
@@ -358,8 +361,8 @@ def _parse_override(item: str | tuple[str, str]) -> tuple[str, Key, Any]:
                 )
             if not _is_model(ann):
                 raise ScenarioError(f"{label}: unknown parameter '{here}' ({_fmt_key(parent)} has no sub-settings)")
-            close = _closest(part, parent)
-            hint = f"did you mean '{_fmt_key(parent + (close,))}'?" if close else _suggest(part, parent)
+            close = _closest(part, parent, in_file=False)
+            hint = f"did you mean '{_fmt_key(parent + (close,))}'?" if close else _suggest(part, parent, in_file=False)
             raise ScenarioError(f"{label}: unknown parameter '{here}'; {hint}")
     try:
         parsed = _safe_load(value) if value.strip() else None

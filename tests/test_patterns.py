@@ -14,20 +14,15 @@ from analysis.validation import PATTERNS
 
 pytestmark = pytest.mark.patterns
 
-#: 20 seeds per arm: bootstrap intervals of the differences are then about +-0.02-0.1,
-#: well inside the margins the patterns are judged on (measured; see docs/validation.md)
-SEEDS = range(int(os.environ.get("LEADSIM_PATTERN_SEEDS", "20")))
+#: Seeds per arm. 20 give bootstrap intervals of about +-0.01-0.1 on the differences, inside
+#: the margins most patterns are judged on; P5's effect on later gains (~0.014) and P8's
+#: correlation need 40 for the interval to exclude zero reliably (measured, docs/validation.md).
+SEEDS = {key: 40 if key in ("P5", "P8") else 20 for key in PATTERNS}
+SCALE = float(os.environ.get("LEADSIM_PATTERN_SEED_SCALE", "1"))
 WORKERS = min(2, os.cpu_count() or 1)
-
-KNOWN_GAPS = {
-    "P8": "the model's association (r ~0.56) is a little stronger than the literature's modest one (<= 0.55); "
-    "see docs/ODD.md, Known limitations",
-}
 
 
 @pytest.mark.parametrize("key", list(PATTERNS))
-def test_pattern_emerges(key, request):
-    if key in KNOWN_GAPS:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_GAPS[key], strict=True))
-    result = PATTERNS[key](SEEDS, workers=WORKERS)
+def test_pattern_emerges(key):
+    result = PATTERNS[key](range(max(5, round(SEEDS[key] * SCALE))), workers=WORKERS)
     assert result.passed, f"{result.key} {result.name}: expected {result.expected}; measured {result.measured}"
