@@ -9,8 +9,8 @@ and ``leadsim check`` run these functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import multiprocessing
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
