@@ -56,8 +56,10 @@ def main() -> None:
     rate = updates / sec
     print(f"reference school, 10 years: median {sec:.3f} s per run over {args.repeats} runs (target <= 0.25 s)")
     print(f"agent-updates per second: {rate / 1e6:.2f} M ({updates} updates per run)")
-    print(f"Mesa BoltzmannWealth (100 agents): {boltz / 1e6:.3f} M agent-steps/s; ratio {rate / boltz:.1f}x "
-          "(target >= 12x)")
+    print(
+        f"Mesa BoltzmannWealth (100 agents): {boltz / 1e6:.3f} M agent-steps/s; ratio {rate / boltz:.1f}x "
+        "(target >= 12x)"
+    )
 
 
 if __name__ == "__main__":

@@ -160,7 +160,7 @@ class Head(Section):
     )
     control_reversion: float = P(
         0.3,
-        "tendency to take control back under pressure (crisis or falling results)",
+        "tendency to take control back under pressure (a crisis, by its severity)",
         unit="0-1",
         ge=0,
         le=1,
@@ -533,7 +533,7 @@ class Students(Section):
     reference_teaching: float = P(
         0.70,
         "teaching effectiveness at which students make exactly expected progress (the intake baseline)",
-        unit="0-1",
+        unit="effectiveness",
         ge=0,
         le=2,
         source="steady-state teaching effectiveness of the default school (measured "
@@ -730,19 +730,20 @@ class PracticeParams(Section):
         "novices are socialised into department norms (Kardos & Johnson 2007)",
     )
     effort_weight: float = P(
-        0.3, "how much effort adds to teaching effectiveness", unit="0-1", ge=0, le=2, source="assumption"
+        0.3, "how much effort adds to teaching effectiveness", unit="ratio", ge=0, le=2, source="assumption"
     )
     charisma_effect: float = P(
         0.25,
         "effort lift per unit of head charisma",
-        unit="0-1",
+        unit="effort",
         ge=0,
         le=2,
         source="charismatic heads lift effort (Harris 2008); calibrated",
     )
     freeze_teaching: bool = P(
         False,
-        "experimental switch: hold practice, compliance and effort fixed (pattern 6, Heck & Hallinger 2009)",
+        "experimental switch: hold each teaching post's effectiveness (practice + compliance + effort) at its "
+        "starting value whatever leadership does (pattern 6, Heck & Hallinger 2009)",
         source="validation experiment",
     )
 
@@ -760,7 +761,8 @@ class CapacityParams(Section):
     )
     coaching: float = P(
         1.0,
-        "extra growth multiplier from the head's support (coaching, mentoring, training) in designed work",
+        "extra growth multiplier from the head's support (coaching, mentoring, training) on items the head backs "
+        "(designed teams fully, crisis work at half)",
         unit="ratio",
         ge=0,
         le=10,
@@ -785,7 +787,8 @@ class CapacityParams(Section):
     )
     novice_mentoring: float = P(
         0.01,
-        "weekly practice gain of a novice per unit of ties to stronger colleagues",
+        "weekly share of the gap to the formal leaders' mean practice that a novice closes through designed "
+        "mentoring (times the design weight and the head's support)",
         unit="1/week",
         ge=0,
         le=1,
@@ -804,7 +807,14 @@ class TrustParams(Section):
         le=1,
         source="trust grows in successful joint work (Harris 2014)",
     )
-    loss: float = P(0.04, "trust loss among members of a failed item", unit="0-1", ge=0, le=1, source="assumption")
+    loss: float = P(
+        0.02,
+        "share of their trust in colleagues that members of a failed item lose",
+        unit="share",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
     betrayal: float = P(
         0.08,
         "loss of trust in the head when shared work is overridden",
@@ -846,7 +856,7 @@ class TrustParams(Section):
         unit="1/week",
         ge=0,
         le=1,
-        source="slow: schools 'never entirely return' (Harris 2008); half-life ~9 years",
+        source="slow: schools 'never entirely return' (Harris 2008); half-life ~12 school years",
     )
     contagion: float = P(
         0.03,
@@ -884,7 +894,7 @@ class NetworkParams(Section):
         unit="1/week",
         ge=0,
         le=1,
-        source="assumption: unused ties fade over a year or two",
+        source="assumption: unused ties fade slowly (half-life ~4.4 school years)",
     )
     everyday_tie: float = P(
         0.25,

@@ -49,7 +49,7 @@ def first_head(model: SchoolModel) -> Head:
 
 
 def deputy(model: SchoolModel) -> int:
-    """The senior-team member a planning head grooms: the one with most capacity (-1 if none)."""
+    """The senior-team member a planning head grooms: the one with most capacity (anyone if no senior team)."""
     staff = model.staff
     senior = np.flatnonzero(staff.role == SENIOR)
     if senior.size == 0:
@@ -66,7 +66,7 @@ def depart(model: SchoolModel, successor: Successor, reason: str) -> None:
     abandon_mandates(model)
     planning = head.succession_planning
     # What the head imposed now has nobody pressing for it: it starts to lapse.
-    model.lapsing += model.staff.compliance
+    model.staff.lapsing += model.staff.compliance
     model.staff.compliance[:] = 0.0
     model.departures.append(
         {
@@ -148,5 +148,6 @@ def _remove_teacher(model: SchoolModel, slot: int) -> None:
     drop_members(model, slots)
     model.teacher_agents[slot].remove()
     replace_with_novice(model.rng, model.staff, slots, model.cfg)
+    model._measures.forget(slots)
     model.teacher_agents[slot] = Teacher(model, slot)
     fill_roles(model.staff, model.cfg)

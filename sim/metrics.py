@@ -149,6 +149,12 @@ class Measures:
         self.succeeded = 0
         self.failed = 0
 
+    def forget(self, slots: np.ndarray) -> None:
+        """A new teacher in these slots has no leadership history yet."""
+        self.acts[slots] = 0.0
+        self.influence[slots + 1, :] = 0.0
+        self.influence[:, slots + 1] = 0.0
+
     def observe(self, model: SchoolModel) -> dict[str, float]:
         """Update the smoothed state from this week's work and return the measures."""
         staff = model.staff

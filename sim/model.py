@@ -79,7 +79,6 @@ class SchoolModel(mesa.Model):
         self.pressure = 0.0
         self.effort = np.zeros(self.staff.n)
         self.teaching = np.zeros(self.staff.n)
-        self.lapsing = np.zeros(self.staff.n)  # compliance left behind by a departed head
         self._update_effort_and_teaching()
         self._frozen = self.teaching.copy() if cfg.practice.freeze_teaching else None
 
@@ -217,7 +216,7 @@ class SchoolModel(mesa.Model):
         moved = cfg.internalisation * press * staff.compliance
         staff.practice += moved
         staff.compliance -= moved + cfg.compliance_decay * (1.0 - 0.5 * press) * staff.compliance
-        self.lapsing *= 1.0 - cfg.compliance_decay
+        staff.lapsing *= 1.0 - cfg.compliance_decay
         # Early-career teachers grow into the practice of their department's experienced colleagues
         # (socialisation into "how we teach here"), and at least into the profession's typical practice.
         early = staff.tenure < 5
@@ -263,7 +262,7 @@ class SchoolModel(mesa.Model):
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return
-        self.teaching = staff.practice + staff.compliance + self.lapsing + cfg.practice.effort_weight * self.effort
+        self.teaching = staff.practice + staff.compliance + staff.lapsing + cfg.practice.effort_weight * self.effort
 
     def _update_climate(self) -> None:
         """Capacity grows by leading and fades unused; ties fade; motivation follows the climate."""
@@ -332,6 +331,7 @@ class SchoolModel(mesa.Model):
             for s in leavers:
                 self.teacher_agents[s].remove()
             replace_with_novice(rng, staff, leavers, cfg)
+            self._measures.forget(leavers)
             for s in leavers:
                 self.teacher_agents[s] = Teacher(self, int(s))
             fill_roles(staff, cfg)

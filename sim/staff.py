@@ -22,7 +22,8 @@ class Staff:
     Attributes:
         expertise: (n, domains) expertise per domain, 0-1.
         practice: owned teaching practice quality, 0-1.
-        compliance: practice imposed by a head's mandates, held only by pressure.
+        compliance: practice imposed by the head in post's mandates, held only by their pressure.
+        lapsing: compliance left behind by a departed head, fading without anyone pressing for it.
         capacity: leadership capacity, 0-1.
         motivation: 0-1.
         trust_head: trust in the head in post, 0-1.
@@ -35,13 +36,12 @@ class Staff:
         load: number of improvement items each teacher is working on now.
         support: summed head support of those items (coaching while leading).
         discipline: learner focus of the collaboration each teacher is part of (smoothed).
-        acts: leadership acts this week (item-weeks led or co-led).
-        influence: people reached by this teacher's leadership this week.
     """
 
     expertise: np.ndarray
     practice: np.ndarray
     compliance: np.ndarray
+    lapsing: np.ndarray
     capacity: np.ndarray
     motivation: np.ndarray
     trust_head: np.ndarray
@@ -54,8 +54,6 @@ class Staff:
     load: np.ndarray
     support: np.ndarray
     discipline: np.ndarray
-    acts: np.ndarray
-    influence: np.ndarray
     time_available: float
 
     @property
@@ -108,6 +106,7 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
         expertise=draw_expertise(rng, n, cfg.school.expertise_diversity),
         practice=practice,
         compliance=np.full(n, t.compliance),
+        lapsing=np.zeros(n),
         capacity=capacity,
         motivation=np.clip(rng.normal(t.motivation_mean, 0.1, n), 0.0, 1.0),
         trust_head=np.clip(rng.normal(t.trust_head, 0.1, n), 0.0, 1.0),
@@ -120,8 +119,6 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
         load=np.zeros(n),
         support=np.zeros(n),
         discipline=np.zeros(n),
-        acts=np.zeros(n),
-        influence=np.zeros(n),
         time_available=t.time_available,
     )
     staff.ties = initial_ties(rng, staff, cfg)
@@ -149,6 +146,7 @@ def replace_with_novice(rng: np.random.Generator, staff: Staff, slots: np.ndarra
     staff.expertise[slots] = draw_expertise(rng, k, cfg.school.expertise_diversity)
     staff.practice[slots] = np.clip(rng.normal(t.novice_practice, t.practice_sd / 2, k), 0.0, 1.0)
     staff.compliance[slots] = 0.0
+    staff.lapsing[slots] = 0.0
     staff.capacity[slots] = np.clip(rng.normal(t.novice_capacity, 0.02, k), 0.0, 1.0)
     staff.motivation[slots] = np.clip(rng.normal(t.motivation_mean + 0.1, 0.1, k), 0.0, 1.0)
     staff.trust_head[slots] = t.trust_head

@@ -65,7 +65,6 @@ class Item:
     time: float
     students: bool = False
     parents: bool = False
-    head_uid: int = -1
     req: np.ndarray = field(default_factory=lambda: np.zeros(len(DOMAINS)))
 
 
@@ -178,7 +177,6 @@ def _begin(
         time=time,
         students=students,
         parents=parents,
-        head_uid=model.head.unique_id if model.head is not None else -1,
         req=REQUIREMENTS[domain],
     )
     staff = model.staff
@@ -439,7 +437,7 @@ def complete(model: SchoolModel, item: Item) -> str:
     else:
         # Failing with backing is learning; failing alone breeds cynicism.
         staff.cynicism[m] += tr.cynicism_failure * (1.0 - 0.5 * item.support) * (1.0 - staff.cynicism[m])
-        staff.trust_colleagues[m] -= 0.5 * tr.loss * staff.trust_colleagues[m]
+        staff.trust_colleagues[m] -= tr.loss * staff.trust_colleagues[m]
         _strengthen_ties(model, m, weeks, 0.5)
     return "success" if success else "failure"
 
