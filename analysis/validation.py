@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Scenario
+from sim.metrics import MIN_GAIN
 from sim.model import SchoolModel
 
 #: runs used by the patterns are controlled stories: no random departures or crises unless stated
@@ -134,7 +135,7 @@ def _kept(ts: pd.DataFrame, year: int, after: int) -> float:
     d = year * W
     before = att[d - 13 : d].mean()
     gain = before - att[0]
-    return float((att[d + after * W] - att[0]) / gain) if gain > 1e-3 else float("nan")
+    return float((att[d + after * W] - att[0]) / gain) if gain > MIN_GAIN else float("nan")
 
 
 def p2_capacity(seeds: Sequence[int], workers: int = 1) -> PatternResult:
