@@ -299,3 +299,21 @@ def params(
     for r in rows:
         table.add_row(r["name"], _cell(r["default"]), r["range"], r["unit"], r["meaning"])
     Console().print(table)
+
+
+def _register_commands() -> None:
+    """Commands that live with their subject add themselves: the sweep runner with the experiments,
+    reports and validation checks with the analysis, the trainers' page with the app.
+
+    Each ``register`` module imports only typer at the top, so ``leadsim validate`` stays fast.
+    """
+    from analysis.check import register as check_commands
+    from analysis.commands import register as report_commands
+    from experiments.commands import register as sweep_commands
+    from sim.serve import register as serve_commands
+
+    for register in (sweep_commands, report_commands, check_commands, serve_commands):
+        register(app)
+
+
+_register_commands()
