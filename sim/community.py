@@ -122,8 +122,8 @@ def update_students(
     teaching: np.ndarray,
     openness: float,
     cfg: Scenario,
-) -> None:
-    """One week of learning, engagement and voice.
+) -> float:
+    """One week of learning, engagement and voice; returns the mean expected growth (SD/week).
 
     Args:
         teaching: effectiveness of each teacher this week.
@@ -139,12 +139,14 @@ def update_students(
     target = np.clip(pupils.intake_engagement + 0.5 * taught + home, 0.0, 1.0)
     pupils.engagement += s.engagement_rate * (target - pupils.engagement)
     growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
+    expected = float(growth.mean())
     if s.learning_noise > 0:
         growth += rng.normal(0.0, s.learning_noise, pupils.n)
     pupils.attainment += growth
     if openness > 0 or pupils.voice.any():
         voice_target = openness * np.where(pupils.council, 1.0, 0.4)
         pupils.voice += s.voice_rate * (voice_target - pupils.voice)
+    return expected
 
 
 def update_parents(families: Families, pupils: Pupils, invitation: float, shock: float, cfg: Scenario) -> None:

@@ -190,6 +190,15 @@ class Head(Section):
         le=1,
         source="experienced leader; above a typical teacher (0.2)",
     )
+    learning: float = P(
+        0.3,
+        "share of the gap to an experienced head's capacity (0.6) that a head closes each year in post",
+        unit="1/year",
+        ge=0,
+        le=1,
+        source="principal effectiveness rises over the first 3-5 years (Clark, Martorell & Rockoff 2009; "
+        "Béteille, Kalogrides & Loeb 2012)",
+    )
     bandwidth: float = P(
         1.0,
         "improvement items the head can lead alone per week",

@@ -18,6 +18,10 @@ from sim.work import abandon_all, abandon_mandates, drop_members
 if TYPE_CHECKING:
     from sim.model import SchoolModel
 
+#: leadership capacity of an experienced head and of a first-time head (Clark, Martorell & Rockoff 2009:
+#: principals' effectiveness rises over their first years in post)
+EXPERIENCED_CAPACITY, NOVICE_CAPACITY = 0.6, 0.45
+
 #: What each successor style brings: charisma, stance toward distribution, authenticity, and the
 #: pattern mix they run. Chosen to span the space the texts describe (Harris 2008): the charismatic
 #: 'superhero', the ordinary top-down manager, and the 'leader of leaders' who distributes by design.
@@ -114,7 +118,7 @@ def arrive(model: SchoolModel) -> None:
             base[k] = override
     staff = model.staff
     internal = origin == "internal"
-    capacity = 0.6 if successor.experienced else 0.45
+    capacity = EXPERIENCED_CAPACITY if successor.experienced else NOVICE_CAPACITY
     if internal:
         slot = deputy(model)
         capacity = max(capacity, float(staff.capacity[slot]))

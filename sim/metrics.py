@@ -20,6 +20,7 @@ COLUMNS = (
     "step",
     "year",
     "attainment",
+    "learning_gain",
     "teaching_quality",
     "teaching_practice",
     "leadership_capacity",
@@ -27,6 +28,9 @@ COLUMNS = (
     "distribution_index",
     "leadership_gini",
     "influence_centralisation",
+    "leadership_acts",
+    "head_influence",
+    "staff_influence",
     "trust",
     "trust_head",
     "trust_colleagues",
@@ -168,17 +172,23 @@ class Measures:
         head = model.head
         if head is not None:
             head_acts = model.cfg.work.head_routine_acts + model.head_items
+            # The head's leadership reaches people as far as they take it up: trust in the head.
             if model.head_items:
-                infl[0, 1:] += a  # mandates reach every teacher
+                infl[0, 1:] += a * staff.trust_head  # mandates reach every teacher
             else:
-                senior = np.flatnonzero(staff.role == 2) + 1
-                infl[0, senior] += a  # line management of the senior team
+                senior = np.flatnonzero(staff.role == 2)
+                infl[0, senior + 1] += a * staff.trust_head[senior]  # line management of the senior team
         other = 0.0
         for item in model.items:
             if item.mode != 0:
                 members = item.members + 1
                 infl[item.leader + 1, members] += a
                 other += item.students + item.parents
+                if head is not None and item.support > 0:
+                    # A head who backs a team coaches its lead, who leads the team ("leaders of
+                    # leaders", Harris 2008): influence on the lead, and an act of the head's.
+                    infl[0, item.leader + 1] += a * item.support * staff.trust_head[item.leader]
+                    head_acts += item.support
         np.minimum(infl, 1.0, out=infl)
         self.head_acts += a * (head_acts - self.head_acts)
         self.other_acts += a * (other - self.other_acts)
@@ -192,10 +202,12 @@ class Measures:
         density, clustering = density_and_clustering(staff.ties, model.cfg.network.tie_threshold)
         pupils, families = model.pupils, model.families
         strength = np.minimum((infl.sum(axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
+        n = staff.n
         return {
             "step": model.week,
             "year": model.week / model.cfg.school.weeks_per_year,
             "attainment": float(pupils.attainment.mean()),
+            "learning_gain": model.learning_gain,
             "teaching_quality": float(model.teaching.mean()),
             "teaching_practice": float(staff.practice.mean()),
             "leadership_capacity": float(staff.capacity.mean()),
@@ -203,6 +215,9 @@ class Measures:
             "distribution_index": float(1.0 - head_acts / total) if total > 0 else 0.0,
             "leadership_gini": gini(np.append(acts, head_acts)),
             "influence_centralisation": centralisation(strength),
+            "leadership_acts": float(total),
+            "head_influence": float(strength[0] / n),
+            "staff_influence": float(strength[1:].mean() / max(1, n - 1)),
             "trust": float(0.5 * staff.trust_head.mean() + 0.5 * staff.trust_colleagues.mean()),
             "trust_head": float(staff.trust_head.mean()),
             "trust_colleagues": float(staff.trust_colleagues.mean()),

@@ -20,7 +20,7 @@ from sim.community import (
     update_students,
 )
 from sim.config import Crisis, Departure, Pattern, Scenario, Successor
-from sim.heads import arrive, depart, deputy, first_head
+from sim.heads import EXPERIENCED_CAPACITY, arrive, depart, deputy, first_head
 from sim.metrics import COLUMNS, Measures, succession_measures
 from sim.staff import fill_roles, initial_staff, replace_with_novice
 
@@ -70,6 +70,7 @@ class SchoolModel(mesa.Model):
         self.items: list[work.Item] = []
         self.head_items = 0
         self.departures: list[dict] = []
+        self.teacher_exits: list[dict] = []
         self.pending_successor = None
         self.previous_head: dict | None = None
         self.last_support = 0.0
@@ -77,6 +78,7 @@ class SchoolModel(mesa.Model):
         self.weights = np.array(self.pattern.weights())
         self.permission = 1.0
         self.pressure = 0.0
+        self.learning_gain = 0.0  # the school's value added this week, in SD per school year
         self.effort = np.zeros(self.staff.n)
         self.teaching = np.zeros(self.staff.n)
         self._update_effort_and_teaching()
@@ -306,7 +308,8 @@ class SchoolModel(mesa.Model):
         if council:
             genuine = head.authenticity if head is not None else 0.5
             openness = float(w[work.DESIGN] + w[work.DESPERATION] + 0.2 * w[work.DEFAULT]) * genuine
-        update_students(self.rng, self.pupils, self.families, self.teaching, openness, self.cfg)
+        weekly = update_students(self.rng, self.pupils, self.families, self.teaching, openness, self.cfg)
+        self.learning_gain = weekly * self.cfg.school.weeks_per_year
         invitation = self.cfg.leadership.parent_involvement * float(w[work.DESIGN] + w[work.DESPERATION])
         if self.crisis is not None and self.crisis.kind == "behaviour":
             invitation += 0.3
@@ -325,6 +328,17 @@ class SchoolModel(mesa.Model):
         )
         leavers = np.flatnonzero(rng.random(staff.n) < np.clip(p, 0.0, 1.0))
         self._measures.turnover = leavers.size / staff.n
+        left = np.zeros(staff.n, dtype=bool)
+        left[leavers] = True
+        self.teacher_exits.append(
+            {
+                "week": self.week,
+                "novices": int(novice.sum()),
+                "novice_leavers": int((left & novice).sum()),
+                "veterans": int((~novice).sum()),
+                "veteran_leavers": int((left & ~novice).sum()),
+            }
+        )
         staff.tenure += 1.0
         if leavers.size:
             work.drop_members(self, leavers)
@@ -338,6 +352,9 @@ class SchoolModel(mesa.Model):
         if self.head is not None:
             self.head.tenure += 1.0
             self.head.experience += 1.0
+            # New heads learn the job: capacity closes part of the gap to an experienced head's each year.
+            gap = max(0.0, EXPERIENCED_CAPACITY - self.head.capacity)
+            self.head.capacity += cfg.head.learning * gap
         pupils = self.pupils
         leaving = np.flatnonzero(pupils.cohort == cfg.school.cohorts - 1)
         pupils.cohort += 1

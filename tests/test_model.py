@@ -284,7 +284,9 @@ def test_invariants_hold_in_every_pattern(spec):
             "step",
             "year",
             "attainment",
+            "learning_gain",
             "teaching_quality",
+            "leadership_acts",
             "head_id",
             "items_active",
             "items_succeeded",
@@ -362,3 +364,33 @@ def test_succession_measures_on_a_known_trajectory():
     assert row["kept_5y"] != row["kept_5y"]  # NaN: the run ends before 5 years
     assert np.isnan(row["years_to_recover"])
     assert row["capacity_kept_3y"] == pytest.approx(1.0)
+
+
+def test_a_first_time_head_grows_into_the_job():
+    m = SchoolModel(scenario(), rng=40)
+    m.run(3)
+    m.head_leaves_now({"experienced": False, "origin": "external"})
+    m.step()
+    start = m.head.capacity
+    m.run(3 * 39)
+    assert start < m.head.capacity < 0.6
+    assert m.head.capacity - start > 0.5 * (0.6 - start)  # most of the gap closed in three years
+
+
+def test_learning_gain_is_the_weekly_value_added_in_sd_per_year():
+    m = SchoolModel(scenario(n={"students": {"learning_noise": 0.0}}), rng=41)
+    m.run(10)
+    before = m.pupils.attainment.copy()
+    m.step()
+    gain = m.timeseries()["learning_gain"].iloc[-1]
+    assert gain == pytest.approx((m.pupils.attainment - before).mean() * 39)
+
+
+def test_a_head_who_coaches_teams_gains_influence_with_them():
+    solo = SchoolModel(scenario(), rng=42)
+    design = SchoolModel(scenario(d=DESIGN), rng=42)
+    solo.run(78)
+    design.run(78)
+    s, d = solo.timeseries().iloc[-39:], design.timeseries().iloc[-39:]
+    assert d["staff_influence"].mean() > s["staff_influence"].mean()
+    assert d["head_influence"].mean() > 0.1  # the head still leads, through the teams
