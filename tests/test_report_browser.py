@@ -1,0 +1,106 @@
+"""The sweep report renders in a real browser: headless Chromium (the system's), driven by Playwright.
+
+Every plotly figure must draw, nothing may be fetched from the network, and the console must stay
+free of errors. A screenshot goes to the test's temporary folder, and the top of the page (header
+and first chart) to docs/img/report.png when LEADSIM_SAVE_SCREENSHOTS is set. Skipped only when
+/usr/bin/chromium is not installed (CI installs it); nothing here downloads a browser."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from analysis.report import write_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def _render(context, report: Path, screenshot: Path, top: Path | None = None) -> dict:
+    """Open ``report``, wait for every figure to draw, take a full-page screenshot (and one of the
+    top of the page to ``top``); return what the page did."""
+    doc = report.read_text(encoding="utf-8")
+    expected = int(re.search(r'<meta name="leadsim-figures" content="(\d+)"', doc).group(1))
+    errors: list[str] = []
+    requests: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(report.resolve().as_uri(), wait_until="load")
+    drawn = (
+        "n => [...document.querySelectorAll('.js-plotly-plot')]"
+        ".filter(d => d.querySelector('.main-svg') && d.querySelector('.main-svg .trace')).length === n"
+    )
+    page.wait_for_function(drawn, arg=expected, timeout=60_000)
+    plots = page.evaluate("document.querySelectorAll('.js-plotly-plot').length")
+    with_svg = page.evaluate(
+        "[...document.querySelectorAll('.js-plotly-plot')].filter(d => d.querySelector('.main-svg')).length"
+    )
+    page.screenshot(path=str(screenshot), full_page=True)
+    if top is not None:
+        top.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(top), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1800})
+    page.close()
+    return {"expected": expected, "plots": plots, "with_svg": with_svg, "errors": errors, "requests": requests}
+
+
+def test_succession_report_renders(browser_context, tmp_path):
+    from test_report import make_sweep
+
+    sweep = make_sweep(tmp_path / "succession", "Tiny succession sweep rendered in Chromium.")
+    report = write_report(sweep)
+    shot = tmp_path / "report.png"
+    docs = ROOT / "docs" / "img" / "report.png" if os.environ.get("LEADSIM_SAVE_SCREENSHOTS") else None
+    seen = _render(browser_context, report, shot, top=docs)
+    assert seen["expected"] == 4
+    assert seen["plots"] == seen["with_svg"] == 4
+    assert seen["errors"] == []
+    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
+    assert shot.stat().st_size > 20_000
+
+
+def test_morris_report_renders(browser_context, tmp_path):
+    from test_report import make_morris_sweep
+
+    report = write_report(make_morris_sweep(tmp_path / "morris"))
+    seen = _render(browser_context, report, tmp_path / "morris.png")
+    assert seen["expected"] == 2
+    assert seen["plots"] == seen["with_svg"] == 2
+    assert seen["errors"] == []
+    assert [u for u in seen["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
