@@ -1,0 +1,180 @@
+"""Speed of the trainers' page (``leadsim serve``) on the reference school.
+
+Two measures:
+
+1. In process (always): the page's work per simulated week - the model step of one school (or
+   two, in compare mode) and building every figure and its JSON (network(s), seven time charts),
+   as the page does after each step - over N weeks of the reference school. Prints weeks/second.
+2. The real page (``--browser``): ``leadsim serve`` as a subprocess and headless Chromium (the
+   system's, /usr/bin/chromium) through Playwright; the reference school is chosen in the page,
+   played at Mesa's fastest play interval, and the page's week counter and plotly redraws are
+   read for some seconds. Prints the model's weeks/second, the browser's redraws/second and how
+   far the week on screen lags behind the model.
+
+    python benchmarks/bench_app.py [--weeks 390] [--repeats 3] [--browser] [--seconds 10]
+
+Target (issue 5): >= 10 simulated weeks per second on the reference school while the network and
+the charts update.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim.app import Classroom, SchoolSettings, live_state  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def in_process(weeks: int, repeats: int, compare: bool) -> tuple[float, float, float]:
+    """Median (weeks/s, ms per step, ms per figure build) of step + all figures, reference school."""
+    ref = SchoolSettings.from_scenario("reference")
+    rates, steps, figs = [], [], []
+    for seed in range(repeats):
+        room = Classroom(settings=(ref, ref), seed=seed, compare=compare)
+        t_step = t_figs = 0.0
+        for _ in range(weeks):
+            t0 = time.perf_counter()
+            room.step()
+            t1 = time.perf_counter()
+            live_state(room)  # every figure, as JSON, and the status lines
+            t2 = time.perf_counter()
+            t_step += t1 - t0
+            t_figs += t2 - t1
+        rates.append(weeks / (t_step + t_figs))
+        steps.append(1000 * t_step / weeks)
+        figs.append(1000 * t_figs / weeks)
+    return statistics.median(rates), statistics.median(steps), statistics.median(figs)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _week(page) -> int:
+    return int(re.search(r"\d+", page.locator(".leadsim-week").inner_text()).group())
+
+
+def _draws(page) -> int:
+    return int(page.evaluate("+(document.querySelector('.leadsim-views').getAttribute('data-draws') || 0)"))
+
+
+def in_browser(seconds: float, compare: bool, url: str) -> dict:
+    """Play the reference school in the real page; the model's and the browser's rates."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(url)
+        page.locator(".leadsim-week").wait_for(timeout=60_000)
+        # the reference school, in the left school's settings; compare mode if asked; then Reset
+        page.locator(".leadsim-schools .v-select").first.click()
+        page.get_by_role("option", name="reference", exact=True).click()
+        if compare:
+            page.locator(".leadsim-schools").get_by_role("button", name="right").click()
+            page.locator(".leadsim-schools .v-select").first.click()
+            page.get_by_role("option", name="reference", exact=True).click()
+            page.get_by_label("Compare two schools side by side").check()
+        page.get_by_role("button", name="Reset").click()
+        page.wait_for_function(
+            "() => document.querySelector('.leadsim-status').innerText.includes('reference')", timeout=30_000
+        )
+        # fastest play interval: Mesa's slider to its minimum
+        slider = page.locator(".v-slider").first
+        slider.click(position={"x": 2, "y": 10})
+        page.get_by_role("button", name="▶").click()
+        time.sleep(2.0)
+        w0, d0, t0 = _week(page), _draws(page), time.monotonic()
+        w1, d1, t1 = w0, d0, t0
+        lags = []
+        end = 10 * 39 - 10  # the reference school runs ten years; stop measuring before its end
+        while time.monotonic() - t0 < seconds:
+            time.sleep(0.5)
+            shown, drawn, now = _week(page), _draws(page), time.monotonic()
+            model = int(page.locator(".v-card", has_text="Information").inner_text().split("Time:")[1].split(".")[0])
+            if shown >= end:
+                break
+            w1, d1, t1 = shown, drawn, now
+            lags.append(model - shown)
+        browser.close()
+    return {
+        "weeks_per_s": (w1 - w0) / (t1 - t0),
+        "redraws_per_s": (d1 - d0) / (t1 - t0),
+        "median_lag_weeks": statistics.median(lags) if lags else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weeks", type=int, default=390)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--browser", action="store_true", help="also measure the real page in headless Chromium")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    for compare in (False, True):
+        rate, step, figs = in_process(args.weeks, args.repeats, compare)
+        what = "two reference schools (compare)" if compare else "one reference school"
+        print(
+            f"in process, {what}: {rate:.0f} weeks/s (step {step:.1f} ms + all figures {figs:.1f} ms per week, "
+            f"median of {args.repeats} x {args.weeks} weeks)"
+        )
+    if not args.browser:
+        return
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "serve", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("leadsim serve did not start") from None
+                time.sleep(0.5)
+        for compare in (False, True):
+            r = in_browser(args.seconds, compare, url)
+            what = "two reference schools (compare)" if compare else "one reference school"
+            print(
+                f"real page in headless Chromium, {what}: {r['weeks_per_s']:.1f} weeks/s, "
+                f"{r['redraws_per_s']:.1f} redraws/s, week on screen {r['median_lag_weeks']:.0f} week(s) behind "
+                f"the model (median, {args.seconds:g} s)"
+            )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()

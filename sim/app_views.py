@@ -1,0 +1,538 @@
+"""Plotly figures of the trainers' page (``leadsim serve``): the staff network, time charts, panels.
+
+Every builder returns a plotly figure as a plain dict (``{"data": [...], "layout": {...}}``), the
+JSON plotly.js draws; ``plotly.graph_objects.Figure(fig)`` accepts each one unchanged (the tests
+check that). Dicts, not ``go.Figure`` objects, because the page redraws a dozen figures every
+simulated week and plotly's Python-side validation would cost more than the model's step.
+
+Nothing here knows about solara or the page: the builders take snapshots of the schools (numbers
+and arrays) so that they can be tested, timed (``benchmarks/bench_app.py``) and reused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: the time charts: key -> (title, [(column, series label)], y-axis title)
+TIME_CHARTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
+    "attainment": ("Attainment", [("attainment", "attainment")], "SD above the start"),
+    "leadership_capacity": ("Leadership capacity", [("leadership_capacity", "capacity")], "mean of teachers, 0-1"),
+    "distribution_index": (
+        "Distribution index",
+        [("distribution_index", "distribution")],
+        "share of leading not by the head",
+    ),
+    "trust": ("Trust", [("trust", "trust")], "teachers' mean trust, 0-1"),
+    "cynicism": ("Cynicism", [("cynicism", "cynicism")], "teachers' mean cynicism, 0-1"),
+    "students": (
+        "Students",
+        [("student_engagement", "engagement"), ("student_voice", "voice")],
+        "mean, 0-1",
+    ),
+    "parents": ("Parents", [("parent_engagement", "engagement"), ("parent_trust", "trust")], "mean, 0-1"),
+}
+#: every column the charts read
+CHART_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(c for _, series, _ in TIME_CHARTS.values() for c, _ in series))
+
+#: a colour per measure (colour-blind safe, Okabe-Ito); the school is told by the dash
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+#: left school solid, right school dashed
+DASHES = ("solid", "dash")
+#: colour of an event marker by kind
+MARKER_COLOURS = {"departure": "#B00020", "crisis": "#E69F00", "pattern": "#6A3D9A"}
+#: plotly marker symbols of the formal roles (0 none, 1 middle leader, 2 senior team)
+ROLE_SYMBOLS = ("circle", "square", "diamond")
+ROLE_NAMES = ("teacher", "middle leader", "senior team")
+CAPACITY_SCALE = "Viridis"
+
+FONT = {"family": "Roboto, Helvetica, Arial, sans-serif", "size": 12}
+CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+@dataclass
+class SchoolSeries:
+    """The time series of one school, as the charts need them.
+
+    Attributes:
+        label: legend name of the school (e.g. "left: charismatic-solo").
+        side: 0 for the left school (solid lines), 1 for the right (dashed).
+        years: elapsed years of each recorded week.
+        columns: measure name -> values, one per recorded week.
+    """
+
+    label: str
+    side: int
+    years: np.ndarray
+    columns: dict[str, np.ndarray]
+
+
+@dataclass
+class Marker:
+    """An event marked on every time chart: a vertical line and a label at the week it took effect."""
+
+    week: int
+    year: float
+    kind: str  # departure | crisis | pattern
+    label: str
+    sides: tuple[int, ...] = (0,)
+
+
+@dataclass
+class NetworkSnapshot:
+    """The staff of one school at one week: what the network view draws.
+
+    Attributes:
+        capacity: leadership capacity of each teacher (0-1).
+        role: formal role of each teacher (0 none, 1 middle, 2 senior).
+        department: department of each teacher.
+        ties: (n, n) collaboration tie strength.
+        influence: out-strength of the head (index 0) and each teacher (1..n) in the smoothed influence
+            network: row sums of the influence matrix without the diagonal, bias-corrected as in the measures.
+        head_reach: (n,) the head's smoothed influence on each teacher (0-1).
+        head_present: a head is in post.
+        head_capacity: the head's own leadership capacity.
+        head_label: a few words on the head, for the hover text.
+        threshold: tie strength drawn as an edge.
+    """
+
+    capacity: np.ndarray
+    role: np.ndarray
+    department: np.ndarray
+    ties: np.ndarray
+    influence: np.ndarray
+    head_reach: np.ndarray
+    head_present: bool
+    head_capacity: float
+    head_label: str
+    threshold: float
+
+
+@dataclass
+class NetworkLayout:
+    """Stable positions for the head (node 0, fixed at the centre) and the teachers (1..n).
+
+    Seeded once with the model's seed and recomputed only every ``every`` weeks, starting from the
+    previous positions, so that nodes drift slowly as ties change instead of jumping each week.
+    """
+
+    seed: int
+    every: int = 39
+    pos: np.ndarray | None = None
+    computed_at: int = field(default=-(10**9))
+
+    def positions(self, snap: NetworkSnapshot, week: int) -> np.ndarray:
+        """Positions at ``week``; recomputed from the ties when ``every`` weeks have passed."""
+        if self.pos is None or self.pos.shape[0] != snap.ties.shape[0] + 1 or week - self.computed_at >= self.every:
+            self.pos = self._layout(snap, self.pos)
+            self.computed_at = week
+        return self.pos
+
+    def _layout(self, snap: NetworkSnapshot, previous: np.ndarray | None) -> np.ndarray:
+        import networkx as nx
+
+        n = snap.ties.shape[0]
+        g = nx.Graph()
+        g.add_nodes_from(range(n + 1))
+        ties = np.triu(snap.ties, 1)
+        i, j = np.nonzero(ties > snap.threshold)
+        g.add_weighted_edges_from(zip((i + 1).tolist(), (j + 1).tolist(), ties[i, j].tolist(), strict=True))
+        # Weak pulls keep the picture readable: colleagues of a department near each other, nobody
+        # drifting off, the head among the senior team (line management).
+        dept = snap.department
+        for a in range(n):
+            for b in np.flatnonzero(dept[a + 1 :] == dept[a]) + a + 1:
+                if not g.has_edge(a + 1, int(b) + 1):
+                    g.add_edge(a + 1, int(b) + 1, weight=0.03)
+            if not g.has_edge(0, a + 1):
+                g.add_edge(0, a + 1, weight=0.3 if snap.role[a] == 2 else 0.02)
+        if previous is None:
+            angle = 2 * np.pi * (dept + np.arange(n) / (2.0 * n)) / max(int(dept.max()) + 1, 1)
+            start = {k + 1: np.array([np.cos(angle[k]), np.sin(angle[k])]) * 0.8 for k in range(n)}
+            iterations = 100
+        else:
+            start = {k: previous[k] for k in range(n + 1)}
+            iterations = 30
+        start[0] = np.zeros(2)
+        pos = nx.spring_layout(
+            g, pos=start, fixed=[0], iterations=iterations, seed=self.seed, k=1.2 / math.sqrt(n + 1), weight="weight"
+        )
+        out = np.array([pos[k] for k in range(n + 1)], dtype=float)
+        out -= out[0]
+        # robust scale: most nodes fill the circle, the odd outlier is pulled to its rim
+        r = np.hypot(out[:, 0], out[:, 1])
+        scale = float(np.quantile(r[1:], 0.95)) if n > 1 else float(r.max())
+        if scale <= 0:
+            return out
+        out /= scale
+        r = np.hypot(out[:, 0], out[:, 1])
+        far = r > 1.05
+        out[far] *= (1.05 / r[far])[:, None]
+        return out
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _r(a: np.ndarray, digits: int = 4) -> list:
+    """Rounded plain list (shorter JSON; the charts need no more precision)."""
+    return np.round(np.asarray(a, dtype=float), digits).tolist()
+
+
+def to_json(fig: dict) -> str:
+    """Compact JSON of a figure, as the page sends it to the browser."""
+    return json.dumps(fig, separators=(",", ":"), allow_nan=False)
+
+
+def _base_layout(title: str, height: int) -> dict:
+    return {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
+        "height": height,
+        "margin": {"l": 48, "r": 12, "t": 36, "b": 36},
+        "font": FONT,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "uirevision": "keep",
+    }
+
+
+def _span(values: Sequence[np.ndarray], include: Sequence[float], min_span: float, clip: tuple[float, float] | None):
+    """A y range covering the values and ``include``, at least ``min_span`` wide, snapped to a 0.05 grid
+    so that the axis does not jitter from week to week."""
+    points = [float(x) for x in include]
+    for v in values:
+        v = np.asarray(v, dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            points += [float(v.min()), float(v.max())]
+    if not points:
+        return list(clip) if clip is not None else [0.0, 1.0]
+    a, b = min(points), max(points)
+    if b - a < min_span:
+        mid = 0.5 * (a + b)
+        a, b = mid - 0.5 * min_span, mid + 0.5 * min_span
+    pad = 0.06 * (b - a)
+    a, b = a - pad, b + pad
+    if clip is not None:
+        a, b = max(a, clip[0]), min(b, clip[1])
+    return [round(math.floor(a / 0.05) * 0.05, 2), round(math.ceil(b / 0.05) * 0.05, 2)]
+
+
+def _marker_shapes(markers: Sequence[Marker], show_side: bool) -> tuple[list[dict], list[dict]]:
+    shapes, notes = [], []
+    for m in markers:
+        colour = MARKER_COLOURS.get(m.kind, "#444")
+        dash = "dot" if m.sides == (1,) else "solid"
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": m.year,
+                "x1": m.year,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": colour, "width": 2, "dash": dash},
+                "name": f"event:{m.kind}",
+            }
+        )
+        label = m.label
+        if show_side and len(m.sides) == 1:
+            label += " (left)" if m.sides[0] == 0 else " (right)"
+        notes.append(
+            {
+                "x": m.year,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "text": label,
+                "showarrow": False,
+                "textangle": -90,
+                "xanchor": "right",
+                "yanchor": "top",
+                "font": {"size": 11, "color": colour},
+                "bgcolor": "rgba(255,255,255,0.75)",
+                "name": f"event:{m.kind}",
+            }
+        )
+    return shapes, notes
+
+
+# --- time charts -----------------------------------------------------------------------------------
+
+
+def time_chart(
+    key: str,
+    schools: Sequence[SchoolSeries],
+    markers: Sequence[Marker] = (),
+    *,
+    years: float = 10.0,
+    height: int = 250,
+) -> dict:
+    """One time chart (``key`` of :data:`TIME_CHARTS`): each school's curves, left solid and right
+    dashed, with a vertical line and label at each event."""
+    title, series, ytitle = TIME_CHARTS[key]
+    compare = len(schools) > 1
+    data = []
+    values = []
+    for school in schools:
+        for k, (col, name) in enumerate(series):
+            y = school.columns[col]
+            values.append(y)
+            if len(series) > 1:
+                legend = f"{name} · {('left', 'right')[school.side]}" if compare else name
+            else:
+                legend = school.label
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": _r(school.years),
+                    "y": _r(y),
+                    "name": legend,
+                    "line": {
+                        "color": SERIES_COLOURS[k % len(SERIES_COLOURS)],
+                        "width": 2.5,
+                        "dash": DASHES[school.side],
+                    },
+                    "hovertemplate": f"{legend}<br>year %{{x:.2f}}: %{{y:.3f}}<extra></extra>",
+                }
+            )
+    if key == "attainment":
+        yrange = _span(values, (0.0,), 0.1, None)
+    else:
+        yrange = _span(values, (), 0.2, (0.0, 1.0))
+    shapes, notes = _marker_shapes(markers, compare)
+    layout = _base_layout(title, height)
+    layout.update(
+        {
+            "xaxis": {
+                "title": {"text": "years", "standoff": 2},
+                "range": [0, max(years, 0.1)],
+                "showgrid": True,
+                "gridcolor": "#eee",
+                "zeroline": False,
+            },
+            "yaxis": {
+                "title": {"text": ytitle, "font": {"size": 11}},
+                "range": yrange,
+                "gridcolor": "#eee",
+                "zeroline": key == "attainment",
+                "zerolinecolor": "#bbb",
+            },
+            "shapes": shapes,
+            "annotations": notes,
+            "showlegend": compare or len(series) > 1,
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "y": 1.0,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "font": {"size": 11},
+                "itemwidth": 30,
+                "tracegroupgap": 0,
+            },
+        }
+    )
+    if layout["showlegend"]:
+        layout["margin"] = {**layout["margin"], "t": 62 if len(data) <= 2 else 80}
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+# --- the staff network -----------------------------------------------------------------------------
+
+
+def node_sizes(influence: np.ndarray) -> np.ndarray:
+    """Marker size (px) from influence (out-strength): the same scale in every school and week."""
+    return 7.0 + 4.5 * np.sqrt(np.maximum(influence, 0.0))
+
+
+def network_figure(snap: NetworkSnapshot, pos: np.ndarray, *, title: str, height: int = 420) -> dict:
+    """The staff network: the head (star, centre) and the teachers.
+
+    Node colour is leadership capacity, size is influence (row sums of the smoothed influence
+    matrix), shape the formal role; edges are collaboration ties above the threshold (wider and
+    darker when stronger); faint spokes show whom the head influences directly.
+    """
+    n = snap.ties.shape[0]
+    data = []
+    # collaboration ties, in three strength bands (one trace each: cheap to draw)
+    iu, ju = np.nonzero(np.triu(snap.ties > snap.threshold, 1))
+    strength = snap.ties[iu, ju]
+    bands = ((snap.threshold, 0.4, 0.8, "rgba(90,90,90,0.28)"), (0.4, 0.6, 1.6, "rgba(70,70,70,0.45)"))
+    bands += ((0.6, 10.0, 2.6, "rgba(40,40,40,0.65)"),)
+    for lo, hi, width, colour in bands:
+        sel = (strength > lo) & (strength <= hi)
+        xs = np.full((int(sel.sum()), 3), np.nan)
+        ys = np.full_like(xs, np.nan)
+        xs[:, 0], xs[:, 1] = pos[iu[sel] + 1, 0], pos[ju[sel] + 1, 0]
+        ys[:, 0], ys[:, 1] = pos[iu[sel] + 1, 1], pos[ju[sel] + 1, 1]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [None if math.isnan(v) else v for v in np.round(xs.ravel(), 4).tolist()],
+                "y": [None if math.isnan(v) else v for v in np.round(ys.ravel(), 4).tolist()],
+                "line": {"width": width, "color": colour},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "name": f"ties {lo:g}-{hi:g}",
+            }
+        )
+    # the head's direct reach (mandates reach everyone; line management only the senior team)
+    reach = np.flatnonzero(snap.head_reach > 0.25) if snap.head_present else np.array([], dtype=int)
+    xs = np.full((reach.size, 3), np.nan)
+    ys = np.full_like(xs, np.nan)
+    xs[:, 0], ys[:, 0] = pos[0, 0], pos[0, 1]
+    xs[:, 1], ys[:, 1] = pos[reach + 1, 0], pos[reach + 1, 1]
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": [None if math.isnan(v) else v for v in np.round(xs.ravel(), 4).tolist()],
+            "y": [None if math.isnan(v) else v for v in np.round(ys.ravel(), 4).tolist()],
+            "line": {"width": 1, "color": "rgba(176,0,32,0.16)"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "head's reach",
+        }
+    )
+    infl = snap.influence
+    role_names = np.array(ROLE_NAMES)[snap.role]
+    text = [
+        f"teacher {k + 1} · {role_names[k]} · dept {int(snap.department[k]) + 1}<br>"
+        f"leadership capacity {snap.capacity[k]:.2f} · influence {infl[k + 1]:.1f}"
+        for k in range(n)
+    ]
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": _r(pos[1:, 0]),
+            "y": _r(pos[1:, 1]),
+            "text": text,
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {
+                "size": _r(node_sizes(infl[1:]), 2),
+                "color": _r(snap.capacity, 3),
+                "cmin": 0.0,
+                "cmax": 1.0,
+                "colorscale": CAPACITY_SCALE,
+                "symbol": [ROLE_SYMBOLS[int(r)] for r in snap.role],
+                "line": {"width": [0.5 if r == 0 else 1.8 for r in snap.role.tolist()], "color": "#222"},
+                "colorbar": {
+                    "title": {"text": "leadership<br>capacity", "side": "top", "font": {"size": 11}},
+                    "thickness": 10,
+                    "len": 0.6,
+                    "x": 1.0,
+                    "y": 0.5,
+                    "tickvals": [0, 0.5, 1],
+                },
+            },
+            "showlegend": False,
+            "name": "teachers",
+        }
+    )
+    head_size = float(max(22.0, node_sizes(np.array([infl[0]]))[0]))
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "x": [float(pos[0, 0])],
+            "y": [float(pos[0, 1])],
+            "text": ["head" if snap.head_present else "post vacant"],
+            "textposition": "top center",
+            "textfont": {"size": 11, "color": "#B00020" if snap.head_present else "#777"},
+            "hovertext": [snap.head_label],
+            "hovertemplate": "%{hovertext}<extra></extra>",
+            "marker": {
+                "symbol": "star" if snap.head_present else "star-open",
+                "size": head_size if snap.head_present else 22.0,
+                "color": snap.head_capacity if snap.head_present else 0.0,
+                "cmin": 0.0,
+                "cmax": 1.0,
+                "colorscale": CAPACITY_SCALE,
+                "line": {"width": 2.5, "color": "#B00020" if snap.head_present else "#999"},
+            },
+            "showlegend": False,
+            "name": "head",
+        }
+    )
+    layout = _base_layout(title, height)
+    axis = {"visible": False, "range": [-1.18, 1.18], "fixedrange": True}
+    layout.update(
+        {
+            "xaxis": dict(axis),
+            "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1},
+            "margin": {"l": 6, "r": 6, "t": 36, "b": 30},
+            "hovermode": "closest",
+            "annotations": [
+                {
+                    "text": "★ head  ◆ senior team  ■ middle leader  ● teacher · size = influence · "
+                    "lines = collaboration ties",
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0,
+                    "y": -0.02,
+                    "yanchor": "top",
+                    "xanchor": "left",
+                    "showarrow": False,
+                    "font": {"size": 11, "color": "#555"},
+                }
+            ],
+        }
+    )
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+EXPLANATION = """\
+**What you are seeing.** Each step is one school week; a school year is 39 weeks. Every week
+improvement work arises and is taken up according to the leadership pattern in force: the head
+alone (*solo*), teams the head forms and gives time (*by design*), whoever volunteers (*by
+default*) or everyone at once in a crisis (*by desperation*). In compare mode the two schools
+start identical (same seed) and differ only in their settings: **left solid, right dashed**.
+
+**The staff network.** The star is the head; the other dots are teachers (◆ senior team,
+■ middle leaders). Colour is a teacher's *leadership capacity*: dark purple little, yellow a
+lot. Size is *influence*: how much leading they have done lately. Lines are working ties between
+colleagues, faint red spokes the head's direct reach. Under *solo* the head is a big star with
+spokes to everyone and the teachers stay small and dark; *by design* the dots grow, turn green
+and yellow, and the ties thicken.
+
+**The charts.** *Attainment*: students' learning relative to expected progress (0 = where the
+school started). *Leadership capacity*: how able teachers are to lead improvement. *Distribution
+index*: the share of leading done by someone other than the head. *Trust* and *cynicism*:
+teachers' trust in the head and colleagues, and their weariness of initiatives. The small panels
+show students (engagement, voice) and parents (engagement, trust). A vertical line marks each
+event at the week it took effect.
+
+**After the head leaves**, watch attainment over the next two or three years: in a school led
+solo the charismatic lift goes the same week, imposed practice lapses and attainment falls back;
+where leadership was distributed, capacity stays with the teachers and most of the gain holds.
+A crisis pulls everyone in (distribution jumps) while a controlling head takes the reins back.
+The model is a thinking tool, not a forecast: try other seeds to see what is robust.
+
+**Driving the page.** ▶ plays, ❚❚ pauses, STEP moves one week, RESET starts the schools again
+with the settings in the sidebar (pick each school's scenario and settings under *Schools*; tick
+*Compare two schools side by side* for two). *Play Interval* sets the speed: lower is faster.
+The interventions above act on the running schools from the next week.
+"""
+
+
+def explanation_html(text: str = EXPLANATION) -> str:
+    """The explanation as HTML: paragraphs, **bold** and *italic* (all the markup it uses)."""
+    import html
+    import re
+
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        body = html.escape(" ".join(block.split()), quote=False)
+        body = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", body)
+        body = re.sub(r"\*(.+?)\*", r"<i>\1</i>", body)
+        paragraphs.append(f"<p>{body}</p>")
+    return "\n".join(paragraphs)
