@@ -17,7 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CI = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
-MAIN = "scripts/setup.sh && .venv/bin/leadsim run charismatic-solo && .venv/bin/leadsim run charismatic-design"
+MAIN = (
+    "scripts/setup.sh && .venv/bin/leadsim sweep experiments/succession.yaml --out runs/succession"
+    " && .venv/bin/leadsim report runs/succession"
+)
 TESTS = "scripts/setup.sh && .venv/bin/pytest -q"
 
 
@@ -60,9 +63,11 @@ def test_scripts_are_executable(script: str) -> None:
         subprocess.run(["bash", "-n", str(path)], check=True)
 
 
-def test_headline_scenarios_are_bundled() -> None:
-    for name in re.findall(r"leadsim run (\S+)", MAIN):
-        assert (ROOT / "scenarios" / f"{name}.yaml").is_file(), f"README runs {name}, which is not bundled"
+def test_the_main_command_names_a_bundled_experiment_and_reports_where_it_wrote() -> None:
+    (spec,) = re.findall(r"leadsim sweep (\S+)", MAIN)
+    assert (ROOT / spec).is_file(), f"README sweeps {spec}, which is not in the repository"
+    (out,) = re.findall(r"--out (\S+)", MAIN)
+    assert f"leadsim report {out}" in MAIN
 
 
 def test_pyproject_entry_point_and_python() -> None:
