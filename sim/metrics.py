@@ -131,6 +131,8 @@ def succession_measures(ts: pd.DataFrame, departures: list[dict], weeks_per_year
             j = d + k * weeks_per_year
             ok = j < att.size
             row[f"kept_{k}y"] = float((att[j] - base) / gain) if ok and gain > MIN_GAIN else math.nan
+            # the same in absolute terms, defined whatever the gain: attainment lost since the departure
+            row[f"lost_{k}y"] = float(before - att[j]) if ok else math.nan
             row[f"capacity_kept_{k}y"] = float(cap[j] / cap_before) if ok and cap_before > 0 else math.nan
         rec = math.nan
         after = att[d + low_i :]

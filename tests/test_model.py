@@ -361,6 +361,7 @@ def test_succession_measures_on_a_known_trajectory():
     (row,) = succession_measures(ts, [{"week": 30, "head_id": 1, "reason": "scheduled"}], wpy)
     assert row["gain_before"] == pytest.approx(att[17:30].mean())
     assert row["kept_1y"] == pytest.approx(att[50] / att[17:30].mean())
+    assert row["lost_1y"] == pytest.approx(att[17:30].mean() - att[50])
     assert row["kept_5y"] != row["kept_5y"]  # NaN: the run ends before 5 years
     assert np.isnan(row["years_to_recover"])
     assert row["capacity_kept_3y"] == pytest.approx(1.0)
