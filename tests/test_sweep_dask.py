@@ -31,7 +31,10 @@ N_RUNS = 160
 ENV = {
     **os.environ,
     "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    # as experiments/Readme.md advises for a cluster (the sweep's local cluster sets these itself)
     "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "5",
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+    "DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH": "50",
 }
 
 
