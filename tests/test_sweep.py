@@ -127,7 +127,8 @@ def test_layout_of_a_finished_sweep(reference: Path) -> None:
 
     lines = (reference / "runs" / "manifest.jsonl").read_text().splitlines()
     entries = [json.loads(line) for line in lines]
-    assert [e["shard"] for e in entries] == list(range(len(entries))) and len(entries) >= 4
+    # streamed: several shards, numbered in order (how many depends on how Dask batched the runs)
+    assert [e["shard"] for e in entries] == list(range(len(entries))) and len(entries) >= 2
     keys = [k for e in entries for k in e["runs"]]
     assert sorted(keys) == sorted(df["run_key"]) and len(set(keys)) == len(keys)
     for e in entries:
