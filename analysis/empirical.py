@@ -122,8 +122,13 @@ def e3_head_change_dip(seeds: Sequence[int], workers: int = 1) -> PatternResult:
 
 
 def _population(seeds: Sequence[int], workers: int) -> list[dict]:
+    """Twelve random schools per seed (240 at the default 20), as many as P8 uses.
+
+    Cross-sectional correlations of about 0.2 need that many schools for a 95 % interval that
+    excludes zero when the effect is there; with 120 the interval of E6 touched zero.
+    """
     rng = np.random.default_rng(2006)
-    specs = [random_school(rng) for _ in range(6 * len(seeds))]
+    specs = [random_school(rng) for _ in range(12 * len(seeds))]
     return run_many_models(specs, range(len(specs)), workers, paired=True)
 
 
@@ -135,12 +140,22 @@ def _r2(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def e4_total_vs_head(seeds: Sequence[int], workers: int = 1) -> PatternResult:
-    """Total leadership explains several times more variation in attainment than the head's alone."""
+    """Total leadership explains several times more variation in attainment than the head's alone.
+
+    Both sides are measured with one instrument, leadership acts: everyone's (``leadership_acts``)
+    against the head's own (routine, mandates and backing: the share ``1 - distribution_index`` of
+    them). The same comparison on influence (what teachers take up from the head, and from
+    everyone) is reported alongside.
+    """
     models = _population(seeds, workers)
     y = np.array([m["attainment"][-1] for m in models])
     total = np.array([m["leadership_acts"].mean() for m in models])
-    head = np.array([m["head_influence"].mean() for m in models])
+    head = np.array([((1.0 - m["distribution_index"]) * m["leadership_acts"]).mean() for m in models])
     r_total, r_head = _r2(total, y), _r2(head, y)
+    n_staff = np.array([m["teachers"] for m in models])
+    h_infl = np.array([m["head_influence"].mean() for m in models])
+    all_infl = h_infl + (n_staff - 1) * np.array([m["staff_influence"].mean() for m in models])
+    ri_total, ri_head = _r2(all_infl, y), _r2(h_infl, y)
     ratio = r_total / max(r_head, 1e-9)
     ok = r_total >= 2.0 * r_head and 0.1 <= r_total <= 0.45
     return PatternResult(
@@ -148,13 +163,14 @@ def e4_total_vs_head(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         "total leadership explains more than the head's",
         "Leithwood, Day, Sammons, Harris & Hopkins 2006",
         "R² of attainment on total leadership acts 0.10-0.45 and at least twice the R² "
-        "on the head's influence (27 % vs 5-7 % reported)",
+        "on the head's own acts (27 % vs 5-7 % reported)",
         r_total,
         r_head,
         r_total,
         ok,
-        f"R² total {r_total:.2f}, head {r_head:.2f} ({ratio:.1f}x) over {len(y)} schools",
-        {"r2_total": r_total, "r2_head": r_head},
+        f"R² total {r_total:.2f}, head {r_head:.3f} ({ratio:.0f}x) over {len(y)} schools; "
+        f"on influence: all {ri_total:.2f}, head {ri_head:.2f}",
+        {"r2_total": r_total, "r2_head": r_head, "r2_influence_all": ri_total, "r2_influence_head": ri_head},
     )
 
 

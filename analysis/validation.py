@@ -97,6 +97,7 @@ def _run_model(args: tuple[dict, int]) -> dict[str, Any]:
     out: dict[str, Any] = {c: ts[c].to_numpy() for c in ts.columns}
     out["departures"] = model.departures
     out["teacher_exits"] = model.teacher_exits
+    out["teachers"] = model.staff.n
     return out
 
 
@@ -363,8 +364,22 @@ def random_school(rng: np.random.Generator) -> dict:
     leadership: intake engagement, parents, the teacher labour market, department structure
     and how much needs improving. Without those, leadership would be the only source of
     difference between schools and any association would be overstated.
+
+    Three choices make the population coherent (``docs/validation.md``, "The population of
+    schools"): distribution by desperation is not something a school plans, so it arises only
+    from the crises the hazard brings; a head's stance toward distribution and the share of
+    work they run by design go together; and trust in the head and in colleagues are facets of
+    one school climate (correlated about 0.5). Heads' authenticity is drawn around the default
+    (0.5-1) and their capacity spans novice to strong (0.35-0.8).
     """
-    w = rng.dirichlet([1.0, 1.0, 1.0, 0.3])
+    # A head's stance and the mix they run go together: a distributing head plans more by design.
+    dist = float(rng.uniform(0, 1))
+    w = rng.dirichlet([1.0, 1.0, 1.0]) * np.array([1.25 - dist, 0.25 + dist, 1.0])
+    w = np.append(w / w.sum(), 0.0)
+    # Trust in the head and in colleagues are facets of one school climate.
+    climate = rng.normal(0.0, 1.0)
+    t_head = float(np.clip(0.5 + 0.1 * (0.7 * climate + 0.71 * rng.normal()), 0.2, 0.8))
+    t_coll = float(np.clip(0.5 + 0.1 * (0.7 * climate + 0.71 * rng.normal()), 0.2, 0.8))
     return {
         "years": 6,
         "school": {"egg_crate": float(rng.uniform(0.2, 0.8))},
@@ -377,13 +392,14 @@ def random_school(rng: np.random.Generator) -> dict:
         "work": {"rate": float(rng.uniform(1.0, 2.0)), "difficulty": float(rng.uniform(0.4, 0.6))},
         "head": {
             "charisma": float(rng.uniform(0, 1)),
-            "distribution": float(rng.uniform(0, 1)),
-            "authenticity": float(rng.uniform(0.2, 1)),
+            "distribution": dist,
+            "authenticity": float(rng.uniform(0.5, 1)),
+            "capacity": float(rng.uniform(0.35, 0.8)),
         },
         "teachers": {
             "practice_mean": float(rng.uniform(0.4, 0.6)),
-            "trust_colleagues": float(rng.uniform(0.3, 0.7)),
-            "trust_head": float(rng.uniform(0.3, 0.7)),
+            "trust_colleagues": t_coll,
+            "trust_head": t_head,
             "cynicism": float(rng.uniform(0.1, 0.45)),
             "exit_rate": float(rng.uniform(0.08, 0.2)),
         },

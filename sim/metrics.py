@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.work import DESIGN
+
 if TYPE_CHECKING:
     from sim.model import SchoolModel
 
@@ -72,15 +74,19 @@ def gini(x: np.ndarray) -> float:
 
 
 def centralisation(out_strength: np.ndarray) -> float:
-    """Freeman out-degree centralisation of a weighted influence network with weights in 0-1.
+    """Freeman out-degree centralisation of the shares of influence each actor exerts.
 
     1 for a star (one actor influences everyone, nobody else influences anyone), 0 when all
-    actors influence equally.
+    actors influence equally. On shares rather than amounts, it measures how influence is
+    distributed and not how much there is: the slope of Tannenbaum's (1968) control graph, not
+    its height, which can rise for everyone at once (Leithwood & Mascall 2008).
     """
     n = out_strength.size
-    if n < 2:
+    total = float(out_strength.sum())
+    if n < 2 or total <= 0:
         return 0.0
-    return float((out_strength.max() - out_strength).sum() / ((n - 1) ** 2))
+    share = out_strength / total
+    return float((share.max() - share).sum() / (n - 1))
 
 
 def density_and_clustering(ties: np.ndarray, threshold: float) -> tuple[float, float]:
@@ -172,25 +178,49 @@ class Measures:
         infl = self.influence
         infl *= 1.0 - a
         head = model.head
+        # Influence counts as far as it is taken up: by those who trust its source, and not by the
+        # cynical, who go through the motions whoever leads (the same drag as on buy-in to practice).
+        receptive = 1.0 - model.cfg.trust.cynicism_drag * staff.cynicism
+        # Influence flows through interaction: teachers working on improvement are in conversation
+        # with whoever leads it and take up more of the head's direction than those only told
+        # (Tannenbaum 1968, the control graph: participation expands the total amount of control).
+        involved = 0.5 + 0.5 * np.minimum(staff.load, 1.0)
+        take_up_head = receptive * involved * staff.trust_head
+        take_up_peer = receptive * staff.trust_colleagues
+        # How much of each teacher's work the head's leadership touches this week (0-1), by channel.
+        reach = np.zeros(staff.n)
         if head is not None:
             head_acts = model.cfg.work.head_routine_acts + model.head_items
-            # The head's leadership reaches people as far as they take it up: trust in the head.
-            if model.head_items:
-                infl[0, 1:] += a * staff.trust_head  # mandates reach every teacher
-            else:
-                senior = np.flatnonzero(staff.role == 2)
-                infl[0, senior + 1] += a * staff.trust_head[senior]  # line management of the senior team
+            reach[staff.role == 2] = 1.0  # line management of the senior team
+            # Two whole-school channels (Leithwood et al. 2006, core practices): managing the
+            # programme through the head's own mandates, as far as they fill the head's bandwidth
+            # (one initiative is not a school run from the top), and redesigning the organisation
+            # so that others lead: the roles, teams and protected time every teacher works within
+            # ("the headteacher remains central, creating the conditions", Harris 2008).
+            cfg = model.cfg
+            agenda = min(1.0, model.head_items / (cfg.head.bandwidth * cfg.work.duration_weeks))
+            structures = float(model.weights[DESIGN]) * head.distribution
+            reach += agenda + structures
         other = 0.0
         for item in model.items:
             if item.mode != 0:
                 members = item.members + 1
-                infl[item.leader + 1, members] += a
+                # A lead's influence is taken up as far as the members trust their colleagues.
+                infl[item.leader + 1, members] += a * take_up_peer[item.members]
                 other += item.students + item.parents
                 if head is not None and item.support > 0:
-                    # A head who backs a team coaches its lead, who leads the team ("leaders of
-                    # leaders", Harris 2008): influence on the lead, and an act of the head's.
-                    infl[0, item.leader + 1] += a * item.support * staff.trust_head[item.leader]
+                    # A head who backs a team gave it its time, its members and its purpose: they
+                    # "may not implement the changes but they can motivate others to take
+                    # responsibility" (Harris 2008, "leaders of leaders"). An act of the head's.
+                    reach[item.members] += item.support
                     head_acts += item.support
+        # Everyday influence among colleagues: the talk along ties through which practice spreads
+        # (7.4), as focused as the discipline the pair brings to it (Spillane 2006: leadership is
+        # in the interactions, formal and informal).
+        d = 0.5 * (staff.discipline[:, None] + staff.discipline[None, :])
+        infl[1:, 1:] += a * staff.ties * d * take_up_peer[None, :]
+        # Nobody is influenced by the head beyond what they take up, however many channels reach them.
+        infl[0, 1:] += a * np.minimum(reach, 1.0) * take_up_head
         np.minimum(infl, 1.0, out=infl)
         self.head_acts += a * (head_acts - self.head_acts)
         self.other_acts += a * (other - self.other_acts)

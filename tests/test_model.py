@@ -345,6 +345,13 @@ def test_gini_and_centralisation_on_known_shapes():
     assert centralisation(np.full(10, 3.0)) == pytest.approx(0.0)
 
 
+def test_centralisation_is_about_the_shape_of_influence_not_its_amount():
+    # More influence for everyone (a higher control graph) is not more centralised.
+    s = np.array([8.0, 2.0, 1.0, 1.0])
+    assert centralisation(2 * s) == pytest.approx(centralisation(s))
+    assert centralisation(s + np.array([0.0, 4.0, 4.0, 4.0])) < centralisation(s)
+
+
 def test_density_and_clustering_of_a_triangle_and_a_path():
     tri = np.ones((3, 3)) - np.eye(3)
     assert density_and_clustering(tri, 0.5) == pytest.approx((1.0, 1.0))
