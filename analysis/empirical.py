@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from analysis import validation_figures as vf
 from analysis.validation import CALM, PatternResult, W, bootstrap_ci, merge, random_school, run_many_models
 
 #: runs long enough for several head spells at the default hazard (the first head is left out)
@@ -39,6 +40,9 @@ def e1_head_turnover(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         ok,
         f"{100 * rate:.1f} %/yr [{100 * lo:.1f}, {100 * hi:.1f}]; tenure {tenure:.2f} y ({len(spells)} spells)",
         {"rate": rate, "tenure": tenure},
+        figure=vf.histogram(
+            "E1: heads leaving per year, one value per 30-year run", rates, "share of heads leaving a year", 0.15, 0.22
+        ),
     )
 
 
@@ -61,6 +65,12 @@ def e2_teacher_turnover(seeds: Sequence[int], workers: int = 1) -> PatternResult
     )
     rate, (lo, hi) = float(per_run.mean()), bootstrap_ci(per_run)
     ok = 0.14 <= rate <= 0.18 and nov > vet
+
+    def stage(m: dict, who: str) -> float:
+        e = m["teacher_exits"]
+        return sum(x[f"{who}_leavers"] for x in e) / max(1, sum(x[f"{who}s"] for x in e))
+
+    by_stage = {f"{who}s": np.array([stage(m, who) for m in models]) for who in ("novice", "veteran")}
     return PatternResult(
         "E2",
         "teacher turnover",
@@ -73,6 +83,9 @@ def e2_teacher_turnover(seeds: Sequence[int], workers: int = 1) -> PatternResult
         f"{100 * rate:.1f} %/yr [{100 * lo:.1f}, {100 * hi:.1f}]; novices {100 * nov:.1f} %, "
         f"veterans {100 * vet:.1f} %",
         {"rate": rate, "novices": nov, "veterans": vet},
+        figure=vf.arms(
+            "E2: teachers leaving a year by career stage, one value per run", by_stage, "share leaving a year"
+        ),
     )
 
 
@@ -118,6 +131,14 @@ def e3_head_change_dip(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         f"dip {dip:.3f} SD/yr [{lo:.3f}, {hi:.3f}]; back after {recover:.0f} y; yearly gap "
         + ", ".join(f"{x:+.3f}" for x in yearly.mean(axis=0)),
         {"dip": dip, "recover_years": recover},
+        figure=vf.bands(
+            "E3: yearly gains after an ordinary head change, minus the same school without it",
+            np.arange(1.0, 8.0),
+            {"change in year 5": yearly},
+            "years after the change",
+            "difference in learning gain (SD/yr)",
+            zero_line=True,
+        ),
     )
 
 
@@ -171,6 +192,13 @@ def e4_total_vs_head(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         f"R² total {r_total:.2f}, head {r_head:.3f} ({ratio:.0f}x) over {len(y)} schools; "
         f"on influence: all {ri_total:.2f}, head {ri_head:.2f}",
         {"r2_total": r_total, "r2_head": r_head, "r2_influence_all": ri_total, "r2_influence_head": ri_head},
+        figure=vf.scatter(
+            "E4: total leadership acts and attainment across schools",
+            total,
+            y,
+            "leadership acts per week (everyone)",
+            "final attainment (SD)",
+        ),
     )
 
 
@@ -193,6 +221,9 @@ def e5_mediation(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     pairs = np.column_stack([lead, growth, capacity, teaching])
     lo, hi = bootstrap_ci(pairs, stat=lambda p: _partial_r(p[:, 0], p[:, 1], p[:, 2:]), n=1000)
     ok = abs(partial) <= 0.15 and raw > 0.2
+    controls = np.column_stack([np.ones(len(lead)), capacity, teaching])
+    resid_lead = lead - controls @ np.linalg.lstsq(controls, lead, rcond=None)[0]
+    resid_growth = growth - controls @ np.linalg.lstsq(controls, growth, rcond=None)[0]
     return PatternResult(
         "E5",
         "leadership acts through capacity and teaching",
@@ -205,6 +236,13 @@ def e5_mediation(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         ok,
         f"raw r {raw:.2f}; partial r {partial:.2f} [{lo:.2f}, {hi:.2f}]",
         {"raw_r": raw, "partial_r": partial},
+        figure=vf.scatter(
+            "E5: distribution and attainment with capacity and teaching held fixed (residuals)",
+            resid_lead,
+            resid_growth,
+            "distribution index, residual",
+            "final attainment, residual (SD)",
+        ),
     )
 
 
@@ -227,6 +265,13 @@ def e6_not_zero_sum(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         hi,
         lo > 0,
         f"r = {r:.2f} [{lo:.2f}, {hi:.2f}] over {len(head)} schools",
+        figure=vf.scatter(
+            "E6: the head's influence and the staff's across schools",
+            head,
+            staff,
+            "head's influence (share of teachers reached)",
+            "staff's influence (mean share of colleagues reached)",
+        ),
     )
 
 

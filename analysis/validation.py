@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis import validation_figures as vf
 from analysis.statistics import bootstrap_ci
 from sim.config import Scenario
 from sim.metrics import MIN_GAIN
@@ -78,6 +79,8 @@ class PatternResult:
     passed: bool
     measured: str = ""
     details: dict[str, float] = field(default_factory=dict)
+    #: the per-seed data behind the check (a plotly figure), for docs/validation.md
+    figure: Any = field(default=None, repr=False, compare=False)
 
     def row(self) -> dict[str, Any]:
         return {
@@ -140,6 +143,12 @@ def p1_succession(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         ok,
         f"solo {solo:.2f}, design {design:.2f}; diff {d:.2f} [{lo:.2f}, {hi:.2f}]",
         {"solo_kept_3y": solo, "design_kept_3y": design},
+        figure=vf.arms(
+            "P1: share of the gain kept 3 years after a charismatic head leaves",
+            {"leads alone": kept["solo"], "distributes by design": kept["design"]},
+            "share of the gain kept",
+            reference=0.5,
+        ),
     )
 
 
@@ -171,6 +180,7 @@ def p2_capacity(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         lo1 > 0 and lo2 > 0,
         f"design {means['design']:.3f}, default {means['default']:.3f}, solo {means['solo']:.3f}",
         means,
+        figure=vf.arms("P2: collective leadership capacity after 5 years", cap, "mean leadership capacity"),
     )
 
 
@@ -212,6 +222,11 @@ def p3_inauthentic(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         f"trust {dt:+.3f} [{lt:+.3f}, {ht:+.3f}], cynicism {dc:+.3f} [{lc:+.3f}, {hc:+.3f}], "
         f"later gain {dg:+.3f} [{lg:+.3f}, {hg:+.3f}]",
         {"trust_diff": dt, "cynicism_diff": dc, "later_gain_diff": dg},
+        figure=vf.arms(
+            "P3: cynicism after 5 years of honest top-down or inauthentic distribution",
+            {k: v["cynicism"] for k, v in out.items()},
+            "mean cynicism at year 5",
+        ),
     )
 
 
@@ -233,7 +248,7 @@ def p4_crisis(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         before = di[:, c - W : c].mean(axis=1)
         during = di[:, c + 2 : c + 7].mean(axis=1)
         after = di[:, c + 8 + 13 : c + 8 + 13 + W].mean(axis=1)
-        res[name] = {"jump": during - before, "kept": (after - before) / np.maximum(during - before, 1e-6)}
+        res[name] = {"jump": during - before, "kept": (after - before) / np.maximum(during - before, 1e-6), "di": di}
     jumps = min(bootstrap_ci(res[n]["jump"])[0] for n in res)
     dk, lk, hk = _diff(res["trusting"]["kept"], res["distrustful"]["kept"])
     ok = jumps > 0.3 and lk > 0
@@ -250,6 +265,14 @@ def p4_crisis(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         ok,
         f"jump >= {jumps:.2f}; kept: trusting {tk:.2f}, distrustful {dkk:.2f}",
         {"min_jump_low": jumps, "kept_trusting": tk, "kept_distrustful": dkk},
+        figure=vf.bands(
+            "P4: distribution of leadership around an 8-week behaviour crisis",
+            (np.arange(res["trusting"]["di"].shape[1]) - c) / W,
+            {k: v["di"] for k, v in res.items()},
+            "years from the start of the crisis",
+            "distribution index",
+            marker=(0.0, "crisis"),
+        ),
     )
 
 
@@ -282,7 +305,7 @@ def p5_reform_cycles(seeds: Sequence[int], workers: int = 1) -> PatternResult:
                 for ts in runs
             ]
         )
-        res[name] = {"cyn_later": cyn[:, 1:].mean(axis=1), "rise": cyn[:, -1] - cyn[:, 0], "gain": gain}
+        res[name] = {"cyn_later": cyn[:, 1:].mean(axis=1), "rise": cyn[:, -1] - cyn[:, 0], "gain": gain, "cyn": cyn}
     dc, lc, hc = _diff(res["abandoned"]["cyn_later"], res["continued"]["cyn_later"])
     dg, lg, hg = _diff(res["abandoned"]["gain"], res["continued"]["gain"])
     rise_lo = bootstrap_ci(res["abandoned"]["rise"])[0]
@@ -300,6 +323,13 @@ def p5_reform_cycles(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         f"cynicism {dc:+.3f} [{lc:+.3f}, {hc:+.3f}], gains {dg:+.3f} [{lg:+.3f}, {hg:+.3f}], "
         f"rise over cycles >= {rise_lo:.3f}",
         {"cynicism_diff": dc, "gain_diff": dg, "rise_low": rise_lo},
+        figure=vf.bands(
+            "P5: cynicism through four changes of head (years 2, 4, 6, 8)",
+            np.array([2.0, 4.0, 6.0, 8.0, 10.0]),
+            {"successors abandon running work": res["abandoned"]["cyn"], "successors keep it": res["continued"]["cyn"]},
+            "year",
+            "mean cynicism",
+        ),
     )
 
 
@@ -328,6 +358,12 @@ def p6_through_teaching(seeds: Sequence[int], workers: int = 1) -> PatternResult
         ok,
         f"live {live:.4f} SD, frozen {frozen:.4f} SD ({100 * ratio:.0f}%)",
         {"live": live, "frozen": frozen, "ratio": ratio},
+        figure=vf.arms(
+            "P6: design-minus-solo attainment after 5 years, teaching live or frozen",
+            {"teaching live": eff[False], "teaching frozen": eff[True]},
+            "attainment difference (SD)",
+            reference=0.0,
+        ),
     )
 
 
@@ -354,6 +390,11 @@ def p7_diversity(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         hi,
         lo > 0,
         f"{res['complementary'].mean():.3f} vs {res['similar'].mean():.3f}; diff {d:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+        figure=vf.arms(
+            "P7: success rate of design teams by how they are chosen",
+            {"complementary expertise": res["complementary"], "like-minded": res["similar"]},
+            "share of items that succeed",
+        ),
     )
 
 
@@ -433,6 +474,13 @@ def p8_association(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         hi,
         ok,
         f"r = {r:.2f} [{lo:.2f}, {hi:.2f}] over {len(x)} schools",
+        figure=vf.scatter(
+            "P8: distribution of leadership and attainment across schools",
+            x,
+            y,
+            "mean distribution index",
+            "final attainment (SD)",
+        ),
     )
 
 

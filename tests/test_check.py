@@ -47,3 +47,19 @@ def test_the_dip_after_an_ordinary_head_change_is_in_the_published_range():
     from analysis.empirical import e3_head_change_dip
 
     assert e3_head_change_dip(range(20), workers=2).passed
+
+
+def test_check_writes_the_figure_behind_each_check(tmp_path):
+    page = tmp_path / "validation.html"
+    out = _leadsim("check", "--only", "P2,E2", "--seeds", "3", "--workers", "1", "--figures", str(page))
+    assert out.returncode == 0, out.stderr
+    doc = page.read_text(encoding="utf-8")
+    assert '<meta name="leadsim-figures" content="2">' in doc
+    assert 'id="fig-P2"' in doc and 'id="fig-E2"' in doc
+    assert not (tmp_path / "validation.html.tmp").exists()
+
+
+def test_check_refuses_a_folder_for_the_figures(tmp_path):
+    out = _leadsim("check", "--only", "E2", "--seeds", "3", "--figures", str(tmp_path))
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "--figures" in out.stderr

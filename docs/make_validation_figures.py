@@ -1,0 +1,58 @@
+"""Regenerate the validation figures in docs/img/validation/ (a development task, not part of a run).
+
+    .venv/bin/python docs/make_validation_figures.py [--seeds 20]
+
+Runs every check of ``leadsim check`` (as CI does, 20 seeds per arm by default), writes the
+page of figures (``leadsim check --figures``) to a temporary folder, opens it in headless
+Chromium (the system's /usr/bin/chromium, driven by Playwright) and saves each figure as a PNG
+named after its check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+from analysis.check import write_figures
+from analysis.empirical import EMPIRICAL
+from analysis.validation import PATTERNS
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "img" / "validation"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    args = parser.parse_args()
+    workers = os.cpu_count() or 1
+    suite = {**PATTERNS, **EMPIRICAL}
+    results = []
+    for key, check in suite.items():
+        n = 2 * args.seeds if key in ("P5", "P8") else args.seeds
+        results.append(check(range(n), workers=workers))
+        print(f"{key}: {'pass' if results[-1].passed else 'FAIL'}  {results[-1].row()['measured']}")
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        page_path = write_figures(results, Path(tmp) / "validation.html", args.seeds)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            page.goto(page_path.as_uri(), wait_until="load")
+            for r in results:
+                if r.figure is None:
+                    continue
+                div = page.locator(f"#fig-{r.key}")
+                div.locator(".main-svg").first.wait_for(timeout=30_000)
+                div.screenshot(path=str(OUT / f"{r.key}.png"))
+            browser.close()
+    print(f"wrote {sum(r.figure is not None for r in results)} figures to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
