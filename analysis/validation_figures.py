@@ -70,6 +70,7 @@ def bands(
             go.Scatter(
                 x=np.concatenate([x, x[::-1]]),
                 y=np.concatenate([mean + half, (mean - half)[::-1]]),
+                mode="lines",
                 fill="toself",
                 fillcolor=_rgba(c, 0.18),
                 line={"width": 0},

@@ -749,6 +749,16 @@ class PracticeParams(Section):
         le=2,
         source="charismatic heads lift effort (Harris 2008); calibrated",
     )
+    head_capacity_effect: float = P(
+        0.6,
+        "effort change per unit of the head's capacity above (below) an experienced head's (0.6): the "
+        "everyday instructional leadership (monitoring, feedback, expectations) that holds effort up",
+        unit="effort",
+        ge=0,
+        le=2,
+        source="first-time principals are less effective (Clark, Martorell & Rockoff 2009); an experienced "
+        "successor largely offsets the drop after a change (Bartanen et al. 2019); calibrated to E3",
+    )
     freeze_teaching: bool = P(
         False,
         "experimental switch: hold each teaching post's effectiveness (practice + compliance + effort) at its "

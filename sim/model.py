@@ -20,7 +20,7 @@ from sim.community import (
     update_students,
 )
 from sim.config import Crisis, Departure, Pattern, Scenario, Successor
-from sim.heads import EXPERIENCED_CAPACITY, arrive, depart, deputy, first_head
+from sim.heads import EXPERIENCED_CAPACITY, NOVICE_CAPACITY, arrive, depart, deputy, first_head
 from sim.metrics import COLUMNS, Measures, succession_measures
 from sim.staff import fill_roles, initial_staff, replace_with_novice
 
@@ -260,7 +260,11 @@ class SchoolModel(mesa.Model):
         drag = cfg.trust.cynicism_drag
         # The head's personal lift exists only while that head is in post.
         self.charisma_lift = cfg.practice.charisma_effect * self.head.charisma if self.head is not None else 0.0
-        self.effort = staff.motivation * (1.0 - drag * staff.cynicism) + self.charisma_lift
+        # Everyday instructional leadership holds effort up as far as the head knows the job; with no
+        # head in post, a senior colleague acting up does it as a first-time head would.
+        capacity = self.head.capacity if self.head is not None else NOVICE_CAPACITY
+        self.head_lift = cfg.practice.head_capacity_effect * (capacity - EXPERIENCED_CAPACITY)
+        self.effort = staff.motivation * (1.0 - drag * staff.cynicism) + self.charisma_lift + self.head_lift
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return

@@ -402,3 +402,21 @@ def test_a_head_who_coaches_teams_gains_influence_with_them():
     s, d = solo.timeseries().iloc[-39:], design.timeseries().iloc[-39:]
     assert d["staff_influence"].mean() > s["staff_influence"].mean()
     assert d["head_influence"].mean() > 0.1  # the head still leads, through the teams
+
+
+def test_an_experienced_successor_largely_offsets_the_dip_after_a_head_change():
+    # Bartanen, Grissom & Rogers 2019: the drop after a change comes from the newcomer's inexperience.
+    def gains(departures: list) -> float:
+        total = 0.0
+        for seed in range(6):
+            events = {"head_exit_hazard": 0.0, "crisis_hazard": 0.0, "head_departures": departures}
+            m = SchoolModel(scenario(e={"years": 7, "events": events}), rng=seed)
+            m.run()
+            total += m.timeseries()["learning_gain"].iloc[5 * 39 + 1 :].mean()
+        return total / 6
+
+    stay = gains([])
+    experienced = stay - gains([{"year": 5, "successor": {"experienced": True}}])
+    first_time = stay - gains([{"year": 5, "successor": {"experienced": False}}])
+    assert first_time > 0
+    assert experienced < 0.5 * first_time
