@@ -3,6 +3,8 @@
 A sweep writes one folder (``runs/<experiment>/`` by default)::
 
     experiment.yaml                  the resolved spec (written first; a resumed sweep must match it)
+    model.sha256                     fingerprint of the model's source that made the runs (a resumed
+                                     sweep must be run by the same model, or its table would mix two)
     design.parquet                   one row per design point: point, label, one column per factor
     runs/summaries-00000.parquet     shards of finished runs, one row per run
     runs/timeseries-00000.parquet    their time series (if kept), every Nth step
@@ -289,6 +291,7 @@ class SweepStore:
         self._write_design()
         self.runs_dir.mkdir(exist_ok=True)
         self._read_manifest(cleanup=True)
+        self._check_same_model()
 
     def missing(self) -> int:
         """How many runs of the experiment are not finished."""
@@ -329,6 +332,19 @@ class SweepStore:
             )
         if old != new and rewrite:  # only the name, description or outputs changed: the runs are the same
             atomic_write_text(spec_file, self.exp.resolved_yaml())
+
+    def _check_same_model(self) -> None:
+        """Finished runs and the runs still to do must come from the same model source (``sim/*.py``)."""
+        path = self.out / "model.sha256"
+        here = code_fingerprint()
+        there = path.read_text(encoding="utf-8").strip() if path.exists() else None
+        if self.done and there is not None and there != here:
+            raise SweepError(
+                f"{path}: the {len(self.done)} finished runs in this folder were made by another version of "
+                "the model (sim/ has changed since); use another --out, or delete the folder to start again"
+            )
+        if there != here:
+            atomic_write_text(path, here + "\n")
 
     def _write_design(self) -> None:
         table = design_table(self.exp)

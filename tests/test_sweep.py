@@ -103,6 +103,7 @@ def test_layout_of_a_finished_sweep(reference: Path) -> None:
     assert sorted(p.name for p in reference.iterdir()) == [
         "design.parquet",
         "experiment.yaml",
+        "model.sha256",
         "runs",
         "summaries.parquet",
     ]
@@ -230,6 +231,23 @@ def test_a_resumed_sweep_with_another_spec_is_refused(reference: Path, capsys: p
     assert err.count("\n") == 1 and err.startswith("leadsim: error: ")
     assert "experiment.yaml" in err and "replications: 40 there, 3 here" in err
     assert {p: p.read_bytes() for p in reference.rglob("*") if p.is_file()} == before
+
+
+def test_a_resumed_sweep_run_by_another_model_is_refused(reference: Path, capsys: pytest.CaptureFixture) -> None:
+    # Resuming after sim/ changed would mix runs of two models in one table.
+    stamp = reference / "model.sha256"
+    assert stamp.read_text().strip() == runner.code_fingerprint()
+    stamp.write_text("0" * 64 + "\n")
+    try:
+        before = {p: p.read_bytes() for p in reference.rglob("*") if p.is_file()}
+        code = main(["sweep", SMOKE, *REPS, "--out", str(reference), "--workers", "0"])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.count("\n") == 1 and err.startswith("leadsim: error: ")
+        assert "model.sha256" in err and "another version of the model" in err
+        assert {p: p.read_bytes() for p in reference.rglob("*") if p.is_file()} == before
+    finally:
+        stamp.write_text(runner.code_fingerprint() + "\n")
 
 
 # --- failing runs -------------------------------------------------------------------------------
