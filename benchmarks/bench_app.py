@@ -32,19 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from analysis.chromium import ARGS, CHROMIUM  # noqa: E402
 from sim.app import Classroom, SchoolSettings, live_state  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def in_process(weeks: int, repeats: int, compare: bool) -> tuple[float, float, float]:
@@ -87,7 +76,7 @@ def in_browser(seconds: float, compare: bool, url: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(url)
         page.locator(".leadsim-week").wait_for(timeout=60_000)

@@ -16,12 +16,12 @@ import tempfile
 from pathlib import Path
 
 from analysis.check import write_figures
+from analysis.chromium import ARGS, CHROMIUM
 from analysis.empirical import EMPIRICAL
 from analysis.validation import PATTERNS
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "img" / "validation"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         page_path = write_figures(results, Path(tmp) / "validation.html", args.seeds)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = browser.new_page(viewport={"width": 1000, "height": 800})
             page.goto(page_path.as_uri(), wait_until="load")
             for r in results:

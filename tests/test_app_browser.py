@@ -24,18 +24,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from analysis.chromium import ARGS, CHROMIUM
+
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SAVE = bool(os.environ.get("LEADSIM_SAVE_SCREENSHOTS"))
 WEEKS_PER_YEAR = 39
 
