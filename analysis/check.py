@@ -13,12 +13,32 @@ EPILOG = (
 )
 
 
+#: patterns whose effects are small: they run twice the seeds (docs/validation.md)
+DOUBLE_SEEDS = ("P5", "P8")
+
+
+def suite() -> dict:
+    """Every check by key: the brief's patterns (P1-P8), then the empirical ranges (E1-E6)."""
+    from analysis.empirical import EMPIRICAL
+    from analysis.validation import PATTERNS
+
+    return {**PATTERNS, **EMPIRICAL}
+
+
+def run_check(key: str, seeds: int, workers: int):
+    """Run one check with its number of seeds; returns its :class:`~analysis.validation.PatternResult`."""
+    n = 2 * seeds if key in DOUBLE_SEEDS else seeds
+    return suite()[key](range(n), workers=workers)
+
+
 def write_figures(results: list, path: Path, seeds: int) -> Path:
     """One self-contained HTML page: each check's verdict and the figure of the data behind it.
 
-    Written to a temporary file and renamed, so an interrupted run leaves no half-written page.
+    Written atomically, so an interrupted run leaves no half-written page.
     """
     import html
+
+    from sim.outputs import atomic_write_text
 
     parts = []
     first = True
@@ -44,9 +64,7 @@ def write_figures(results: list, path: Path, seeds: int) -> Path:
         f"<h1>leadsim validation ({seeds} seeds per arm)</h1>" + "".join(parts) + "</body></html>"
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, page)
     return path
 
 
@@ -72,28 +90,33 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from analysis.empirical import EMPIRICAL
-        from analysis.validation import PATTERNS
         from sim.cli import _fail
 
-        suite = {**PATTERNS, **EMPIRICAL}
-        keys = [k.strip().upper() for k in only.split(",") if k.strip()] or list(suite)
-        unknown = [k for k in keys if k not in suite]
+        checks = suite()
+        keys = [k.strip().upper() for k in only.split(",") if k.strip()] or list(checks)
+        unknown = [k for k in keys if k not in checks]
         if unknown:
-            raise _fail(f"--only: unknown check {unknown[0]!r}; expected some of {', '.join(suite)}")
+            raise _fail(f"--only: unknown check {unknown[0]!r}; expected some of {', '.join(checks)}")
+        if figures is not None:
+            # Refuse a path the page cannot go to now, not after minutes of runs.
+            if figures.is_dir():
+                raise _fail(f"--figures: {figures} is a folder; expected the path of an .html file to write")
+            # Nothing is created yet: the nearest existing folder above must take the page.
+            base = figures.absolute().parent
+            while not base.exists():
+                base = base.parent
+            if not base.is_dir() or not os.access(base, os.W_OK):
+                raise _fail(f"--figures: cannot write {figures}: {base} is not a writable folder")
         n_workers = workers or (os.cpu_count() or 1)
         table = Table(title=f"leadsim validation ({seeds} seeds per arm)", show_lines=True)
         for col in ("check", "source", "expected", "measured", "pass"):
             table.add_column(col, overflow="fold")
-        if figures is not None and figures.exists() and figures.is_dir():
-            raise _fail(f"--figures: {figures} is a folder; expected the path of an .html file to write")
         failed = []
         results = []
         console = Console()
         for key in keys:
             with console.status(f"running {key} ..."):
-                n = 2 * seeds if key in ("P5", "P8") else seeds
-                result = suite[key](range(n), workers=n_workers)
+                result = run_check(key, seeds, n_workers)
             results.append(result)
             row = result.row()
             table.add_row(

@@ -202,11 +202,14 @@ def e4_total_vs_head(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     )
 
 
-def _partial_r(x: np.ndarray, y: np.ndarray, controls: np.ndarray) -> float:
+def _residual(x: np.ndarray, controls: np.ndarray) -> np.ndarray:
+    """What is left of ``x`` after a least-squares fit on the controls (and a constant)."""
     c = np.column_stack([np.ones(len(x)), controls])
-    rx = x - c @ np.linalg.lstsq(c, x, rcond=None)[0]
-    ry = y - c @ np.linalg.lstsq(c, y, rcond=None)[0]
-    return float(np.corrcoef(rx, ry)[0, 1])
+    return x - c @ np.linalg.lstsq(c, x, rcond=None)[0]
+
+
+def _partial_r(x: np.ndarray, y: np.ndarray, controls: np.ndarray) -> float:
+    return float(np.corrcoef(_residual(x, controls), _residual(y, controls))[0, 1])
 
 
 def e5_mediation(seeds: Sequence[int], workers: int = 1) -> PatternResult:
@@ -221,9 +224,6 @@ def e5_mediation(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     pairs = np.column_stack([lead, growth, capacity, teaching])
     lo, hi = bootstrap_ci(pairs, stat=lambda p: _partial_r(p[:, 0], p[:, 1], p[:, 2:]), n=1000)
     ok = abs(partial) <= 0.15 and raw > 0.2
-    controls = np.column_stack([np.ones(len(lead)), capacity, teaching])
-    resid_lead = lead - controls @ np.linalg.lstsq(controls, lead, rcond=None)[0]
-    resid_growth = growth - controls @ np.linalg.lstsq(controls, growth, rcond=None)[0]
     return PatternResult(
         "E5",
         "leadership acts through capacity and teaching",
@@ -238,8 +238,8 @@ def e5_mediation(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         {"raw_r": raw, "partial_r": partial},
         figure=vf.scatter(
             "E5: distribution and attainment with capacity and teaching held fixed (residuals)",
-            resid_lead,
-            resid_growth,
+            _residual(lead, np.column_stack([capacity, teaching])),
+            _residual(growth, np.column_stack([capacity, teaching])),
             "distribution index, residual",
             "final attainment, residual (SD)",
         ),

@@ -15,10 +15,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from analysis.check import write_figures
+from analysis.check import run_check, suite, write_figures
 from analysis.chromium import ARGS, CHROMIUM
-from analysis.empirical import EMPIRICAL
-from analysis.validation import PATTERNS
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "img" / "validation"
@@ -29,11 +27,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     args = parser.parse_args()
     workers = os.cpu_count() or 1
-    suite = {**PATTERNS, **EMPIRICAL}
     results = []
-    for key, check in suite.items():
-        n = 2 * args.seeds if key in ("P5", "P8") else args.seeds
-        results.append(check(range(n), workers=workers))
+    for key in suite():
+        results.append(run_check(key, args.seeds, workers))
         print(f"{key}: {'pass' if results[-1].passed else 'FAIL'}  {results[-1].row()['measured']}")
     from playwright.sync_api import sync_playwright
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.staff import SENIOR
 from sim.work import DESIGN
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class Measures:
         reach = np.zeros(staff.n)
         if head is not None:
             head_acts = model.cfg.work.head_routine_acts + model.head_items
-            reach[staff.role == 2] = 1.0  # line management of the senior team
+            reach[staff.role == SENIOR] = 1.0  # line management of the senior team
             # Two whole-school channels (Leithwood et al. 2006, core practices): managing the
             # programme through the head's own mandates, as far as they fill the head's bandwidth
             # (one initiative is not a school run from the top), and redesigning the organisation

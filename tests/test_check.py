@@ -49,3 +49,13 @@ def test_check_refuses_a_folder_for_the_figures(tmp_path):
     out = _leadsim("check", "--only", "E2", "--seeds", "3", "--figures", str(tmp_path))
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and "--figures" in out.stderr
+
+
+def test_check_refuses_a_figures_path_it_cannot_write_before_running_anything(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = _leadsim("check", "--only", "E2", "--seeds", "3", "--figures", str(blocker / "validation.html"))
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "--figures" in out.stderr
+    assert "E2" not in out.stdout  # refused before any check ran
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
