@@ -1,6 +1,6 @@
 """Empirical ranges from studies of real schools, checked on the model's default settings.
 
-Unlike the brief's patterns (``analysis.validation``), these compare magnitudes with what
+Unlike the brief's patterns (``leadsim.analysis.validation``), these compare magnitudes with what
 surveys and panel studies report. Sources and the reading of each range are in
 ``docs/validation.md``.
 """
@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-
-from analysis import validation_figures as vf
-from analysis.validation import CALM, PatternResult, W, bootstrap_ci, merge, random_school, run_many_models
+from leadsim.analysis import validation_figures as vf
+from leadsim.analysis.validation import CALM, PatternResult, W, bootstrap_ci, merge, random_school, run_many_models
 
 #: runs long enough for several head spells at the default hazard (the first head is left out)
 LONG_YEARS = 30

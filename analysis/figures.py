@@ -1,6 +1,6 @@
 """Plotly figures of the sweep report: bands over time, Morris and Sobol charts.
 
-Each function returns a ``plotly.graph_objects.Figure``; :mod:`analysis.report` embeds them.
+Each function returns a ``plotly.graph_objects.Figure``; :mod:`leadsim.analysis.report` embeds them.
 """
 
 from __future__ import annotations

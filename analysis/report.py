@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from analysis.statistics import Estimate, diff_ci, mean_ci
+from leadsim.analysis.statistics import Estimate, diff_ci, mean_ci
 
 #: columns every summaries.parquet of a sweep has
 REQUIRED = ("run_key", "point", "status")
@@ -750,7 +749,7 @@ def sensitivity_outputs(sweep: Sweep) -> tuple[list[str], list[str]]:
 
 def _parameter_meanings() -> dict[str, str]:
     try:
-        from sim.config import iter_parameters
+        from leadsim.sim.config import iter_parameters
 
         return {r["name"]: r["meaning"] for r in iter_parameters()}
     except Exception:  # noqa: BLE001 - meanings are a courtesy
@@ -935,10 +934,12 @@ def _header(sweep: Sweep, g: Grouping | None) -> str:
     rows.append(
         ("Date", f"sweep written {made:%Y-%m-%d %H:%M} UTC; report made {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     )
-    import sim
+    import leadsim.sim
 
     ver = _sweep_version(sweep)
-    rows.append(("leadsim", f"report made with leadsim {sim.__version__}" + (f"; runs made with {ver}" if ver else "")))
+    rows.append(
+        ("leadsim", f"report made with leadsim {leadsim.sim.__version__}" + (f"; runs made with {ver}" if ver else ""))
+    )
     dl = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in rows)
     factors = []
     for f in sweep.factors:
@@ -1064,7 +1065,7 @@ def _succession_sections(sweep: Sweep, g: Grouping, page: Page) -> None:
                 continue
             b = bands(frame, m, group)
             ttl, _, unit, _ = MEASURES[m]
-            from analysis.figures import band_figure
+            from leadsim.analysis.figures import band_figure
 
             fig = band_figure(
                 b,
@@ -1138,8 +1139,8 @@ def _finals_text(est: dict[str, dict[str, Estimate]], labels: list[str], g: Grou
 
 
 def _sensitivity_sections(sweep: Sweep, page: Page) -> None:
-    from analysis import sensitivity
-    from analysis.figures import morris_figure, sobol_figure
+    from leadsim.analysis import sensitivity
+    from leadsim.analysis.figures import morris_figure, sobol_figure
 
     outputs, notes = sensitivity_outputs(sweep)
     meanings = _parameter_meanings()

@@ -17,12 +17,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from analysis import validation_figures as vf
-from analysis.statistics import bootstrap_ci
-from sim.config import Scenario
-from sim.metrics import MIN_GAIN
-from sim.model import SchoolModel
+from leadsim.analysis import validation_figures as vf
+from leadsim.analysis.statistics import bootstrap_ci
+from leadsim.sim.config import Scenario
+from leadsim.sim.metrics import MIN_GAIN
+from leadsim.sim.model import SchoolModel
 
 #: runs used by the patterns are controlled stories: no random departures or crises unless stated
 CALM: dict[str, Any] = {"events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0}}

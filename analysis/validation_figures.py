@@ -1,7 +1,7 @@
 """Plotly figures behind the validation checks: the per-seed data each check summarises.
 
-Each check in :mod:`analysis.validation` and :mod:`analysis.empirical` attaches one of these to
-its :class:`~analysis.validation.PatternResult`; ``leadsim check --figures DIR`` writes them and
+Each check in :mod:`leadsim.analysis.validation` and :mod:`leadsim.analysis.empirical` attaches one of these to
+its :class:`~leadsim.analysis.validation.PatternResult`; ``leadsim check --figures DIR`` writes them and
 ``docs/make_validation_figures.py`` exports them as images for ``docs/validation.md``.
 """
 
@@ -11,9 +11,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
-
-from analysis.figures import _layout as _report_layout
-from analysis.figures import _rgba, colour
+from leadsim.analysis.figures import _layout as _report_layout
+from leadsim.analysis.figures import _rgba, colour
 
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:

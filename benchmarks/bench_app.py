@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.chromium import ARGS, CHROMIUM  # noqa: E402
-from sim.app import Classroom, SchoolSettings, live_state  # noqa: E402
+from leadsim.analysis.chromium import ARGS, CHROMIUM  # noqa: E402
+from leadsim.app.page import Classroom, SchoolSettings, live_state  # noqa: E402
 
 
 def in_process(weeks: int, repeats: int, compare: bool) -> tuple[float, float, float]:
@@ -136,7 +136,7 @@ def main() -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "serve", "--port", str(port)],
+        [sys.executable, "-m", "leadsim.cli", "serve", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -15,8 +15,8 @@ import statistics
 import time
 from pathlib import Path
 
-from sim import SchoolModel
-from sim.scenario import load_scenario
+from leadsim.sim import SchoolModel
+from leadsim.sim.scenario import load_scenario
 
 REFERENCE = Path(__file__).resolve().parent.parent / "scenarios" / "reference.yaml"
 

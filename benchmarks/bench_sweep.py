@@ -1,6 +1,6 @@
 """Speed and memory of ``leadsim sweep``: 1000 runs of the reference school on 1 and 2 local workers.
 
-Each sweep is a real ``python -m sim sweep`` subprocess (summaries only, 10-year runs of
+Each sweep is a real ``python -m leadsim.cli sweep`` subprocess (summaries only, 10-year runs of
 ``scenarios/reference.yaml``, one design point replicated). While it runs, the resident memory
 (RSS) of the sweep's main process and of each worker process is sampled with psutil every 0.1 s,
 and the manifest is read to know how many runs are done. Prints, per sweep: wall time, runs per
@@ -68,7 +68,7 @@ def sweep(runs: int, workers: int, work: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), "--workers", str(workers)],
+        [sys.executable, "-m", "leadsim.cli", "sweep", str(path), "--out", str(out), "--workers", str(workers)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

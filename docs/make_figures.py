@@ -15,9 +15,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
-from sim import SchoolModel  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from leadsim.sim import SchoolModel  # noqa: E402
+from leadsim.sim.scenario import load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(30)

@@ -15,8 +15,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from analysis.check import run_check, suite, write_figures
-from analysis.chromium import ARGS, CHROMIUM
+from leadsim.analysis.chromium import ARGS, CHROMIUM
+from leadsim.analysis.suite import run_check, suite, write_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "img" / "validation"

@@ -20,7 +20,7 @@ one), a bounded number of tasks in flight, each task a few runs; results are flu
 every :data:`FLUSH_RUNS` runs or :data:`FLUSH_SECONDS` seconds, so memory stays flat.
 
 Example:
-    >>> from experiments.runner import sweep
+    >>> from leadsim.experiments.runner import sweep
     >>> code = sweep("experiments/smoke.yaml", out="runs/smoke", workers=2)  # doctest: +SKIP
 """
 
@@ -48,9 +48,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-
-from experiments.spec import LoadedExperiment, SpecError, load_experiment, summary_columns
-from sim.outputs import atomic_write_bytes, atomic_write_text
+from leadsim.experiments.outputs import atomic_write_bytes, atomic_write_text
+from leadsim.experiments.spec import LoadedExperiment, SpecError, load_experiment, summary_columns
 
 __all__ = [
     "FLUSH_RUNS",
@@ -106,8 +105,8 @@ class SweepError(Exception):
 
 def _simulate(scenario_data: dict, seed: int, keep_timeseries: bool, every: int) -> tuple[dict, Any]:
     """One run: the model's summary and (if kept) its time series, every ``every``-th step."""
-    from sim.config import Scenario
-    from sim.model import SchoolModel
+    from leadsim.sim.config import Scenario
+    from leadsim.sim.model import SchoolModel
 
     model = SchoolModel(Scenario.model_validate(scenario_data), rng=seed)
     model.run()
@@ -194,7 +193,7 @@ def code_fingerprint() -> str:
 def _worker_info() -> dict:
     import platform
 
-    from sim import __version__
+    from leadsim.sim import __version__
 
     return {"fingerprint": code_fingerprint(), "leadsim": __version__, "python": platform.python_version()}
 
@@ -494,7 +493,7 @@ class SweepStore:
 
 def timeseries_schema() -> pa.Schema:
     """Columns of a timeseries shard: run_key, point, replicate, then the model's time series."""
-    from experiments.spec import _tiny_timeseries
+    from leadsim.experiments.spec import _tiny_timeseries
 
     ts = pa.Schema.from_pandas(_tiny_timeseries(), preserve_index=False).remove_metadata()
     keys = [pa.field("run_key", pa.string()), pa.field("point", pa.int64()), pa.field("replicate", pa.int64())]

@@ -19,7 +19,7 @@ line of that value::
       events.successor.style: [top_down, distributive]
 
 Example:
-    >>> from experiments.spec import load_experiment
+    >>> from leadsim.experiments.spec import load_experiment
     >>> exp = load_experiment("experiments/smoke.yaml", ["replications=2"])  # doctest: +SKIP
     >>> exp.n_points, exp.n_runs  # doctest: +SKIP
     (4, 8)
@@ -39,31 +39,32 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
+from leadsim.sim.config import Scenario
+from leadsim.sim.scenario import bundled_scenarios
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import Scenario
-from sim.scenario import (
+from leadsim.bundled import Bundled
+from leadsim.inputs import (
+    InputError,
     Key,
     Origin,
-    ScenarioError,
-    _closest,
-    _expected,
-    _fmt_key,
-    _is_model,
-    _load_chain,
-    _locate,
-    _paths,
-    _read_document,
-    _safe_load,
-    _show,
-    _type_at,
-    _validation_error,
-    bundled_scenarios,
+    closest,
+    expected,
+    fmt_key,
+    get_path,
+    load_chain,
+    locate,
+    parse_value,
+    paths_below,
+    read_document,
+    show,
+    type_at,
+    validation_error,
 )
 
 __all__ = [
     "DESIGNS",
-    "EXPERIMENT_DIR",
+    "BUNDLED_EXPERIMENTS",
     "Experiment",
     "Factor",
     "LoadedExperiment",
@@ -75,8 +76,8 @@ __all__ = [
     "summary_columns",
 ]
 
-#: the experiments shipped with the repository (``leadsim sweep succession``)
-EXPERIMENT_DIR = Path(__file__).resolve().parent
+#: the experiments shipped with leadsim (``leadsim sweep succession``), package data of ``leadsim.experiments``
+BUNDLED_EXPERIMENTS = Bundled("leadsim.experiments", "experiment")
 
 DESIGNS = ("factorial", "lhs", "morris", "sobol")
 #: designs whose factors are ranges {min, max} sampled by a sampler
@@ -88,7 +89,7 @@ MAX_RUNS = 10_000_000
 RESERVED = ("run_key", "point", "replicate", "seed", "status", "error", "label")
 
 
-class SpecError(ScenarioError):
+class SpecError(InputError):
     """An experiment that cannot be run as specified; ``str()`` is always one line."""
 
 
@@ -111,7 +112,7 @@ def run_key(point: int, replicate: int) -> str:
 @functools.cache
 def _tiny_run() -> tuple[tuple[str, ...], Any]:
     """A four-week run of a tiny school: the keys of ``SchoolModel.summary()`` and a time series."""
-    from sim.model import SchoolModel
+    from leadsim.sim.model import SchoolModel
 
     tiny = Scenario.model_validate(
         {
@@ -334,7 +335,7 @@ class LoadedExperiment:
         try:
             Scenario.model_validate(data)
         except ValidationError as e:
-            error = str(_validation_error(e, origins or {}, self.display))
+            error = str(validation_error(Scenario, e, origins or {}, self.display))
             if not error.startswith(f"{self.display}:"):  # located in the base scenario's file
                 what += f" of {self.display}"
             raise SpecError(f"{error} (in {what}{detail})") from None
@@ -399,7 +400,7 @@ def _set_path(node: Any, path: Key, value: Any, at: Key = ()) -> Any:
     if isinstance(head, int):
         n = len(node) if isinstance(node, list) else 0
         if head >= n:
-            raise _NoItem(f"{_fmt_key(at)} has {n} item(s), so [{head}] does not exist")
+            raise _NoItem(f"{fmt_key(at)} has {n} item(s), so [{head}] does not exist")
         out = list(node)
         out[head] = _set_path(node[head], rest, value, at + (head,))
         return out
@@ -412,16 +413,7 @@ def _set_checked(data: Any, path: Key, value: Any, spec_key: Key, spec_origins: 
     try:
         return _set_path(data, path, value)
     except _NoItem as e:
-        raise SpecError(f"{_where(spec_origins, spec_key, display)}: {_fmt_key(spec_key)}: {e}") from None
-
-
-def _get(data: Any, key: Key) -> Any:
-    for part in key:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
+        raise SpecError(f"{_where(spec_origins, spec_key, display)}: {fmt_key(spec_key)}: {e}") from None
 
 
 def _origin(spec_origins: dict[Key, Origin], spec_key: Key) -> Origin | None:
@@ -440,7 +432,7 @@ def _note(origins: dict[Key, Origin], path: Key, value: Any, spec_key: Key, spec
     here = _origin(spec_origins, spec_key)
     if here is not None:
         origins[path] = here
-    for sub in _paths(value, ()):
+    for sub in paths_below(value, ()):
         found = spec_origins.get(spec_key + sub)
         if found is not None:
             origins[path + sub] = found
@@ -461,9 +453,9 @@ def _apply_fragment(
         spec_key = spec_prefix + (k,)
         rel = _parse_path(k)
         if rel is None:
-            raise SpecError(f"{_where(spec_origins, spec_key, display)}: {_fmt_key(spec_key)}: not a setting name")
+            raise SpecError(f"{_where(spec_origins, spec_key, display)}: {fmt_key(spec_key)}: not a setting name")
         path = prefix + rel
-        if _is_plain(k) and isinstance(v, dict) and isinstance(_get(data, path), dict):
+        if _is_plain(k) and isinstance(v, dict) and isinstance(get_path(data, path), dict):
             data = _apply_fragment(data, v, path, spec_key, origins, spec_origins, display)
             continue
         data = _set_checked(data, path, v, spec_key, spec_origins, display)
@@ -473,7 +465,7 @@ def _apply_fragment(
 
 
 def _where(spec_origins: dict[Key, Origin], spec_key: Key, display: str) -> str:
-    found, _ = _locate(spec_key, spec_origins, display)
+    found, _ = locate(spec_key, spec_origins, display)
     return found
 
 
@@ -481,26 +473,16 @@ def _where(spec_origins: dict[Key, Origin], spec_key: Key, display: str) -> str:
 
 
 def bundled_experiments() -> list[tuple[str, Path]]:
-    """The repository's ``experiments/*.yaml``: (name, path), by name."""
-    return [(p.stem, p) for p in sorted(EXPERIMENT_DIR.glob("*.yaml")) if not p.name.startswith(("_", "."))]
+    """The bundled experiments: (name, path), by name."""
+    return BUNDLED_EXPERIMENTS.paths()
 
 
 def resolve_experiment_path(experiment: str | Path) -> Path:
     """A path to an experiment file from a path or the name of a bundled experiment (``succession``)."""
-    path = Path(experiment).expanduser()
-    if path.exists():
-        return path
-    text = str(experiment)
-    if text and "/" not in text and "\\" not in text:
-        stem = text.removesuffix(".yaml").removesuffix(".yml")
-        found = dict(bundled_experiments())
-        if stem in found:
-            return found[stem]
-        if not Path(text).suffix:
-            hint = difflib.get_close_matches(stem, list(found), n=1)
-            more = f"; did you mean '{hint[0]}'?" if hint else f"; bundled experiments: {', '.join(found)}"
-            raise SpecError(f"{text}: no such experiment file or bundled experiment{more}")
-    raise SpecError(f"{text}: no such experiment file")
+    try:
+        return BUNDLED_EXPERIMENTS.resolve(experiment)
+    except InputError as e:
+        raise SpecError(str(e)) from None
 
 
 def _display(path: Path) -> str:
@@ -526,9 +508,9 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> LoadedEx
     file = resolve_experiment_path(path)
     display = str(path) if Path(path).expanduser().exists() else _display(file)
     try:
-        data, lines = _read_document(file, display)
-    except ScenarioError as e:
-        raise SpecError(str(e).replace("scenario file", "experiment file")) from None
+        data, lines = read_document(file, display, "experiment")
+    except InputError as e:
+        raise SpecError(str(e)) from None
     origins: dict[Key, Origin] = {k: (display, line, None) for k, line in lines.items()}
     for item in overrides:
         _override(data, origins, display, item)
@@ -564,10 +546,9 @@ def _override(data: dict, origins: dict[Key, Origin], display: str, item: str) -
         hint = f"did you mean '{close[0]}'?" if close else f"fields: {', '.join(FIELDS)}"
         raise SpecError(f"{display}: {label}: unknown field '{head}'; {hint}")
     try:
-        value = _safe_load(text) if text.strip() else None
-    except yaml.YAMLError as e:
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise SpecError(f"{display}: {label}: cannot read the value: {problem}") from None
+        value = parse_value(text, f"{display}: {label}") if text.strip() else None
+    except InputError as e:
+        raise SpecError(str(e)) from None
     if not rest:
         key: Key = (head,)
         data[head] = value
@@ -602,7 +583,7 @@ def _override(data: dict, origins: dict[Key, Origin], display: str, item: str) -
         del origins[k]
     origin: Origin = (display, None, label)
     origins[key] = origin
-    for sub in _paths(value, key):
+    for sub in paths_below(value, key):
         origins[sub] = origin
 
 
@@ -616,24 +597,30 @@ def _spec_error(err: ValidationError, origins: dict[Key, Origin], display: str) 
                 continue
             problems[key] = (
                 f"{_where(origins, key, display)}: scenario: expected a bundled scenario's name or a file "
-                f"path (or a mapping of settings) (got {_show(e.get('input'))})"
+                f"path (or a mapping of settings) (got {show(e.get('input'))})"
             )
             continue
         if e["type"] == "extra_forbidden":
             names = FIELDS if len(key) == 1 else ("min", "max")
             close = difflib.get_close_matches(str(key[-1]), names, n=1, cutoff=0.6)
-            expected = "unknown key; " + (
+            expected_text = "unknown key; " + (
                 f"did you mean '{close[0]}'?" if close else f"valid keys here: {', '.join(names)}"
             )
+            if len(key) > 1 and key[0] == "factors":
+                expected_text += (
+                    " (lhs, morris and sobol designs sample each factor over a range {min, max}; "
+                    "named levels and lists of values need design: factorial)"
+                )
         elif e["type"] == "missing":
-            expected = "required field is missing" + (
+            expected_text = "required field is missing" + (
                 " (the base scenario: a bundled name or a file)" if key == ("scenario",) else ""
             )
         else:
-            expected = _expected(e, key)
-        msg = f"{_where(origins, key, display)}: {_fmt_key(key)}: {expected}" if key else f"{display}: {expected}"
+            expected_text = expected(Scenario, e, key)
+        where = _where(origins, key, display)
+        msg = f"{where}: {fmt_key(key)}: {expected_text}" if key else f"{display}: {expected_text}"
         if e["type"] not in ("extra_forbidden", "missing", "value_error"):
-            msg += f" (got {_show(e.get('input'))})"
+            msg += f" (got {show(e.get('input'))})"
         problems.setdefault(key, msg)
     messages = sorted(problems.values(), key=lambda m: "unknown key" not in m)
     message = messages[0]
@@ -646,12 +633,12 @@ def _fail(
     origins: dict[Key, Origin], display: str, key: Key, text: str, got: Any = ..., at: Key | None = None
 ) -> SpecError:
     """A one-line error about ``key``, located at ``key`` (or at ``at`` when ``key`` was not given)."""
-    where, found = _locate(key, origins, display)
+    where, found = locate(key, origins, display)
     if found is None and at is not None:
-        where, _ = _locate(at, origins, display)
-    msg = f"{where}: {_fmt_key(key)}: {text}"
+        where, _ = locate(at, origins, display)
+    msg = f"{where}: {fmt_key(key)}: {text}"
     if got is not ...:
-        msg += f" (got {_show(got)})"
+        msg += f" (got {show(got)})"
     return SpecError(msg)
 
 
@@ -678,7 +665,7 @@ def _factors(spec: Experiment, origins: dict[Key, Origin], display: str) -> list
             except ValidationError as e:
                 raise _spec_error(e, origins, display) from None
             setting = _setting(path, name, key, origins, display)
-            ann = _type_at(setting)
+            ann = type_at(Scenario, setting)
             if ann not in (int, float):
                 raise _fail(origins, display, key, "only a numeric setting can be sampled over a range")
             out.append(Factor(name, "range", setting, [rng.min, rng.max], integer=ann is int))
@@ -725,16 +712,18 @@ def _setting(path: Key | None, name: str, key: Key, origins: dict[Key, Origin], 
     if path is None:
         raise _fail(origins, display, key, "expected a setting's path, e.g. head.charisma")
     for i in range(len(path)):
-        if _type_at(path[: i + 1]) is None:
+        if type_at(Scenario, path[: i + 1]) is None:
             parent = path[:i]
             part = path[i]
-            close = _closest(str(part), parent, in_file=False) if isinstance(part, str) else None
+            close = closest(Scenario, str(part), parent, in_file=False) if isinstance(part, str) else None
             if close:
-                hint = f"did you mean '{_fmt_key(parent + (close,))}'?"
-            elif _is_model(_type_at(parent)):
-                hint = f"valid keys in {_fmt_key(parent) or 'a scenario'}: " + ", ".join(_type_at(parent).model_fields)
+                hint = f"did you mean '{fmt_key(parent + (close,))}'?"
+            elif isinstance(type_at(Scenario, parent), type) and issubclass(type_at(Scenario, parent), BaseModel):
+                hint = f"valid keys in {fmt_key(parent) or 'a scenario'}: " + ", ".join(
+                    type_at(Scenario, parent).model_fields
+                )
             else:
-                hint = f"{_fmt_key(parent)} has no sub-settings"
+                hint = f"{fmt_key(parent)} has no sub-settings"
             raise _fail(origins, display, key, f"unknown scenario setting '{name}'; {hint}")
     return path
 
@@ -777,8 +766,8 @@ def _base(spec: Experiment, file: Path, origins: dict[Key, Origin], display: str
         target = _scenario_file(spec.scenario, file, origins, display)
         shown = _display(target)
         try:
-            data, base_origins = _load_chain(target, shown, [])
-        except ScenarioError as e:
+            data, base_origins = load_chain(target, shown, [])
+        except InputError as e:
             raise SpecError(f"{e} (the base scenario of {display})") from None
         if base_origins.get(("name",), (None,))[0] != shown:
             data["name"] = target.stem

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.config import Scenario
-    from sim.model import SchoolModel
+    from leadsim.sim.config import Scenario
+    from leadsim.sim.model import SchoolModel
 
 __version__ = "0.1.0"
 __all__ = ["SchoolModel", "Scenario", "__version__"]
@@ -18,11 +18,11 @@ __all__ = ["SchoolModel", "Scenario", "__version__"]
 
 def __getattr__(name: str) -> Any:
     if name == "SchoolModel":
-        from sim.model import SchoolModel
+        from leadsim.sim.model import SchoolModel
 
         return SchoolModel
     if name == "Scenario":
-        from sim.config import Scenario
+        from leadsim.sim.config import Scenario
 
         return Scenario
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

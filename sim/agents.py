@@ -1,8 +1,8 @@
 """The four kinds of people in a school, as Mesa agents.
 
 Teachers, students and parents are many and are updated in bulk, so their state lives in
-arrays the model owns (:class:`sim.staff.Staff`, :class:`sim.community.Pupils`,
-:class:`sim.community.Families`). Each agent is a view onto one slot of those arrays: it
+arrays the model owns (:class:`leadsim.sim.staff.Staff`, :class:`leadsim.sim.community.Pupils`,
+:class:`leadsim.sim.community.Families`). Each agent is a view onto one slot of those arrays: it
 has its own Mesa identity (``unique_id``) for as long as that person is in the school,
 while the slot is reused by whoever replaces them. The head is a single plain agent.
 """
@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-
-from sim.config import DOMAINS
+from leadsim.sim.config import DOMAINS
 
 if TYPE_CHECKING:
-    from sim.model import SchoolModel
+    from leadsim.sim.model import SchoolModel
 
 ROLES = ("none", "middle_leader", "senior_team")
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from sim.config import Scenario
+from leadsim.sim.config import Scenario
 
 
 @dataclass

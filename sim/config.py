@@ -1,7 +1,7 @@
 """The one typed configuration of a simulated school and its story.
 
 A :class:`Scenario` flows untouched from a YAML file (or from keyword arguments) to
-:class:`sim.model.SchoolModel`. Every parameter carries its default, range, unit,
+:class:`leadsim.sim.model.SchoolModel`. Every parameter carries its default, range, unit,
 meaning and the source or reasoning behind the default; ``leadsim params`` and the
 parameter table in ``docs/ODD.md`` are generated from these declarations, so they
 cannot drift from the code.

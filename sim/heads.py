@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from sim.agents import Head, Teacher
-from sim.config import Pattern, Successor
-from sim.staff import SENIOR, fill_roles, replace_with_novice
-from sim.work import abandon_all, abandon_mandates, drop_members
+from leadsim.sim.agents import Head, Teacher
+from leadsim.sim.config import Pattern, Successor
+from leadsim.sim.staff import SENIOR, fill_roles, replace_with_novice
+from leadsim.sim.work import abandon_all, abandon_mandates, drop_members
 
 if TYPE_CHECKING:
-    from sim.model import SchoolModel
+    from leadsim.sim.model import SchoolModel
 
 #: leadership capacity of an experienced head and of a first-time head (Clark, Martorell & Rockoff 2009:
 #: principals' effectiveness rises over their first years in post)

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-
-from sim.staff import SENIOR
-from sim.work import DESIGN
+from leadsim.sim.staff import SENIOR
+from leadsim.sim.work import DESIGN
 
 if TYPE_CHECKING:
-    from sim.model import SchoolModel
+    from leadsim.sim.model import SchoolModel
 
 #: model-level columns collected every step, in order
 COLUMNS = (

@@ -7,10 +7,9 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-
-from sim import work
-from sim.agents import Parent, Student, Teacher
-from sim.community import (
+from leadsim.sim import work
+from leadsim.sim.agents import Parent, Student, Teacher
+from leadsim.sim.community import (
     elect_council,
     initial_families,
     initial_pupils,
@@ -19,10 +18,10 @@ from sim.community import (
     update_parents,
     update_students,
 )
-from sim.config import Crisis, Departure, Pattern, Scenario, Successor
-from sim.heads import EXPERIENCED_CAPACITY, NOVICE_CAPACITY, arrive, depart, deputy, first_head
-from sim.metrics import COLUMNS, Measures, succession_measures
-from sim.staff import fill_roles, initial_staff, replace_with_novice
+from leadsim.sim.config import Crisis, Departure, Pattern, Scenario, Successor
+from leadsim.sim.heads import EXPERIENCED_CAPACITY, NOVICE_CAPACITY, arrive, depart, deputy, first_head
+from leadsim.sim.metrics import COLUMNS, Measures, succession_measures
+from leadsim.sim.staff import fill_roles, initial_staff, replace_with_novice
 
 
 class SchoolModel(mesa.Model):
@@ -106,7 +105,7 @@ class SchoolModel(mesa.Model):
         """The head in post leaves at the start of the next step.
 
         Args:
-            successor: fields of :class:`sim.config.Successor`; default the scenario's successor.
+            successor: fields of :class:`leadsim.sim.config.Successor`; default the scenario's successor.
         """
         self._pending_requests.append(("depart", successor or {}))
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from sim.config import DOMAINS, Scenario
+from leadsim.sim.config import DOMAINS, Scenario
 
 NONE, MIDDLE, SENIOR = 0, 1, 2
 

@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from sim.config import DOMAINS
-from sim.staff import NONE, Staff
+from leadsim.sim.config import DOMAINS
+from leadsim.sim.staff import NONE, Staff
 
 if TYPE_CHECKING:
-    from sim.model import SchoolModel
+    from leadsim.sim.model import SchoolModel
 
 SOLO, DESIGN, DEFAULT, DESPERATION = range(4)
 HEAD = -1

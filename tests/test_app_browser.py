@@ -23,8 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from analysis.chromium import ARGS, CHROMIUM
+from leadsim.analysis.chromium import ARGS, CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVE = bool(os.environ.get("LEADSIM_SAVE_SCREENSHOTS"))
@@ -41,12 +40,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``python -m sim serve`` on a free loopback port: its address and its log."""
+    """``python -m leadsim.cli serve`` on a free loopback port: its address and its log."""
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sim", "serve", "--port", str(port)],
+            [sys.executable, "-m", "leadsim.cli", "serve", "--port", str(port)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
-from sim.config import Scenario
-from sim.model import SchoolModel
-from sim.scenario import load_scenario
+from leadsim.sim.config import Scenario
+from leadsim.sim.model import SchoolModel
+from leadsim.sim.scenario import load_scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _leadsim(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "250"}
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "leadsim.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT
+    )
 
 
 def test_check_prints_the_table_and_passes_a_check_that_holds():

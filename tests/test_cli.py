@@ -2,7 +2,7 @@
 
 The corpus in ``tests/malformed/`` holds realistic mistakes, one per file, each starting with a
 comment saying what is wrong (files under ``_parts/`` are bases that malformed files extend).
-Every file is run through ``python -m sim validate`` and ``python -m sim run`` as real
+Every file is run through ``python -m leadsim.cli validate`` and ``python -m leadsim.cli run`` as real
 subprocesses; they run in parallel, so the module stays well under a minute.
 """
 
@@ -14,11 +14,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import leadsim.sim.scenario
 import pytest
-
-import sim.scenario
-from sim.cli import main
-from sim.config import iter_parameters
+from leadsim.cli import main
+from leadsim.sim.config import iter_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 MALFORMED_DIR = ROOT / "tests" / "malformed"
@@ -83,7 +82,7 @@ def sim_env() -> dict[str, str]:
 def _run_one(job: tuple[str, Path, Path]) -> tuple[subprocess.CompletedProcess, list[str]]:
     command, path, cwd = job
     cwd.mkdir(parents=True)
-    args = [sys.executable, "-m", "sim", command, str(path)]
+    args = [sys.executable, "-m", "leadsim.cli", command, str(path)]
     if command == "run":
         args += ["--out", str(cwd / "x")]
     proc = subprocess.run(args, cwd=cwd, env=sim_env(), capture_output=True, text=True, timeout=120)
@@ -267,12 +266,12 @@ def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "#\n# A scenario described only by its first comment.\n" + TINY, encoding="utf-8"
     )
     (directory / "_part.yaml").write_text("years: 2\n", encoding="utf-8")
-    monkeypatch.setattr(sim.scenario, "SCENARIO_DIR", directory)
+    monkeypatch.setattr(leadsim.sim.scenario.BUNDLED_SCENARIOS, "folder", lambda: directory)
     return directory
 
 
 def test_bundled_scenarios_and_descriptions(bundled: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    found = sim.scenario.bundled_scenarios()
+    found = leadsim.sim.scenario.bundled_scenarios()
     assert [(n, p.name, d) for n, p, d in found] == [
         ("commented", "commented.yaml", "A scenario described only by its first comment."),
         ("tiny-demo", "tiny-demo.yaml", "The tiniest school that runs."),
@@ -310,6 +309,6 @@ def test_run_prints_succession_per_departure(tmp_path: Path, capsys: pytest.Capt
 
 def test_python_dash_m_sim_runs(tiny: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "validate", str(tiny)], env=sim_env(), capture_output=True, text=True
+        [sys.executable, "-m", "leadsim.cli", "validate", str(tiny)], env=sim_env(), capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stdout.strip() == f"OK {tiny}" and proc.stderr == ""

@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from sim import Scenario, SchoolModel
-from sim import work as W
-from sim.metrics import COLUMNS, centralisation, density_and_clustering, gini, succession_measures
+from leadsim.sim import Scenario, SchoolModel
+from leadsim.sim import work as W
+from leadsim.sim.metrics import COLUMNS, centralisation, density_and_clustering, gini, succession_measures
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {
@@ -218,7 +217,7 @@ def test_leadership_capacity_fades_without_use_and_grows_by_leading():
     m._update_climate()
     assert m.staff.capacity[0] > cap[0]
     idle = np.arange(1, m.staff.n)
-    idle = idle[idle != __import__("sim.heads", fromlist=["deputy"]).deputy(m)]
+    idle = idle[idle != __import__("leadsim.sim.heads", fromlist=["deputy"]).deputy(m)]
     assert (m.staff.capacity[idle] < cap[idle]).all()
 
 

@@ -15,11 +15,10 @@ from types import ModuleType
 
 import pandas as pd
 import pytest
-
-from sim import heads, metrics, work
-from sim.config import PATTERNS, SUCCESSOR_STYLES, iter_parameters
-from sim.metrics import COLUMNS, succession_measures
-from sim.model import SchoolModel
+from leadsim.sim import heads, metrics, work
+from leadsim.sim.config import PATTERNS, SUCCESSOR_STYLES, iter_parameters
+from leadsim.sim.metrics import COLUMNS, succession_measures
+from leadsim.sim.model import SchoolModel
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD_PATH = ROOT / "docs" / "ODD.md"

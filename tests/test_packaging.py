@@ -10,8 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from sim.metrics import COLUMNS
+from leadsim.sim.metrics import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -72,7 +71,7 @@ def test_the_main_command_names_a_bundled_experiment_and_reports_where_it_wrote(
 
 def test_pyproject_entry_point_and_python() -> None:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert meta["project"]["scripts"]["leadsim"] == "sim.cli:app"
+    assert meta["project"]["scripts"]["leadsim"] == "leadsim.cli:app"
     assert meta["project"]["requires-python"] == ">=3.12"
     assert "dev" in meta["project"]["optional-dependencies"]
 

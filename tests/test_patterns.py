@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from analysis.validation import PATTERNS
+from leadsim.analysis.validation import PATTERNS
 
 pytestmark = pytest.mark.patterns
 

@@ -19,10 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
-from analysis.report import build_report, load_sweep, write_report
-from analysis.statistics import bootstrap_ci, mean_ci
-from sim.cli import main
+from leadsim.analysis.report import build_report, load_sweep, write_report
+from leadsim.analysis.statistics import bootstrap_ci, mean_ci
+from leadsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,9 +61,9 @@ def make_sweep(
     failed: tuple[int, int] | None = FAILED,
 ) -> Path:
     """A sweep of pattern x head.charisma (by default 4 replications, one failed run)."""
-    from sim.config import Scenario
-    from sim.metrics import COLUMNS
-    from sim.model import SchoolModel
+    from leadsim.sim.config import Scenario
+    from leadsim.sim.metrics import COLUMNS
+    from leadsim.sim.model import SchoolModel
 
     d.mkdir(parents=True, exist_ok=True)
     (d / "runs").mkdir()
@@ -406,7 +405,7 @@ def test_bad_inputs_exit_2_with_one_line(sweep_dir, tmp_path, capsys):
 
 def test_bad_input_in_a_real_process(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "report", str(tmp_path / "nope")],
+        [sys.executable, "-m", "leadsim.cli", "report", str(tmp_path / "nope")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -12,9 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from analysis.chromium import ARGS, CHROMIUM
-from analysis.report import write_report
+from leadsim.analysis.chromium import ARGS, CHROMIUM
+from leadsim.analysis.report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 

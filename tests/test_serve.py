@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-
-from sim.app import (
+from leadsim.app.page import (
     PRESETS,
     Classroom,
     SchoolSettings,
@@ -25,17 +24,22 @@ from sim.app import (
     scenario_names,
     view_rows,
 )
-from sim.app_views import TIME_CHARTS, explanation_html, node_sizes
-from sim.model import SchoolModel
-from sim.scenario import bundled_scenarios, load_scenario
-from sim.serve import ServeError, check_host, check_port_free, ensure_frontend, required_packages
+from leadsim.app.server import ServeError, check_host, check_port_free, ensure_frontend, required_packages
+from leadsim.app.views import TIME_CHARTS, explanation_html, node_sizes
+from leadsim.sim.model import SchoolModel
+from leadsim.sim.scenario import bundled_scenarios, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _leadsim(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, stdin=None
+        [sys.executable, "-m", "leadsim.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=None,
     )
 
 
@@ -96,9 +100,9 @@ def test_required_packages_name_exact_versions():
 
 
 def test_without_npm_plotly_is_still_copied_and_the_rest_reported(tmp_path, monkeypatch):
-    import sim.serve
+    import leadsim.app.server
 
-    monkeypatch.setattr(sim.serve.shutil, "which", lambda name: None)
+    monkeypatch.setattr(leadsim.app.server.shutil, "which", lambda name: None)
     missing = ensure_frontend(tmp_path, log=lambda m: None)
     assert len(missing) == len(required_packages())
     assert all("npm not found" in m for m in missing)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from analysis import sensitivity
-from analysis.statistics import bootstrap_ci, diff_ci, mean_ci, quantile_band
+from leadsim.analysis import sensitivity
+from leadsim.analysis.statistics import bootstrap_ci, diff_ci, mean_ci, quantile_band
 
 
 def test_bootstrap_ci_is_the_percentile_bootstrap_with_a_fixed_seed():
@@ -24,7 +23,7 @@ def test_bootstrap_ci_is_the_percentile_bootstrap_with_a_fixed_seed():
 
 
 def test_validation_uses_the_same_bootstrap():
-    from analysis import validation
+    from leadsim.analysis import validation
 
     assert validation.bootstrap_ci is bootstrap_ci
 

@@ -1,6 +1,6 @@
 """``leadsim sweep`` on one machine: output layout, seeds, resuming after SIGKILL and Ctrl-C, failing runs, specs.
 
-The sweeps are real ``python -m sim sweep`` subprocesses on two local Dask worker processes (and
+The sweeps are real ``python -m leadsim.cli sweep`` subprocesses on two local Dask worker processes (and
 in-process ones, ``--workers 0``, where a test needs to make a run fail by monkeypatching). The
 experiment is ``experiments/smoke.yaml`` with 40 replications: 160 runs of a tiny school, enough
 for the manifest to grow in several shards (one every 50 runs) before the sweep ends.
@@ -20,10 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
-from experiments import runner
-from experiments.spec import load_experiment, run_key, run_seed, summary_columns
-from sim.cli import main
+from leadsim.cli import main
+from leadsim.experiments import runner
+from leadsim.experiments.spec import load_experiment, run_key, run_seed, summary_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = str(ROOT / "experiments" / "smoke.yaml")
@@ -34,9 +33,9 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTH
 
 
 def sweep_process(out: Path, *extra: str) -> subprocess.Popen:
-    """``python -m sim sweep`` in its own process group (so the test can kill it and its workers)."""
+    """``python -m leadsim.cli sweep`` in its own process group (so the test can kill it and its workers)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "sim", "sweep", SMOKE, *REPS, "--out", str(out), *extra],
+        [sys.executable, "-m", "leadsim.cli", "sweep", SMOKE, *REPS, "--out", str(out), *extra],
         cwd=ROOT,
         env=ENV,
         stdout=subprocess.PIPE,
@@ -348,7 +347,7 @@ def test_malformed_spec_through_the_real_command(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text("scenario: demo\nfactors:\n  head.charisma: [0.5, 1.9]\n")
     done = subprocess.run(
-        [sys.executable, "-m", "sim", "sweep", str(spec), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "leadsim.cli", "sweep", str(spec), "--out", str(tmp_path / "out")],
         cwd=ROOT,
         env=ENV,
         capture_output=True,

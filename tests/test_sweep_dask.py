@@ -19,10 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from experiments import runner
-from experiments.spec import run_seed, summary_columns
-from sim.cli import main
+from leadsim.cli import main
+from leadsim.experiments import runner
+from leadsim.experiments.spec import run_seed, summary_columns
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = str(ROOT / "experiments" / "smoke.yaml")
@@ -113,7 +112,7 @@ def single_machine(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 def sweep_on(address: str, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "sim", "sweep", SMOKE, *REPS, "--out", str(out), "--scheduler", address],
+        [sys.executable, "-m", "leadsim.cli", "sweep", SMOKE, *REPS, "--out", str(out), "--scheduler", address],
         cwd=ROOT,
         env=ENV,
         stdout=subprocess.PIPE,

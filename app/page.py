@@ -1,7 +1,7 @@
 """The trainers' page (``leadsim serve``): one school, or two side by side, live in the browser.
 
 Built the Mesa way: :func:`Page` hands a :class:`Classroom` (a ``mesa.Model`` holding one or two
-:class:`~sim.model.SchoolModel` instances that step in lockstep) to Mesa's ``SolaraViz``, which
+:class:`~leadsim.sim.model.SchoolModel` instances that step in lockstep) to Mesa's ``SolaraViz``, which
 provides the app bar, play / pause / step / reset, the speed (play interval) and the model
 parameters (compare mode, seed, whether the scenarios' own events happen). Next to it the page
 has the settings of each school, the live interventions (the head leaves now, crisis now, switch
@@ -18,7 +18,7 @@ Every browser session (tab) is its own solara kernel and builds its own ``Classr
 :func:`Page` (``use_memo``/``use_reactive``), so two tabs never share a school. Nothing
 per-session lives at module level.
 
-Run it with ``leadsim serve`` (see :mod:`sim.serve`), which also makes the page work offline.
+Run it with ``leadsim serve`` (see :mod:`leadsim.app.server`), which also makes the page work offline.
 """
 
 from __future__ import annotations
@@ -37,10 +37,7 @@ import mesa
 import numpy as np
 import solara
 import traitlets
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update, update_counter
-
-from sim.app_views import (
+from leadsim.app.views import (
     CHART_COLUMNS,
     TIME_CHARTS,
     Marker,
@@ -52,10 +49,12 @@ from sim.app_views import (
     time_chart,
     to_json,
 )
-from sim.config import Scenario
-from sim.metrics import ALPHA
-from sim.model import SchoolModel
-from sim.scenario import bundled_scenarios, load_scenario
+from leadsim.sim.config import Scenario
+from leadsim.sim.metrics import ALPHA
+from leadsim.sim.model import SchoolModel
+from leadsim.sim.scenario import bundled_scenarios, load_scenario
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update, update_counter
 
 # --- what a trainer can choose ---------------------------------------------------------------------
 
@@ -68,7 +67,7 @@ PRESETS: dict[str, tuple[str, dict[str, float]]] = {
 }
 NO_SWITCH = "no later change"
 SCENARIO_SWITCH = "as in the scenario"
-#: successor styles (sim.heads.STYLES and like_predecessor) -> label
+#: successor styles (leadsim.sim.heads.STYLES and like_predecessor) -> label
 SUCCESSORS: dict[str, str] = {
     "top_down": "an ordinary top-down head",
     "charismatic": "another charismatic head",
@@ -230,7 +229,7 @@ class Classroom(mesa.Model):
 
     Both schools get the same seed, so they start identical unless their settings differ.
     Interventions are queued here and passed to the schools at the start of the next step, in
-    the thread that steps them, and each is recorded as a :class:`~sim.app_views.Marker` at the
+    the thread that steps them, and each is recorded as a :class:`~leadsim.app.views.Marker` at the
     week it takes effect.
 
     Args:
@@ -467,7 +466,7 @@ def network_snapshot(school: SchoolModel) -> NetworkSnapshot:
 # --- the plotly component ----------------------------------------------------------------------------
 
 #: plotly.js as shipped inside the plotly Python package, served through solara's asset cache
-#: (``sim.serve`` puts it there); the path names the npm package of the same file
+#: (``leadsim.app.server`` puts it there); the path names the npm package of the same file
 PLOTLY_JS = "plotly.js-dist-min@{version}/plotly.min.js"
 
 _VIEWS_VUE = r"""

@@ -12,7 +12,7 @@ Everything is written into a sibling ``<out>.tmp-<pid>`` directory that is renam
 only when complete; an existing run directory is replaced only after the new one is complete.
 
 Example:
-    >>> from sim.outputs import write_run
+    >>> from leadsim.experiments.outputs import write_run
     >>> write_run("runs/demo-0", model, scenario, seed=0, command=["leadsim", "run", "demo"])  # doctest: +SKIP
 """
 
@@ -34,13 +34,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.config import Scenario
-from sim.scenario import scenario_to_yaml
+from leadsim.sim.config import Scenario
+from leadsim.sim.scenario import scenario_to_yaml
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from sim.model import SchoolModel
+    from leadsim.sim.model import SchoolModel
 
 __all__ = [
     "RUN_FILES",
@@ -225,7 +224,7 @@ def _version(dist: str) -> str | None:
 
 def manifest(scenario: Scenario, seed: int, command: Sequence[str] | str, files: Mapping[str, Path]) -> dict:
     """Provenance of a run: versions, seed, command line, time, and a hash of every file."""
-    from sim import __version__
+    from leadsim.sim import __version__
 
     argv = shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
     return {

@@ -1,4 +1,4 @@
-"""Registers `leadsim report` (issue 4) with the command line.
+"""``leadsim report``: one self-contained HTML report of a sweep.
 
 Only typer is imported at the top: the report's own imports (pandas, plotly, SALib) load when it runs.
 """
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from leadsim.cli.core import app, fail
 
 
 def report(
@@ -29,20 +30,17 @@ def report(
 
     Factorial and LHS sweeps: measures around the head's departure per group and the share of the gain kept, with 95 % confidence intervals. Morris and Sobol sweeps: which settings matter. Every chart and table comes with a paragraph in plain words.
     """  # noqa: E501 - one line per paragraph: the help reflows it
-    from analysis.report import ReportError, write_report
-    from sim.cli import _fail
+    from leadsim.analysis.report import ReportError, write_report
 
     try:
         path = write_report(dir, out, by)
     except ReportError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     print(path)
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``leadsim report`` to ``app``."""
-    app.command(
-        "report",
-        epilog="Examples:  leadsim report runs/succession   |   "
-        "leadsim report runs/succession --by head.charisma --out succession.html",
-    )(report)
+app.command(
+    "report",
+    epilog="Examples:  leadsim report runs/succession   |   "
+    "leadsim report runs/succession --by head.charisma --out succession.html",
+)(report)

@@ -1,6 +1,6 @@
 """``leadsim serve``: the trainers' page (issue 5), served by solara on this machine.
 
-The page itself is :mod:`sim.app`. This module checks where it may listen (only the loopback
+The page itself is :mod:`leadsim.app.page`. This module checks where it may listen (only the loopback
 interface unless ``--public`` is given), makes sure the page's front-end files are available
 offline, and runs solara's server (uvicorn) in this process.
 
@@ -26,11 +26,8 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Annotated
 
-import typer
-
-APP_MODULE = "sim.app"
+APP_MODULE = "leadsim.app.page"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -141,8 +138,7 @@ def ensure_frontend(cache_dir: Path | None = None, *, log=print) -> list[str]:
     Already-present packages are left alone, so this costs nothing after the first start.
     """
     import solara.server.settings as server_settings
-
-    from sim.app import plotly_js_path
+    from leadsim.app.page import plotly_js_path
 
     cache = Path(cache_dir) if cache_dir is not None else Path(server_settings.assets.proxy_cache_dir)
     missing: list[str] = []
@@ -219,34 +215,3 @@ def serve(
         ws_ping_interval=20,
         ws_ping_timeout=60,
     )
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``leadsim serve`` to ``app``."""
-
-    @app.command(
-        "serve",
-        epilog="Examples:  leadsim serve   |   leadsim serve --port 9000   |   leadsim serve --host 0.0.0.0 --public",
-    )
-    def serve_command(
-        host: Annotated[
-            str, typer.Option("--host", help="Address to listen on; only this machine can reach 127.0.0.1.")
-        ] = DEFAULT_HOST,
-        port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = DEFAULT_PORT,
-        public: Annotated[
-            bool,
-            typer.Option("--public", help="Allow an address other machines can reach (e.g. 0.0.0.0)."),
-        ] = False,
-    ) -> None:
-        """Serve the trainers' page: run one school or two side by side, live, in the browser.
-
-        Open the printed address in a browser. Every browser tab gets its own schools.
-        """
-        from sim.cli import _fail
-
-        try:
-            serve(host, port, public=public)
-        except ServeError as e:
-            raise _fail(str(e)) from None
-        except KeyboardInterrupt:
-            pass

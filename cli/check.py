@@ -1,0 +1,79 @@
+"""``leadsim check``: the validation suite as a table, and optionally its figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from leadsim.analysis.suite import run_check, suite, write_figures
+from leadsim.cli.core import app, fail
+
+EPILOG = (
+    "Examples:  leadsim check   |   leadsim check --seeds 40   |   leadsim check --only P1,E2 --seeds 10"
+    "   |   leadsim check --figures validation.html"
+)
+
+
+@app.command(epilog=EPILOG)
+def check(
+    seeds: int = typer.Option(20, "--seeds", min=3, max=1000, help="Seeds per arm (patterns P5, P8 use twice)."),
+    only: str = typer.Option("", "--only", help="Comma-separated checks to run, e.g. P1,E3 (default: all)."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Worker processes (0 = all cores)."),
+    figures: Annotated[
+        Path | None,
+        typer.Option("--figures", help="Also write an HTML page with the figure behind each check here."),
+    ] = None,
+) -> None:
+    """Run the validation suite and print pattern, source, expected range, measured value, pass/fail.
+
+    Exit code 1 when any check fails.
+    """
+    import os
+
+    from rich.console import Console
+    from rich.table import Table
+
+    checks = suite()
+    keys = [k.strip().upper() for k in only.split(",") if k.strip()] or list(checks)
+    unknown = [k for k in keys if k not in checks]
+    if unknown:
+        raise fail(f"--only: unknown check {unknown[0]!r}; expected some of {', '.join(checks)}")
+    if figures is not None:
+        # Refuse a path the page cannot go to now, not after minutes of runs.
+        if figures.is_dir():
+            raise fail(f"--figures: {figures} is a folder; expected the path of an .html file to write")
+        # Nothing is created yet: the nearest existing folder above must take the page.
+        base = figures.absolute().parent
+        while not base.exists():
+            base = base.parent
+        if not base.is_dir() or not os.access(base, os.W_OK):
+            raise fail(f"--figures: cannot write {figures}: {base} is not a writable folder")
+    n_workers = workers or (os.cpu_count() or 1)
+    table = Table(title=f"leadsim validation ({seeds} seeds per arm)", show_lines=True)
+    for col in ("check", "source", "expected", "measured", "pass"):
+        table.add_column(col, overflow="fold")
+    failed = []
+    results = []
+    console = Console()
+    for key in keys:
+        with console.status(f"running {key} ..."):
+            result = run_check(key, seeds, n_workers)
+        results.append(result)
+        row = result.row()
+        table.add_row(
+            row["pattern"],
+            row["source"],
+            row["expected"],
+            row["measured"],
+            "[green]pass[/]" if result.passed else "[red]FAIL[/]",
+        )
+        if not result.passed:
+            failed.append(key)
+    console.print(table)
+    if figures is not None:
+        console.print(f"figures: {write_figures(results, figures, seeds)}")
+    if failed:
+        console.print(f"{len(failed)} of {len(keys)} checks failed: {', '.join(failed)}")
+        raise typer.Exit(1)
+    console.print(f"all {len(keys)} checks passed")
