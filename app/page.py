@@ -417,7 +417,7 @@ class Classroom(mesa.Model):
         """One line per school: week, head, pattern mix, crisis."""
         out = []
         for s, school in enumerate(self.schools):
-            wpy = school.cfg.school.weeks_per_year
+            wpy = school.scenario.school.weeks_per_year
             head = school.head
             if head is None:
                 who = "post vacant"
@@ -437,7 +437,7 @@ class Classroom(mesa.Model):
 def network_snapshot(school: SchoolModel) -> NetworkSnapshot:
     """Copy what the network view needs from a school (safe to draw while the school steps on)."""
     staff = school.staff
-    meas = school._measures
+    meas = school.measures
     infl = meas.influence
     corr = 1.0 / (1.0 - (1.0 - ALPHA) ** max(meas.weeks, 1))
     strength = np.maximum((infl.sum(axis=1) - infl.diagonal()) * corr, 0.0)
@@ -459,7 +459,7 @@ def network_snapshot(school: SchoolModel) -> NetworkSnapshot:
         head_present=head is not None,
         head_capacity=float(head.capacity) if head is not None else 0.0,
         head_label=label,
-        threshold=float(school.cfg.network.tie_threshold),
+        threshold=float(school.scenario.network.tie_threshold),
     )
 
 

@@ -37,7 +37,7 @@ STYLES: dict[str, dict] = {
 
 
 def first_head(model: SchoolModel) -> Head:
-    h = model.cfg.head
+    h = model.scenario.head
     return Head(
         model,
         charisma=h.charisma,
@@ -105,7 +105,7 @@ def arrive(model: SchoolModel) -> None:
     model.pending_successor = None
     prev = model.previous_head or {}
     if successor.style == "like_predecessor":
-        base = {k: prev.get(k, getattr(model.cfg.head, k)) for k in ("charisma", "distribution", "authenticity")}
+        base = {k: prev.get(k, getattr(model.scenario.head, k)) for k in ("charisma", "distribution", "authenticity")}
         pattern = prev.get("pattern", model.pattern)
     else:
         style = STYLES[successor.style]
@@ -127,14 +127,14 @@ def arrive(model: SchoolModel) -> None:
         _remove_teacher(model, slot)
     else:
         # A stranger starts from neutral; part of the old trust (or distrust) carries to the office.
-        staff.trust_head = 0.5 * staff.trust_head + 0.5 * model.cfg.teachers.trust_head
+        staff.trust_head = 0.5 * staff.trust_head + 0.5 * model.scenario.teachers.trust_head
     model.head = Head(
         model,
         charisma=base["charisma"],
         distribution=base["distribution"],
         authenticity=base["authenticity"],
-        succession_planning=prev.get("succession_planning", model.cfg.head.succession_planning),
-        control_reversion=prev.get("control_reversion", model.cfg.head.control_reversion),
+        succession_planning=prev.get("succession_planning", model.scenario.head.succession_planning),
+        control_reversion=prev.get("control_reversion", model.scenario.head.control_reversion),
         experience=5.0 if successor.experienced else 0.0,
         tenure=0.0,
         capacity=capacity,
@@ -150,7 +150,7 @@ def _remove_teacher(model: SchoolModel, slot: int) -> None:
     slots = np.array([slot])
     drop_members(model, slots)
     model.teacher_agents[slot].remove()
-    replace_with_novice(model.rng, model.staff, slots, model.cfg)
-    model._measures.forget(slots)
+    replace_with_novice(model.rng, model.staff, slots, model.scenario)
+    model.measures.forget(slots)
     model.teacher_agents[slot] = Teacher(model, slot)
-    fill_roles(model.staff, model.cfg)
+    fill_roles(model.staff, model.scenario)

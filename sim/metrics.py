@@ -180,7 +180,7 @@ class Measures:
         head = model.head
         # Influence counts as far as it is taken up: by those who trust its source, and not by the
         # cynical, who go through the motions whoever leads (the same drag as on buy-in to practice).
-        receptive = 1.0 - model.cfg.trust.cynicism_drag * staff.cynicism
+        receptive = 1.0 - model.scenario.trust.cynicism_drag * staff.cynicism
         # Influence flows through interaction: teachers working on improvement are in conversation
         # with whoever leads it and take up more of the head's direction than those only told
         # (Tannenbaum 1968, the control graph: participation expands the total amount of control).
@@ -190,14 +190,14 @@ class Measures:
         # How much of each teacher's work the head's leadership touches this week (0-1), by channel.
         reach = np.zeros(staff.n)
         if head is not None:
-            head_acts = model.cfg.work.head_routine_acts + model.head_items
+            head_acts = model.scenario.work.head_routine_acts + model.head_items
             reach[staff.role == SENIOR] = 1.0  # line management of the senior team
             # Two whole-school channels (Leithwood et al. 2006, core practices): managing the
             # programme through the head's own mandates, as far as they fill the head's bandwidth
             # (one initiative is not a school run from the top), and redesigning the organisation
             # so that others lead: the roles, teams and protected time every teacher works within
             # ("the headteacher remains central, creating the conditions", Harris 2008).
-            cfg = model.cfg
+            cfg = model.scenario
             agenda = min(1.0, model.head_items / (cfg.head.bandwidth * cfg.work.duration_weeks))
             structures = float(model.weights[DESIGN]) * head.distribution
             reach += agenda + structures
@@ -231,13 +231,13 @@ class Measures:
         acts = self.acts * corr
         head_acts, other = self.head_acts * corr, self.other_acts * corr
         total = head_acts + other + acts.sum()
-        density, clustering = density_and_clustering(staff.ties, model.cfg.network.tie_threshold)
+        density, clustering = density_and_clustering(staff.ties, model.scenario.network.tie_threshold)
         pupils, families = model.pupils, model.families
         strength = np.minimum((infl.sum(axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
         n = staff.n
         return {
             "step": model.week,
-            "year": model.week / model.cfg.school.weeks_per_year,
+            "year": model.week / model.scenario.school.weeks_per_year,
             "attainment": float(pupils.attainment.mean()),
             "learning_gain": model.learning_gain,
             "teaching_quality": float(model.teaching.mean()),

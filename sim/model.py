@@ -42,8 +42,7 @@ class SchoolModel(mesa.Model):
     def __init__(self, scenario: Scenario | None = None, *, rng: Any = None) -> None:
         cfg = scenario if scenario is not None else Scenario()
         super().__init__(rng=cfg.seed if rng is None else rng)
-        self.cfg = cfg
-        self.week = 0
+        self._school_scenario = cfg
         wpy = cfg.school.weeks_per_year
         self.staff = initial_staff(self.rng, cfg)
         self.pupils = initial_pupils(self.rng, cfg)
@@ -83,16 +82,33 @@ class SchoolModel(mesa.Model):
         self._update_effort_and_teaching()
         self._frozen = self.teaching.copy() if cfg.practice.freeze_teaching else None
 
-        self._measures = Measures(self.staff.n)
+        self.measures = Measures(self.staff.n)
         self.current: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters={c: (lambda m, c=c: m.current[c]) for c in COLUMNS})
         self._observe()
+
+    # --- Mesa's conventions ---------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> Scenario:  # type: ignore[override]
+        """leadsim's scenario of this run (Mesa's own ``Scenario`` object is not used)."""
+        return self._school_scenario
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:
+        # Mesa's constructor assigns its empty default scenario here; the seed is already the model's rng.
+        self._mesa_scenario = value
+
+    @property
+    def week(self) -> int:
+        """The school week: Mesa's step counter (week 0 is the starting state)."""
+        return self.steps
 
     # --- properties the mechanisms read ------------------------------------------------------
 
     @property
     def council_exists(self) -> bool:
-        return self.cfg.school.student_council
+        return self.scenario.school.student_council
 
     @property
     def council_open(self) -> bool:
@@ -122,8 +138,7 @@ class SchoolModel(mesa.Model):
     # --- the week ---------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """One school week."""
-        self.week += 1
+        """One school week (Mesa has already advanced ``steps``); ``running`` turns False at the end."""
         self._events()
         self._set_weights()
         self._do_work()
@@ -131,17 +146,18 @@ class SchoolModel(mesa.Model):
         self._update_effort_and_teaching()
         self._update_climate()
         self._update_community()
-        if self.week % self.cfg.school.weeks_per_year == 0:
+        if self.week % self.scenario.school.weeks_per_year == 0:
             self._year_end()
         self._observe()
+        self.running = self.steps < self.scenario.steps
 
     def run(self, steps: int | None = None) -> None:
         """Run the whole scenario (or ``steps`` more weeks)."""
-        for _ in range(self.cfg.steps - self.week if steps is None else steps):
+        for _ in range(self.scenario.steps - self.week if steps is None else steps):
             self.step()
 
     def _events(self) -> None:
-        cfg, rng, w = self.cfg, self.rng, self.week
+        cfg, rng, w = self.scenario, self.rng, self.week
         for kind, args in self._pending_requests:
             if kind == "depart":
                 succ = Successor.model_validate({**cfg.events.successor.model_dump(), **args})
@@ -184,7 +200,7 @@ class SchoolModel(mesa.Model):
         crisis = self.crisis
         self.pressure = crisis.severity if crisis is not None else 0.0
         if crisis is not None:
-            s = self.cfg.work.crisis_pull * crisis.severity
+            s = self.scenario.work.crisis_pull * crisis.severity
             w = (1.0 - s) * w
             w[work.DESPERATION] += s
         head = self.head
@@ -202,16 +218,16 @@ class SchoolModel(mesa.Model):
             self.items.remove(item)
             outcome = work.complete(self, item)
             if outcome == "success":
-                self._measures.succeeded += 1
+                self.measures.succeeded += 1
             else:
-                self._measures.failed += 1
+                self.measures.failed += 1
         work.arise(self)
 
     def _update_practice(self) -> None:
         """Compliance fades without pressure, some becomes habit; practice spreads along ties."""
         if self._frozen is not None:
             return
-        staff, cfg = self.staff, self.cfg.practice
+        staff, cfg = self.staff, self.scenario.practice
         head = self.head
         press = float(self.weights[work.SOLO]) if head is not None else 0.0
         moved = cfg.internalisation * press * staff.compliance
@@ -241,21 +257,21 @@ class SchoolModel(mesa.Model):
             mentors = staff.role > 0
             if novices.any() and mentors.any():
                 lift = np.maximum(staff.practice[mentors].mean() - staff.practice[novices], 0.0)
-                staff.practice[novices] += self.cfg.capacity.novice_mentoring * wd * head.support * lift
+                staff.practice[novices] += self.scenario.capacity.novice_mentoring * wd * head.support * lift
         np.clip(staff.practice, 0.0, 1.0, out=staff.practice)
 
     def _norm(self) -> np.ndarray:
         """Each teacher's department norm: experienced colleagues' mean practice, floored at the profession's."""
         staff = self.staff
-        k = self.cfg.school.departments
+        k = self.scenario.school.departments
         veteran = staff.tenure >= 5
         total = np.bincount(staff.department, weights=staff.practice * veteran, minlength=k)
         count = np.bincount(staff.department, weights=veteran.astype(float), minlength=k)
         dept = np.where(count > 0, total / np.maximum(count, 1.0), 0.0)
-        return np.maximum(dept, self.cfg.teachers.practice_mean)[staff.department]
+        return np.maximum(dept, self.scenario.teachers.practice_mean)[staff.department]
 
     def _update_effort_and_teaching(self) -> None:
-        staff, cfg = self.staff, self.cfg
+        staff, cfg = self.staff, self.scenario
         drag = cfg.trust.cynicism_drag
         # The head's personal lift exists only while that head is in post.
         self.charisma_lift = cfg.practice.charisma_effect * self.head.charisma if self.head is not None else 0.0
@@ -271,7 +287,7 @@ class SchoolModel(mesa.Model):
 
     def _update_climate(self) -> None:
         """Capacity grows by leading and fades unused; ties fade; motivation follows the climate."""
-        staff, cfg = self.staff, self.cfg
+        staff, cfg = self.staff, self.scenario
         c = cfg.capacity
         engaged = np.minimum(staff.load, 1.0)
         coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
@@ -311,17 +327,17 @@ class SchoolModel(mesa.Model):
         if council:
             genuine = head.authenticity if head is not None else 0.5
             openness = float(w[work.DESIGN] + w[work.DESPERATION] + 0.2 * w[work.DEFAULT]) * genuine
-        weekly = update_students(self.rng, self.pupils, self.families, self.teaching, openness, self.cfg)
-        self.learning_gain = weekly * self.cfg.school.weeks_per_year
-        invitation = self.cfg.leadership.parent_involvement * float(w[work.DESIGN] + w[work.DESPERATION])
+        weekly = update_students(self.rng, self.pupils, self.families, self.teaching, openness, self.scenario)
+        self.learning_gain = weekly * self.scenario.school.weeks_per_year
+        invitation = self.scenario.leadership.parent_involvement * float(w[work.DESIGN] + w[work.DESPERATION])
         if self.crisis is not None and self.crisis.kind == "behaviour":
             invitation += 0.3
         shock, self._crisis_shock = self._crisis_shock, 0.0
-        update_parents(self.families, self.pupils, min(invitation, 1.0), shock, self.cfg)
+        update_parents(self.families, self.pupils, min(invitation, 1.0), shock, self.scenario)
 
     def _year_end(self) -> None:
         """Teachers leave and novices join; a cohort leaves and a new one arrives; classes change."""
-        cfg, rng, staff = self.cfg, self.rng, self.staff
+        cfg, rng, staff = self.scenario, self.rng, self.staff
         t = cfg.teachers
         novice = staff.tenure < 3
         p = (
@@ -330,7 +346,7 @@ class SchoolModel(mesa.Model):
             * (0.7 + 0.4 * staff.cynicism + 0.6 * (1.0 - staff.motivation))
         )
         leavers = np.flatnonzero(rng.random(staff.n) < np.clip(p, 0.0, 1.0))
-        self._measures.turnover = leavers.size / staff.n
+        self.measures.turnover = leavers.size / staff.n
         left = np.zeros(staff.n, dtype=bool)
         left[leavers] = True
         self.teacher_exits.append(
@@ -348,7 +364,7 @@ class SchoolModel(mesa.Model):
             for s in leavers:
                 self.teacher_agents[s].remove()
             replace_with_novice(rng, staff, leavers, cfg)
-            self._measures.forget(leavers)
+            self.measures.forget(leavers)
             for s in leavers:
                 self.teacher_agents[s] = Teacher(self, int(s))
             fill_roles(staff, cfg)
@@ -374,7 +390,7 @@ class SchoolModel(mesa.Model):
         elect_council(rng, pupils, cfg)
 
     def _observe(self) -> None:
-        self.current = self._measures.observe(self)
+        self.current = self.measures.observe(self)
         self.datacollector.collect(self)
 
     # --- results ----------------------------------------------------------------------------------
@@ -395,7 +411,7 @@ class SchoolModel(mesa.Model):
 
     def succession(self) -> list[dict]:
         """Succession measures around each head departure so far."""
-        return succession_measures(self.timeseries(), self.departures, self.cfg.school.weeks_per_year)
+        return succession_measures(self.timeseries(), self.departures, self.scenario.school.weeks_per_year)
 
     def summary(self) -> dict[str, Any]:
         """Per-run summary: final levels, succession measures of the first departure, events."""
@@ -407,8 +423,8 @@ class SchoolModel(mesa.Model):
         out["crises"] = len(self.crises)
         out["mean_distribution_index"] = float(ts["distribution_index"].mean())
         out["mean_teacher_turnover"] = (
-            float(ts["teacher_turnover"].iloc[self.cfg.school.weeks_per_year :].mean())
-            if len(ts) > self.cfg.school.weeks_per_year
+            float(ts["teacher_turnover"].iloc[self.scenario.school.weeks_per_year :].mean())
+            if len(ts) > self.scenario.school.weeks_per_year
             else float("nan")
         )
         succ = self.succession()

@@ -108,7 +108,7 @@ def need_profile(model: SchoolModel) -> np.ndarray:
 
 def arise(model: SchoolModel) -> int:
     """Start this week's new items; returns how many arose."""
-    cfg = model.cfg.work
+    cfg = model.scenario.work
     rate = cfg.rate * (cfg.crisis_rate_multiplier if model.crisis is not None else 1.0)
     rng = model.rng
     n = int(rng.poisson(rate))
@@ -126,7 +126,7 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
     """Route one item by its intended mode; returns the started item, or None if nobody took it."""
     head = model.head
     if mode == SOLO:
-        if head is not None and model.head_items < model.cfg.head.bandwidth * model.cfg.work.duration_weeks:
+        if head is not None and model.head_items < model.scenario.head.bandwidth * model.scenario.work.duration_weeks:
             return _begin(
                 model,
                 SOLO,
@@ -160,7 +160,7 @@ def _begin(
     students: bool = False,
     parents: bool = False,
 ) -> Item:
-    duration = model.cfg.work.duration_weeks
+    duration = model.scenario.work.duration_weeks
     if mode == DESPERATION:
         duration = max(1, duration // 2)  # a crisis demands immediate action
     item = Item(
@@ -193,7 +193,7 @@ def _available(staff: Staff) -> np.ndarray:
 
 def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
     """The head forms a team around expertise, gives it time and backs it."""
-    staff, cfg = model.staff, model.cfg
+    staff, cfg = model.staff, model.scenario
     rng = model.rng
     free = _available(staff)
     if free.sum() < 2:
@@ -250,13 +250,13 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
 def willingness(model: SchoolModel) -> np.ndarray:
     """Chance each teacher accepts a place on a team the head forms (Harris 2008: staff must embrace it)."""
     staff = model.staff
-    return (1.0 - model.cfg.trust.cynicism_drag * staff.cynicism) * (0.5 + 0.5 * staff.trust_head)
+    return (1.0 - model.scenario.trust.cynicism_drag * staff.cynicism) * (0.5 + 0.5 * staff.trust_head)
 
 
 def gap_propensity(model: SchoolModel) -> np.ndarray:
     """How likely each teacher is to pick up work nobody leads (leadership by default)."""
     staff = model.staff
-    drag = model.cfg.trust.cynicism_drag
+    drag = model.scenario.trust.cynicism_drag
     spare = staff.spare_time() / max(staff.time_available, 1e-9)
     prop = staff.capacity * staff.motivation * (1.0 - drag * staff.cynicism) * staff.trust_colleagues * spare
     return prop * model.permission
@@ -269,7 +269,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     total = float(prop.sum())
     if total <= 0:
         return None
-    p_fill = 1.0 - np.exp(-model.cfg.work.gap_filling * total / staff.n)
+    p_fill = 1.0 - np.exp(-model.scenario.work.gap_filling * total / staff.n)
     if rng.random() >= p_fill:
         return None
     leader = int(rng.choice(staff.n, p=prop / total))
@@ -280,7 +280,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     if k:
         team.extend(int(j) for j in rng.choice(staff.n, size=k, replace=False, p=w / w.sum()))
     # Loose by nature, unless the volunteer has learned to run focused inquiry (leading with support).
-    base = model.cfg.practice.default_discipline
+    base = model.scenario.practice.default_discipline
     discipline = base + (1.0 - base) * float(staff.capacity[leader])
     return _begin(
         model,
@@ -297,7 +297,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
 
 def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
     """Spontaneous collaboration: whoever trusts enough and can, joins."""
-    staff, rng, cfg = model.staff, model.rng, model.cfg
+    staff, rng, cfg = model.staff, model.rng, model.scenario
     p = (0.2 + 0.7 * staff.trust_colleagues * (1.0 - staff.cynicism)) / (1.0 + staff.load)
     members = np.flatnonzero(rng.random(staff.n) < p)
     if members.size < 2:
@@ -363,7 +363,7 @@ def competence(model: SchoolModel, item: Item) -> float:
 
 def success_chance(model: SchoolModel, item: Item) -> float:
     """Logistic in competence above the item's difficulty."""
-    x = model.cfg.work.success_steepness * (competence(model, item) - item.difficulty)
+    x = model.scenario.work.success_steepness * (competence(model, item) - item.difficulty)
     return float(1.0 / (1.0 + np.exp(-x)))
 
 
@@ -382,7 +382,7 @@ def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: floa
     if m.size < 2:
         return
     staff = model.staff
-    cfg = model.cfg
+    cfg = model.scenario
     block = staff.ties[np.ix_(m, m)]
     dept = staff.department[m]
     cross = dept[:, None] != dept[None, :]
@@ -395,7 +395,7 @@ def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: floa
 def complete(model: SchoolModel, item: Item) -> str:
     """Resolve a finished item; returns 'success', 'failure' or 'overridden'."""
     _release(model, item)
-    staff, cfg, rng = model.staff, model.cfg, model.rng
+    staff, cfg, rng = model.staff, model.scenario, model.rng
     tr = cfg.trust
     success = rng.random() < success_chance(model, item)
     head = model.head
@@ -447,12 +447,12 @@ def _abandon(model: SchoolModel, item: Item) -> None:
     m = item.members
     if m.size:
         cyn = model.staff.cynicism
-        cyn[m] += model.cfg.trust.cynicism_abandon * (1.0 - cyn[m])
+        cyn[m] += model.scenario.trust.cynicism_abandon * (1.0 - cyn[m])
 
 
 def _staff_sees_work_dropped(model: SchoolModel) -> None:
     cyn = model.staff.cynicism
-    cyn += MANDATE_SHARE * model.cfg.trust.cynicism_abandon * (1.0 - cyn)
+    cyn += MANDATE_SHARE * model.scenario.trust.cynicism_abandon * (1.0 - cyn)
 
 
 def abandon_mandates(model: SchoolModel) -> None:

@@ -42,14 +42,14 @@ def scenario(**over: dict) -> Scenario:
 def test_a_charismatic_heads_lift_vanishes_the_week_they_leave():
     m = SchoolModel(scenario(h={"head": {"charisma": 0.8}}), rng=3)
     m.run(20)
-    assert m.charisma_lift == pytest.approx(m.cfg.practice.charisma_effect * 0.8)
+    assert m.charisma_lift == pytest.approx(m.scenario.practice.charisma_effect * 0.8)
     effort = m.effort.mean()
     m.head_leaves_now({"interim_weeks": 5})
     m.step()
     assert m.head is None
     assert m.charisma_lift == 0.0
     # the week's effort falls by at least the whole lift (cynicism at dropped initiatives adds to it)
-    assert effort - m.effort.mean() >= 0.95 * m.cfg.practice.charisma_effect * 0.8
+    assert effort - m.effort.mean() >= 0.95 * m.scenario.practice.charisma_effect * 0.8
     assert m.timeseries()["head_charisma"].iloc[-1] == 0.0
     assert m.departures[-1]["reason"] == "requested"
 
@@ -92,7 +92,7 @@ def test_an_abandoning_successor_makes_the_people_on_running_work_more_cynical()
 
 def test_the_head_alone_is_a_bottleneck():
     m = SchoolModel(scenario(w={"work": {"rate": 5.0}}), rng=5)
-    cap = m.cfg.head.bandwidth * m.cfg.work.duration_weeks
+    cap = m.scenario.head.bandwidth * m.scenario.work.duration_weeks
     for _ in range(60):
         m.step()
         assert m.head_items <= cap
@@ -248,7 +248,7 @@ def test_year_end_replaces_leavers_and_the_oldest_cohort_with_new_people():
     old_teachers = {a.unique_id for a in m.teacher_agents}
     m.run(39)
     new_students = {a.unique_id for a in m.student_agents}
-    cohort_size = m.pupils.n // m.cfg.school.cohorts
+    cohort_size = m.pupils.n // m.scenario.school.cohorts
     assert len(old_students - new_students) == pytest.approx(cohort_size, abs=1)
     assert (m.pupils.cohort == 0).sum() == len(new_students - old_students)
     left = len(old_teachers - {a.unique_id for a in m.teacher_agents})

@@ -248,7 +248,7 @@ def test_mesa_reset_reads_the_sessions_current_settings():
 
     room = Classroom(settings=Holder(), seed=2, compare=True)
     assert room.settings == Holder.value
-    assert room.schools[1].cfg.head.charisma == 0.1
+    assert room.schools[1].scenario.head.charisma == 0.1
     assert room.labels == ["demo", "demo (changed)"]
 
 
