@@ -11,9 +11,9 @@ DOUBLE_SEEDS = ("P5", "P8")
 def suite() -> dict:
     """Every check by key: the brief's patterns (P1-P8), then the empirical ranges (E1-E6)."""
     from leadsim.analysis.empirical import EMPIRICAL
-    from leadsim.analysis.validation import PATTERNS
+    from leadsim.analysis.validation import BRIEF_CHECKS
 
-    return {**PATTERNS, **EMPIRICAL}
+    return {**BRIEF_CHECKS, **EMPIRICAL}
 
 
 def run_check(key: str, seeds: int, workers: int):

@@ -22,6 +22,7 @@ from leadsim.analysis.statistics import bootstrap_ci
 from leadsim.sim.config import Scenario
 from leadsim.sim.metrics import MIN_GAIN
 from leadsim.sim.model import SchoolModel
+from leadsim.sim.vocabulary import MIXES, PATTERNS
 
 #: runs used by the patterns are controlled stories: no random departures or crises unless stated
 CALM: dict[str, Any] = {"events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0}}
@@ -32,10 +33,10 @@ _CONTEXT = multiprocessing.get_context("forkserver")
 SOLO_CHARISMATIC = {"head": {"charisma": 0.8, "distribution": 0.2, "authenticity": 0.8}}
 DESIGN_CHARISMATIC = {
     "head": {"charisma": 0.8, "distribution": 0.8, "authenticity": 0.9},
-    "leadership": {"pattern": {"solo": 0.2, "design": 0.8}},
+    "leadership": {"pattern": MIXES["design"]},
 }
-BY_DEFAULT = {"head": {"distribution": 0.5}, "leadership": {"pattern": {"solo": 0.2, "default": 0.8}}}
-DESIGN = {"head": {"distribution": 0.8, "authenticity": 0.9}, "leadership": {"pattern": {"solo": 0.2, "design": 0.8}}}
+BY_DEFAULT = {"head": {"distribution": 0.5}, "leadership": {"pattern": MIXES["default"]}}
+DESIGN = {"head": {"distribution": 0.8, "authenticity": 0.9}, "leadership": {"pattern": MIXES["design"]}}
 
 
 def merge(base: dict, over: dict) -> dict:
@@ -193,7 +194,7 @@ def p3_inauthentic(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     honest = {"head": {"distribution": 0.2, "authenticity": 0.9}}
     fake = {
         "head": {"distribution": 0.6, "authenticity": 0.15},
-        "leadership": {"pattern": {"solo": 0.2, "design": 0.8}},
+        "leadership": {"pattern": MIXES["design"]},
     }
     out: dict[str, dict[str, np.ndarray]] = {}
     for name, spec in (("honest", honest), ("inauthentic", fake)):
@@ -443,7 +444,7 @@ def random_school(rng: np.random.Generator) -> dict:
             "cynicism": float(rng.uniform(0.1, 0.45)),
             "exit_rate": float(rng.uniform(0.08, 0.2)),
         },
-        "leadership": {"pattern": dict(zip(("solo", "design", "default", "desperation"), map(float, w), strict=True))},
+        "leadership": {"pattern": dict(zip(PATTERNS, map(float, w), strict=True))},
     }
 
 
@@ -483,7 +484,7 @@ def p8_association(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     )
 
 
-PATTERNS: dict[str, Callable[..., PatternResult]] = {
+BRIEF_CHECKS: dict[str, Callable[..., PatternResult]] = {
     "P1": p1_succession,
     "P2": p2_capacity,
     "P3": p3_inauthentic,

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from leadsim.sim.vocabulary import CRISIS_KINDS, DOMAINS, PATTERNS, SUCCESSOR_STYLES
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-PATTERNS = ("solo", "design", "default", "desperation")
-DOMAINS = ("curriculum", "pedagogy", "behaviour", "assessment", "inclusion")
-SUCCESSOR_STYLES = ("charismatic", "top_down", "distributive", "like_predecessor")
-CRISIS_KINDS = ("results", "behaviour", "inspection")
+__all__ = ["CRISIS_KINDS", "DOMAINS", "PATTERNS", "SUCCESSOR_STYLES", "Scenario", "iter_parameters"]
 
 
 def P(

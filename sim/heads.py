@@ -12,6 +12,7 @@ import numpy as np
 from leadsim.sim.agents import Head, Teacher
 from leadsim.sim.config import Pattern, Successor
 from leadsim.sim.staff import SENIOR, fill_roles, replace_with_novice
+from leadsim.sim.vocabulary import MIXES
 from leadsim.sim.work import abandon_all, abandon_mandates, drop_members
 
 if TYPE_CHECKING:
@@ -25,13 +26,13 @@ EXPERIENCED_CAPACITY, NOVICE_CAPACITY = 0.6, 0.45
 #: pattern mix they run. Chosen to span the space the texts describe (Harris 2008): the charismatic
 #: 'superhero', the ordinary top-down manager, and the 'leader of leaders' who distributes by design.
 STYLES: dict[str, dict] = {
-    "charismatic": {"charisma": 0.8, "distribution": 0.2, "authenticity": 0.7, "pattern": Pattern(solo=1.0)},
-    "top_down": {"charisma": 0.3, "distribution": 0.2, "authenticity": 0.8, "pattern": Pattern(solo=1.0)},
+    "charismatic": {"charisma": 0.8, "distribution": 0.2, "authenticity": 0.7, "pattern": Pattern(**MIXES["solo"])},
+    "top_down": {"charisma": 0.3, "distribution": 0.2, "authenticity": 0.8, "pattern": Pattern(**MIXES["solo"])},
     "distributive": {
         "charisma": 0.3,
         "distribution": 0.8,
         "authenticity": 0.9,
-        "pattern": Pattern(solo=0.2, design=0.8),
+        "pattern": Pattern(**MIXES["design"]),
     },
 }
 

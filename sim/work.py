@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from leadsim.sim.config import DOMAINS
 from leadsim.sim.staff import NONE, Staff
+from leadsim.sim.vocabulary import DOMAINS, Mode
 
 if TYPE_CHECKING:
     from leadsim.sim.model import SchoolModel
 
-SOLO, DESIGN, DEFAULT, DESPERATION = range(4)
+SOLO, DESIGN, DEFAULT, DESPERATION = Mode
 HEAD = -1
 BEHAVIOUR = DOMAINS.index("behaviour")
 INCLUSION = DOMAINS.index("inclusion")

@@ -13,6 +13,7 @@ import pytest
 from leadsim.sim import Scenario, SchoolModel
 from leadsim.sim import work as W
 from leadsim.sim.metrics import COLUMNS, centralisation, density_and_clustering, gini, succession_measures
+from leadsim.sim.vocabulary import MIXES
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {
@@ -20,7 +21,7 @@ SMALL = {
     "teachers": {"senior_team": 2, "middle_leaders": 4},
     "events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0},
 }
-DESIGN = {"head": {"distribution": 0.8, "authenticity": 0.9}, "leadership": {"pattern": {"solo": 0.2, "design": 0.8}}}
+DESIGN = {"head": {"distribution": 0.8, "authenticity": 0.9}, "leadership": {"pattern": MIXES["design"]}}
 
 
 def scenario(**over: dict) -> Scenario:
