@@ -12,7 +12,8 @@ from leadsim.cli.core import PROG, app, fail, invocation
 from leadsim.sim.config import iter_parameters
 from leadsim.sim.scenario import ScenarioError, bundled_scenarios, load_scenario, resolve_scenario_path
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+from rich.table import Column, Table
 
 SCENARIO_HELP = "A scenario YAML file, or the name of a bundled scenario (see 'leadsim scenarios')."
 SET_HELP = "Override one setting, KEY.PATH=VALUE (VALUE is YAML); repeatable."
@@ -203,7 +204,17 @@ def params(
             ]
             print("| " + " | ".join(cells) + " |")
         return
-    table = Table("name", "default", "range", "unit", "meaning")
+    if not sys.stdout.isatty():
+        # Piped or redirected: one tab-separated line per parameter, nothing cut short.
+        print("name\tdefault\trange\tunit\tmeaning")
+        for r in rows:
+            cells = (r["name"], _cell(r["default"]), r["range"], r["unit"], r["meaning"])
+            print("\t".join(" ".join(str(c).split()) for c in cells))
+        return
+    table = Table("default", "range", "unit", "meaning")
+    table.columns.insert(0, Column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows)))
     for r in rows:
-        table.add_row(r["name"], _cell(r["default"]), r["range"], r["unit"], r["meaning"])
+        table.add_row(
+            escape(r["name"]), escape(_cell(r["default"])), escape(r["range"]), escape(r["unit"]), escape(r["meaning"])
+        )
     Console().print(table)

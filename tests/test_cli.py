@@ -312,3 +312,17 @@ def test_python_dash_m_sim_runs(tiny: Path, tmp_path: Path) -> None:
         [sys.executable, "-m", "leadsim.cli", "validate", str(tiny)], env=sim_env(), capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stdout.strip() == f"OK {tiny}" and proc.stderr == ""
+
+
+def test_params_piped_prints_every_name_whole() -> None:
+    """Piped into another program, ``leadsim params`` is one tab-separated line per parameter, names whole."""
+    from leadsim.sim.config import iter_parameters
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "leadsim.cli", "params"], env=sim_env(), capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split("\t") == ["name", "default", "range", "unit", "meaning"]
+    names = [line.split("\t")[0] for line in lines[1:]]
+    assert names == [r["name"] for r in iter_parameters()]

@@ -1,0 +1,132 @@
+"""leadsim installed from its wheel, outside the checkout, works: bundled scenarios and experiments
+are shipped as package data and nothing squats on a generic top-level import name.
+
+The wheel is built from the checkout and installed, with its dependencies, into a fresh virtual
+environment in a temporary folder (pip's cache, filled by ``scripts/setup.sh``, makes this quick).
+Commands run with the temporary folder as working directory, so nothing of the checkout can be
+imported by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (found,) = out.glob("leadsim-*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("venv")
+    env_dir = home / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
+    py = env_dir / "bin" / "python"
+    proc = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return env_dir
+
+
+def _run(venv: Path, *args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return subprocess.run(
+        [str(venv / "bin" / "leadsim"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_the_wheel_ships_one_package_and_its_data(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/")[0] for n in names if not n.startswith("leadsim-")}
+    assert tops == {"leadsim"}, tops
+    assert "leadsim/scenarios/demo.yaml" in names
+    assert "leadsim/experiments/smoke.yaml" in names
+    assert "leadsim/experiments/succession.yaml" in names
+
+
+def test_installed_leadsim_imports_from_site_packages(venv: Path, tmp_path: Path) -> None:
+    py = venv / "bin" / "python"
+    where = subprocess.check_output(
+        [str(py), "-c", "import leadsim.sim; print(leadsim.sim.__file__)"], cwd=tmp_path, text=True
+    )
+    assert str(venv) in where and str(ROOT) not in where
+    probe = subprocess.run([str(py), "-c", "import sim"], cwd=tmp_path, capture_output=True, text=True)
+    assert probe.returncode != 0, "a generic top-level 'sim' package is importable"
+
+
+def test_run_scenarios_and_sweep_from_the_wheel(venv: Path, tmp_path: Path) -> None:
+    listed = _run(venv, "scenarios", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "demo" in listed.stdout and "charismatic-solo" in listed.stdout
+    ran = _run(venv, "run", "demo", "--out", "demo-run", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "demo-run" / "manifest.json").is_file()
+    swept = _run(venv, "sweep", "smoke", "--set", "replications=1", "--workers", "0", "--out", "smoke", cwd=tmp_path)
+    assert swept.returncode == 0, swept.stderr
+    assert (tmp_path / "smoke" / "summaries.parquet").is_file()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_from_the_wheel_answers(venv: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    proc = subprocess.Popen(
+        [str(venv / "bin" / "leadsim"), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        status = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    status = r.status
+                    break
+            except OSError:
+                time.sleep(0.5)
+        if status is None:
+            proc.terminate()
+            out = proc.communicate(timeout=30)[0]
+            pytest.fail(f"leadsim serve did not answer (exit {proc.returncode}): {out[-2000:]}")
+        assert status == 200
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
