@@ -24,6 +24,8 @@ from leadsim.sim.metrics import MIN_GAIN
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.vocabulary import MIXES, PATTERNS
 
+from leadsim.inputs import deep_merge
+
 #: runs used by the patterns are controlled stories: no random departures or crises unless stated
 CALM: dict[str, Any] = {"events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0}}
 W = 39  # weeks per year in every pattern (the default)
@@ -40,11 +42,8 @@ DESIGN = {"head": {"distribution": 0.8, "authenticity": 0.9}, "leadership": {"pa
 
 
 def merge(base: dict, over: dict) -> dict:
-    """Deep-merge two scenario dicts (mappings merge, everything else replaces)."""
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
+    """Deep-merge two scenario dicts (mappings merge, everything else replaces): as ``extends`` does."""
+    return deep_merge(base, over)
 
 
 def _run(args: tuple[dict, int]) -> pd.DataFrame:

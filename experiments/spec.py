@@ -54,6 +54,7 @@ from leadsim.inputs import (
     get_path,
     load_chain,
     locate,
+    note_origin,
     parse_value,
     paths_below,
     read_document,
@@ -579,12 +580,7 @@ def _override(data: dict, origins: dict[Key, Origin], display: str, item: str) -
         data["factors"] = factors
     else:
         raise SpecError(f"{display}: {label}: '{head}' has no sub-fields; use --set {head}=VALUE")
-    for k in [k for k in origins if k[: len(key)] == key]:
-        del origins[k]
-    origin: Origin = (display, None, label)
-    origins[key] = origin
-    for sub in paths_below(value, key):
-        origins[sub] = origin
+    note_origin(origins, key, value, (display, None, label))
 
 
 def _spec_error(err: ValidationError, origins: dict[Key, Origin], display: str) -> SpecError:

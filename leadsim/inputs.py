@@ -49,6 +49,7 @@ __all__ = [
     "fmt_key",
     "get_path",
     "load_chain",
+    "note_origin",
     "locate",
     "one_line",
     "parse_override",
@@ -483,9 +484,13 @@ def apply_override(data: dict, origins: dict[Key, Origin], file_name: str, label
         node[part] = child
         node = child
     node[key[-1]] = value
+    note_origin(origins, key, value, (file_name, None, label))
+
+
+def note_origin(origins: dict[Key, Origin], key: Key, value: Any, origin: Origin) -> None:
+    """Record that ``value`` at ``key`` (and everything below it) now comes from ``origin``."""
     for k in [k for k in origins if k[: len(key)] == key]:
         del origins[k]
-    origin: Origin = (file_name, None, label)
     origins[key] = origin
     for sub in paths_below(value, key):
         origins[sub] = origin
