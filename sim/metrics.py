@@ -7,6 +7,7 @@ computed from the collected time series, around each head departure.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,40 +18,74 @@ from leadsim.sim.work import DESIGN
 if TYPE_CHECKING:
     from leadsim.sim.model import SchoolModel
 
-#: model-level columns collected every step, in order
-COLUMNS = (
-    "step",
-    "year",
-    "attainment",
-    "learning_gain",
-    "teaching_quality",
-    "teaching_practice",
-    "leadership_capacity",
-    "leadership_density",
-    "distribution_index",
-    "leadership_gini",
-    "influence_centralisation",
-    "leadership_acts",
-    "head_influence",
-    "staff_influence",
-    "trust",
-    "trust_head",
-    "trust_colleagues",
-    "cynicism",
-    "network_density",
-    "network_clustering",
-    "teacher_turnover",
-    "student_engagement",
-    "student_voice",
-    "parent_engagement",
-    "parent_trust",
-    "head_id",
-    "head_charisma",
-    "crisis",
-    "items_active",
-    "items_succeeded",
-    "items_failed",
+
+@dataclass(frozen=True)
+class Measure:
+    """One weekly measure: its column name in ``timeseries.parquet`` and what it means.
+
+    The values are computed together, in one pass over the arrays, by :meth:`Measures.observe`
+    (a test keeps its keys equal to :data:`MEASURES`); the README's column table is generated
+    from this list (``docs/gen_params.py``) and reports label their charts with it.
+    """
+
+    name: str
+    meaning: str
+
+
+#: the model-level measures collected every step, in order
+MEASURES: tuple[Measure, ...] = (
+    Measure("step", "week of the run (0 is the starting state)"),
+    Measure("year", "elapsed school years, `step / weeks_per_year`"),
+    Measure("attainment", "mean student attainment relative to expected progress, in SD; 0 at the start"),
+    Measure(
+        "learning_gain",
+        "the school's value added this week, as SD of attainment per school year "
+        "(expected growth, before individual noise)",
+    ),
+    Measure(
+        "teaching_quality",
+        "mean teaching effectiveness of teachers: owned practice + compliance + effort (can exceed 1)",
+    ),
+    Measure("teaching_practice", "mean owned teaching practice of teachers, without compliance or effort (0–1)"),
+    Measure("leadership_capacity", "mean leadership capacity of teachers (0–1)"),
+    Measure("leadership_density", "share of teachers exercising leadership now (0–1)"),
+    Measure("distribution_index", "share of all leadership acts not performed by the head (0–1)"),
+    Measure("leadership_gini", "Gini coefficient of leadership acts over the head and teachers (0–1)"),
+    Measure(
+        "influence_centralisation",
+        "Freeman out-degree centralisation of the influence network (0–1; 1 is a star around one person)",
+    ),
+    Measure(
+        "leadership_acts",
+        "leadership acts per week by everyone (smoothed over a term): head, teachers, students, parents",
+    ),
+    Measure(
+        "head_influence",
+        "share of the teachers the head's leadership reaches (smoothed; mandates, line management, coaching teams)",
+    ),
+    Measure("staff_influence", "mean share of colleagues each teacher's leadership reaches (smoothed)"),
+    Measure("trust", "mean of `trust_head` and `trust_colleagues` (0–1)"),
+    Measure("trust_head", "teachers' mean trust in the head (0–1)"),
+    Measure("trust_colleagues", "teachers' mean trust in colleagues (0–1)"),
+    Measure("cynicism", "teachers' mean cynicism about improvement efforts (0–1)"),
+    Measure("network_density", "share of possible collaboration ties among teachers that are present (0–1)"),
+    Measure("network_clustering", "global clustering coefficient (transitivity) of the tie network (0–1)"),
+    Measure("teacher_turnover", "share of teachers who left at the last year end (0–1)"),
+    Measure("student_engagement", "mean student engagement and behaviour (0–1)"),
+    Measure("student_voice", "mean student voice: how far students are heard (0–1)"),
+    Measure("parent_engagement", "mean parent engagement with the school (0–1)"),
+    Measure("parent_trust", "mean parent trust in the school (0–1)"),
+    Measure("head_id", "Mesa id of the head in post; -1 while the post is vacant"),
+    Measure("head_charisma", "charisma of the head in post (0–1); 0 while vacant"),
+    Measure("crisis", "1 during a crisis, else 0"),
+    Measure("items_active", "improvement items running now"),
+    Measure("items_succeeded", "improvement items succeeded so far (cumulative)"),
+    Measure("items_failed", "improvement items failed so far (cumulative)"),
 )
+#: their column names
+COLUMNS = tuple(m.name for m in MEASURES)
+#: column name -> meaning
+MEANINGS = {m.name: m.meaning for m in MEASURES}
 #: smoothing of weekly acts and influence: an exponential window of about a school term
 TERM_WEEKS = 13
 ALPHA = 2.0 / (TERM_WEEKS + 1)

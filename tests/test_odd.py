@@ -274,3 +274,9 @@ def test_a_reordered_schedule_is_caught(odd: str) -> None:
     swapped = odd.replace("`_update_climate()`", "@@").replace("`_update_practice()`", "`_update_climate()`")
     swapped = swapped.replace("@@", "`_update_practice()`")
     assert schedule_problems(swapped)
+
+
+def test_readme_column_table_is_made_from_the_measures_list(gen: ModuleType) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = gen.current_block(readme, gen.MEASURES_START, gen.MEASURES_END)
+    assert block == gen.measures_block(), "stale table: run python docs/gen_params.py"
