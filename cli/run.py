@@ -110,8 +110,9 @@ def _print_summary(model: Any, cfg: Any, out_dir: Path) -> None:
     console = Console()
     s = model.summary()
     console.print(
-        f"[bold]{escape(cfg.name)}[/bold] seed {cfg.seed}: {model.week} weeks ({model.week / cfg.school.weeks_per_year:g} "
-        f"years), {len(model.departures)} head departure(s), {len(model.crises)} crisis(es)",
+        f"[bold]{escape(cfg.name)}[/bold] seed {cfg.seed}: {model.week} weeks "
+        f"({model.week / cfg.school.weeks_per_year:g} years), {len(model.departures)} head departure(s), "
+        f"{len(model.crises)} crisis(es)",
         highlight=False,
     )
     console.print(
