@@ -194,12 +194,15 @@ def check_out_dir(out_dir: str | Path) -> None:
         OutputError: with a one-line message.
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a directory")
-    if out.is_dir():
-        names = {p.name for p in out.iterdir()}
-        if names and ("manifest.json" not in names or not names <= set(RUN_FILES)):
-            raise OutputError(f"{out}: exists and is not a leadsim run directory; not replacing it")
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}: exists and is not a directory")
+        if out.is_dir():
+            names = {p.name for p in out.iterdir()}
+            if names and ("manifest.json" not in names or not names <= set(RUN_FILES)):
+                raise OutputError(f"{out}: exists and is not a leadsim run directory; not replacing it")
+    except OSError as e:  # a name too long, a folder we may not list
+        raise OutputError(f"{out}: cannot write: {e.strerror or e}") from None
 
 
 @contextlib.contextmanager

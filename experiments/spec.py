@@ -57,6 +57,7 @@ from leadsim.inputs import (
     parse_value,
     paths_below,
     read_document,
+    set_label,
     show,
     type_at,
     validation_error,
@@ -542,7 +543,7 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> LoadedEx
 
 def _override(data: dict, origins: dict[Key, Origin], display: str, item: str) -> None:
     """Apply one ``--set field=value`` to the experiment's data."""
-    label = f"--set {item}"
+    label = set_label(item)
     if "=" not in item:
         raise SpecError(f"{display}: {label}: expected field=value, e.g. --set replications=5")
     path, _, text = item.partition("=")

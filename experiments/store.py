@@ -149,6 +149,12 @@ class SweepStore:
 
     def check(self) -> None:
         """Refuse an unusable folder or another spec's sweep, and learn which runs are done; writes nothing."""
+        try:
+            self._check()
+        except OSError as e:  # a name too long, a folder we may not list or read
+            raise SweepError(f"--out {self.out}: cannot write: {e.strerror or e}") from None
+
+    def _check(self) -> None:
         out = self.out
         if out.exists() and not out.is_dir():
             raise SweepError(f"{out}: exists and is not a directory")

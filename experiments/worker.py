@@ -110,7 +110,7 @@ def error_line(exc: BaseException) -> str:
 
 
 def _where() -> str:
-    """This worker's Dask address, or "this process"."""
+    """This worker's Dask address, or "this process" (not in a Dask worker)."""
     try:
         from distributed import get_worker
 
@@ -137,8 +137,9 @@ def run_chunk(task: dict) -> dict:
     here = running_model()
     if task["model"] != here:
         where = _where()
+        who = where if where == "this process" else f"worker {where}"
         raise ModelMismatch(
-            f"worker {where} runs another model (sim/ hash {here[:12]}; the sweep's is {task['model'][:12]})", where
+            f"{who} runs another model (sim/ hash {here[:12]}; the sweep's is {task['model'][:12]})", where
         )
     keep, every, scenarios = task["keep_timeseries"], task["every"], task["scenarios"]
     rows, tables = [], []
