@@ -102,33 +102,19 @@ def _report(result: SweepResult, console: Console, resume: str) -> int:
     """Print how the sweep ended; return the exit code (0 ok, 1 failed or incomplete, 130 interrupted)."""
     from leadsim.experiments.progress import clock
 
-    where = f"{result.out}/"
+    def say(text: str) -> None:
+        print(f"{PROG}: {' '.join(text.split())}", file=sys.stderr, flush=True)
+
+    again = f"run the same command again: {resume}"
+    saved = f"{result.done} of {result.total} runs done and saved in {result.out}/; to resume, {again}"
     if result.status == "interrupted":
-        if not result.started:
-            print(f"{PROG}: interrupted before the sweep started; nothing written", file=sys.stderr, flush=True)
-        else:
-            print(
-                f"{PROG}: interrupted: {result.done} of {result.total} runs done and saved in {where}; "
-                f"to resume, run the same command again: {resume}",
-                file=sys.stderr,
-                flush=True,
-            )
+        say(f"interrupted: {saved}" if result.started else "interrupted before the sweep started; nothing written")
         return 130
     if result.status == "stopped":
-        print(
-            f"{PROG}: sweep stopped: {' '.join(result.message.split())}; {result.done} of {result.total} runs done "
-            f"and saved in {where}; to resume, run the same command again: {resume}",
-            file=sys.stderr,
-            flush=True,
-        )
+        say(f"sweep stopped: {result.message}; {saved}")
         return 1
     if result.status == "incomplete":
-        print(
-            f"{PROG}: {result.lost} of {result.total} runs not done: {result.message}; to retry them, run the "
-            f"same command again: {resume}",
-            file=sys.stderr,
-            flush=True,
-        )
+        say(f"{result.lost} of {result.total} runs not done: {result.message}; to retry them, {again}")
         return 1
     s = "s" if result.points != 1 else ""
     ran = f"{result.ran} this time on {result.where}" if result.ran else "all done before"

@@ -21,6 +21,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from leadsim.experiments.progress import SweepListener
@@ -35,6 +36,7 @@ __all__ = [
     "DaskBackend",
     "InProcess",
     "Run",
+    "Work",
 ]
 
 #: one run: (run_key, point, replicate, seed)
@@ -60,6 +62,23 @@ class Aborted(Exception):
     """The cluster failed in a way no run caused (lost scheduler, no worker runs this model); one line."""
 
 
+@dataclass(frozen=True)
+class Work:
+    """What a back-end is asked to run, and where each result goes."""
+
+    #: the runs still to do, streamed (memory stays flat), and how many there are
+    todo: Iterator[Run]
+    remaining: int
+    #: the task payload of a chunk of runs (it carries the model hash the sweep expects)
+    payload: Callable[[list[Run]], dict]
+    #: called in this process with each task's result
+    on_result: Callable[[dict], None]
+    #: called between results (the store flushes there)
+    on_idle: Callable[[], None]
+    #: true once the sweep should stop (Ctrl-C)
+    stopped: Callable[[], bool]
+
+
 class Backend(Protocol):
     """Where the runs of a sweep are computed."""
 
@@ -69,20 +88,8 @@ class Backend(Protocol):
     def prepare(self, listener: SweepListener, stopped: Callable[[], bool]) -> None:
         """Wait until runs can be sent, and refuse workers that cannot run them (:class:`SweepError`)."""
 
-    def run(
-        self,
-        todo: Iterator[Run],
-        remaining: int,
-        payload: Callable[[list[Run]], dict],
-        on_result: Callable[[dict], None],
-        on_idle: Callable[[], None],
-        stopped: Callable[[], bool],
-    ) -> list[str]:
-        """Run every run of ``todo`` (``remaining`` of them) until done or ``stopped()``.
-
-        Each task's result goes to ``on_result`` in this process; ``on_idle`` is called between
-        results (the store flushes there). Returns the keys of runs lost for good (dead workers).
-        """
+    def run(self, work: Work) -> list[str]:
+        """Run every run of ``work.todo`` until done or stopped; return the keys of runs lost for good."""
         ...
 
 
@@ -94,20 +101,12 @@ class InProcess:
     def prepare(self, listener: SweepListener, stopped: Callable[[], bool]) -> None:
         """Nothing to wait for: this process runs this model."""
 
-    def run(
-        self,
-        todo: Iterator[Run],
-        remaining: int,
-        payload: Callable[[list[Run]], dict],
-        on_result: Callable[[dict], None],
-        on_idle: Callable[[], None],
-        stopped: Callable[[], bool],
-    ) -> list[str]:
-        for item in todo:
-            if stopped():
+    def run(self, work: Work) -> list[str]:
+        for item in work.todo:
+            if work.stopped():
                 break
-            on_result(run_chunk(payload([item])))
-            on_idle()
+            work.on_result(run_chunk(work.payload([item])))
+            work.on_idle()
         return []
 
 
@@ -198,19 +197,11 @@ class DaskBackend:
                     "this one's); install the same leadsim on every worker"
                 )
 
-    def run(
-        self,
-        todo: Iterator[Run],
-        remaining: int,
-        payload: Callable[[list[Run]], dict],
-        on_result: Callable[[dict], None],
-        on_idle: Callable[[], None],
-        stopped: Callable[[], bool],
-    ) -> list[str]:
+    def run(self, work: Work) -> list[str]:
         """Keep a bounded number of tasks in flight; returns the run keys lost to dying workers."""
         from distributed import KilledWorker, as_completed
 
-        client = self.client
+        client, todo, remaining, stopped = self.client, work.todo, work.remaining, work.stopped
         token = uuid.uuid4().hex[:8]
         ac = as_completed()
         pending: dict[Any, list[Run]] = {}
@@ -234,7 +225,7 @@ class DaskBackend:
                     )
                 options = {"workers": allowed, "allow_other_workers": False}
             key = f"leadsim-{self.name}-{chunk[0][0]}-{len(chunk)}-{token}-{next(sent)}"
-            future = client.submit(run_chunk, payload(chunk), key=key, pure=False, retries=0, **options)
+            future = client.submit(run_chunk, work.payload(chunk), key=key, pure=False, retries=0, **options)
             pending[future] = chunk
             ac.add(future)
 
@@ -259,7 +250,7 @@ class DaskBackend:
                 batch = ac.next_batch(block=False)
                 if not batch:
                     time.sleep(0.02)
-                    on_idle()
+                    work.on_idle()
                     continue
                 for future in batch:
                     chunk = pending.pop(future)
@@ -276,11 +267,11 @@ class DaskBackend:
                         raise Aborted(error_line(e)) from None
                     finally:
                         future.release()
-                    on_result(result)
+                    work.on_result(result)
                     n = len(result["rows"])
                     seconds = result["seconds"] / max(1, n)
                     per_run = seconds if per_run is None else 0.8 * per_run + 0.2 * seconds
-                on_idle()
+                work.on_idle()
         finally:
             if pending:
                 with contextlib.suppress(Exception):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from leadsim.experiments.backends import ALLOWED_FAILURES, Aborted, Backend, DaskBackend, InProcess, Run
+from leadsim.experiments.backends import ALLOWED_FAILURES, Aborted, Backend, DaskBackend, InProcess, Run, Work
 from leadsim.experiments.outputs import OutputError, probe_writable
 from leadsim.experiments.progress import SweepListener, SweepPlan
 from leadsim.experiments.spec import LoadedExperiment, SpecError, load_experiment
@@ -203,8 +203,16 @@ def sweep(
                     result.where = backend.where
                     backend.prepare(listener, lambda: stop.requested)
                     todo = begin()
-                    payload = lambda chunk: _payload(exp, expected_model, chunk)  # noqa: E731
-                    lost = backend.run(todo, n_missing, payload, on_result, on_idle, lambda: stop.requested)
+                    lost = backend.run(
+                        Work(
+                            todo,
+                            n_missing,
+                            lambda chunk: _payload(exp, expected_model, chunk),
+                            on_result,
+                            on_idle,
+                            lambda: stop.requested,
+                        )  # fmt: skip
+                    )
                 store.flush()
             except KeyboardInterrupt:
                 stop.requested = True
