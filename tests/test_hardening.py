@@ -301,6 +301,18 @@ def test_run_refuses_an_unwritable_out_before_running(
         assert line.startswith("leadsim: error: --out ") and words in line, line
 
 
+def test_a_name_that_makes_a_folder_name_over_255_bytes_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 70 letters of 4 bytes each: 280 bytes in runs/<name>-<seed>/, the default folder
+    path = tmp_path / "long-name.yaml"
+    path.write_text(TINY + "name: " + "\U0001d49c" * 70 + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(path)]) == 2
+    assert "File name too long" in one_error_line(capsys)
+    assert not (tmp_path / "runs").exists()
+
+
 def test_sweep_refuses_an_unwritable_out_before_any_cluster(
     tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
