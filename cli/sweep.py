@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -70,13 +69,13 @@ def sweep(
     With --verify: 0 if the folder is sound, 1 with one line per problem.
     """
     from leadsim.experiments.progress import ConsoleProgress
-    from leadsim.experiments.runner import SpecError, SweepError, verify_sweep
+    from leadsim.experiments.runner import SpecError, SweepError
     from leadsim.experiments.runner import sweep as run_sweep
 
     if verify:
         if set_ or workers is not None or scheduler is not None or out is not None:
             raise fail("--verify checks a sweep folder: give only the folder")
-        _verify(Path(experiment), verify_sweep)
+        _verify(Path(experiment))
     progress = ConsoleProgress()
     try:
         result = run_sweep(
@@ -87,8 +86,10 @@ def sweep(
     raise typer.Exit(_report(result, progress.out, shlex.join(invocation())))
 
 
-def _verify(folder: Path, verify_sweep: Callable[[Path], tuple[int, list[str]]]) -> None:
+def _verify(folder: Path) -> None:
     """``--verify``: one line per problem on stderr and exit 1, or one OK line and exit 0."""
+    from leadsim.experiments.store import verify_sweep
+
     runs, problems = verify_sweep(folder)
     for line in problems:
         print(f"{PROG}: {' '.join(line.split())}", file=sys.stderr)

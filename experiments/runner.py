@@ -181,7 +181,7 @@ def sweep(
                 len(store.done),
                 store.failed_before,
                 store.repaired,
-            )  # fmt: skip
+            )
         )
         return (run for run in exp.runs() if run[0] not in store.done)  # streamed: memory stays flat
 
@@ -211,7 +211,7 @@ def sweep(
                             on_result,
                             on_idle,
                             lambda: stop.requested,
-                        )  # fmt: skip
+                        )
                     )
                 store.flush()
             except KeyboardInterrupt:
