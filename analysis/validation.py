@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from leadsim.analysis import validation_figures as vf
 from leadsim.analysis.statistics import bootstrap_ci
+from leadsim.experiments.worker import run_seeds
 from leadsim.sim.config import Scenario
 from leadsim.sim.metrics import MIN_GAIN
 from leadsim.sim.model import SchoolModel
@@ -55,13 +56,15 @@ def _run(args: tuple[dict, int]) -> pd.DataFrame:
     return ts
 
 
+def _series(model: SchoolModel) -> pd.DataFrame:
+    ts = model.timeseries()
+    ts.attrs["departures"] = model.departures
+    return ts
+
+
 def run_many(spec: dict, seeds: Sequence[int], workers: int = 1) -> list[pd.DataFrame]:
-    """Time series of ``spec`` for every seed, in seed order."""
-    jobs = [(spec, int(s)) for s in seeds]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool:
-            return list(pool.map(_run, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
-    return [_run(j) for j in jobs]
+    """Time series of ``spec`` for every seed, in seed order (run by the sweep's worker, :func:`run_seeds`)."""
+    return run_seeds([(spec, int(s)) for s in seeds], _series, workers)
 
 
 @dataclass
@@ -91,10 +94,7 @@ class PatternResult:
         }
 
 
-def _run_model(args: tuple[dict, int]) -> dict[str, Any]:
-    spec, seed = args
-    model = SchoolModel(Scenario.model_validate(spec), rng=seed)
-    model.run()
+def _arrays(model: SchoolModel) -> dict[str, Any]:
     ts = model.timeseries()
     out: dict[str, Any] = {c: ts[c].to_numpy() for c in ts.columns}
     out["departures"] = model.departures
@@ -108,11 +108,7 @@ def run_many_models(
 ) -> list[dict[str, Any]]:
     """Series (as arrays) and event logs of runs: one spec over all seeds, or spec i with seed i (``paired``)."""
     specs = list(spec) if paired else [spec] * len(seeds)
-    jobs = [(s, int(seed)) for s, seed in zip(specs, seeds, strict=True)]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool:
-            return list(pool.map(_run_model, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
-    return [_run_model(j) for j in jobs]
+    return run_seeds([(s, int(seed)) for s, seed in zip(specs, seeds, strict=True)], _arrays, workers)
 
 
 def _diff(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:

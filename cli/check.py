@@ -40,15 +40,13 @@ def check(
     if unknown:
         raise fail(f"--only: unknown check {unknown[0]!r}; expected some of {', '.join(checks)}")
     if figures is not None:
-        # Refuse a path the page cannot go to now, not after minutes of runs.
-        if figures.is_dir():
-            raise fail(f"--figures: {figures} is a folder; expected the path of an .html file to write")
-        # Nothing is created yet: the nearest existing folder above must take the page.
-        base = figures.absolute().parent
-        while not base.exists():
-            base = base.parent
-        if not base.is_dir() or not os.access(base, os.W_OK):
-            raise fail(f"--figures: cannot write {figures}: {base} is not a writable folder")
+        # Refuse a path the page cannot go to now, not after minutes of runs; by trying (root passes os.access).
+        from leadsim.experiments.outputs import OutputError, probe_writable
+
+        try:
+            probe_writable(figures, file=True)
+        except OutputError as e:
+            raise fail(f"--figures {e}") from None
     n_workers = workers or (os.cpu_count() or 1)
     table = Table(title=f"leadsim validation ({seeds} seeds per arm)", show_lines=True)
     for col in ("check", "source", "expected", "measured", "pass"):
@@ -72,7 +70,7 @@ def check(
             failed.append(key)
     console.print(table)
     if figures is not None:
-        console.print(f"figures: {write_figures(results, figures, seeds)}")
+        console.print(f"figures: {write_figures(results, figures, seeds)}", markup=False)
     if failed:
         console.print(f"{len(failed)} of {len(keys)} checks failed: {', '.join(failed)}")
         raise typer.Exit(1)

@@ -52,11 +52,12 @@ def run(
     if years is not None:
         overrides.append((f"--years {years:g}", f"years={years!r}"))
     cfg = _load(scenario, overrides)
-    from leadsim.experiments.outputs import OutputError, check_out_dir, write_run  # only when running
+    from leadsim.experiments.outputs import OutputError, check_out_dir, probe_writable, write_run  # when running
 
     out_dir = out if out is not None else Path("runs") / f"{_safe_name(cfg.name)}-{cfg.seed}"
     try:
         check_out_dir(out_dir)
+        probe_writable(out_dir, staged=True)  # by trying, before the run: not after minutes of simulation
     except OutputError as e:
         raise fail(f"--out {e}") from None
 
@@ -109,8 +110,9 @@ def _print_summary(model: Any, cfg: Any, out_dir: Path) -> None:
     console = Console()
     s = model.summary()
     console.print(
-        f"[bold]{cfg.name}[/bold] seed {cfg.seed}: {model.week} weeks ({model.week / cfg.school.weeks_per_year:g} "
-        f"years), {len(model.departures)} head departure(s), {len(model.crises)} crisis(es)",
+        f"[bold]{escape(cfg.name)}[/bold] seed {cfg.seed}: {model.week} weeks "
+        f"({model.week / cfg.school.weeks_per_year:g} years), {len(model.departures)} head departure(s), "
+        f"{len(model.crises)} crisis(es)",
         highlight=False,
     )
     console.print(
@@ -132,7 +134,7 @@ def _print_summary(model: Any, cfg: Any, out_dir: Path) -> None:
                 *(_num(row[f"kept_{k}y"], ".0%") for k in (1, 3, 5)),
             )
         console.print(table)
-    console.print(f"wrote {out_dir}/", highlight=False)
+    console.print(f"wrote {out_dir}/", highlight=False, markup=False)
 
 
 @app.command(epilog="Examples:  leadsim validate scenarios/demo.yaml   |   leadsim validate my.yaml --set years=3")
@@ -159,7 +161,7 @@ def scenarios() -> None:
         return
     table = Table("name", "description", "file")
     for name, path, description in found:
-        table.add_row(name, description, _relative(path))
+        table.add_row(escape(name), escape(description), escape(_relative(path)))  # users' text, not markup
     console.print(table)
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "RUN_FILES",
     "OutputError",
     "atomic_write_bytes",
+    "probe_writable",
     "atomic_write_text",
     "check_out_dir",
     "run_summary",
@@ -89,6 +90,56 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def probe_writable(path: str | Path, *, file: bool = False, staged: bool = False) -> None:
+    """Make sure ``path`` can be written, by trying, and leave no trace.
+
+    Permission bits say little (root passes every ``os.access`` check, ``/proc`` refuses writes
+    anyway), so this does what the real write will do: it creates the missing folders, then a
+    probe file holding one byte (a full disk fails here) in the folder that will be written,
+    and removes everything it created.
+
+    Args:
+        path: the output folder (or file, with ``file=True``) about to be written.
+        file: ``path`` is a file to write, not a folder.
+        staged: the folder is written as ``<path>.tmp-<pid>`` next to it, then renamed
+            (:func:`staged_dir`): probe that one.
+
+    Raises:
+        OutputError: one line naming the path and why it cannot be written.
+    """
+    target = Path(path)
+    if file and target.is_dir():
+        raise OutputError(f"{path}: is a folder; expected the path of a file to write")
+    folder = target.parent if file else target.with_name(f"{target.name}.tmp-{os.getpid()}") if staged else target
+    made: list[Path] = []
+    try:
+        missing, base = [], folder.absolute()
+        while not os.path.lexists(base):
+            missing.append(base)
+            base = base.parent
+        if not base.is_dir():
+            raise OutputError(f"{path}: cannot write: {base} is not a folder")
+        for d in reversed(missing):
+            os.mkdir(d)
+            made.append(d)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".leadsim-probe-")
+        try:
+            os.write(fd, b"x")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+        if file and not target.exists():  # the name itself (too long, say)
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.unlink(target)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
+    finally:
+        for d in reversed(made):
+            with contextlib.suppress(OSError):
+                os.rmdir(d)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -143,12 +194,15 @@ def check_out_dir(out_dir: str | Path) -> None:
         OutputError: with a one-line message.
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a directory")
-    if out.is_dir():
-        names = {p.name for p in out.iterdir()}
-        if names and ("manifest.json" not in names or not names <= set(RUN_FILES)):
-            raise OutputError(f"{out}: exists and is not a leadsim run directory; not replacing it")
+    try:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}: exists and is not a directory")
+        if out.is_dir():
+            names = {p.name for p in out.iterdir()}
+            if names and ("manifest.json" not in names or not names <= set(RUN_FILES)):
+                raise OutputError(f"{out}: exists and is not a leadsim run directory; not replacing it")
+    except OSError as e:  # a name too long, a folder we may not list
+        raise OutputError(f"{out}: cannot write: {e.strerror or e}") from None
 
 
 @contextlib.contextmanager

@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import yaml
@@ -58,10 +58,14 @@ from leadsim.inputs import (
     parse_value,
     paths_below,
     read_document,
+    set_label,
     show,
     type_at,
     validation_error,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DESIGNS",
@@ -75,6 +79,7 @@ __all__ = [
     "run_key",
     "run_seed",
     "summary_columns",
+    "tiny_timeseries",
 ]
 
 #: the experiments shipped with leadsim (``leadsim sweep succession``), package data of ``leadsim.experiments``
@@ -133,9 +138,12 @@ def summary_columns() -> tuple[str, ...]:
     return _tiny_run()[0]
 
 
-def _tiny_timeseries() -> Any:
-    """A short time series of the model (its columns and types give the timeseries shards' schema)."""
-    return _tiny_run()[1]
+def tiny_timeseries() -> pd.DataFrame:
+    """A short time series of the model: its columns and types are those of every run's time series.
+
+    The sweep's timeseries shards take their schema from it. A copy: the run behind it is cached.
+    """
+    return _tiny_run()[1].copy()
 
 
 # --- the spec model -----------------------------------------------------------------------------
@@ -536,7 +544,7 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> LoadedEx
 
 def _override(data: dict, origins: dict[Key, Origin], display: str, item: str) -> None:
     """Apply one ``--set field=value`` to the experiment's data."""
-    label = f"--set {item}"
+    label = set_label(item)
     if "=" not in item:
         raise SpecError(f"{display}: {label}: expected field=value, e.g. --set replications=5")
     path, _, text = item.partition("=")

@@ -57,6 +57,7 @@ __all__ = [
     "paths_below",
     "read_document",
     "read_text",
+    "set_label",
     "show",
     "type_at",
     "validation_error",
@@ -130,6 +131,10 @@ def parse_value(text: str, name: str = "--set") -> Any:
             loader.dispose()
 
 
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def read_text(path: str | Path, name: str | None = None, what: str = "input", limit: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, read without ever blocking.
 
@@ -144,17 +149,17 @@ def read_text(path: str | Path, name: str | None = None, what: str = "input", li
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not a {what} file") from None
+        raise InputError(f"{name}: is a directory, not {_a(what)} file") from None
     except OSError as e:
         raise InputError(f"{name}: cannot read: {e.strerror or e}") from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"{name}: is a directory, not a {what} file")
+            raise InputError(f"{name}: is a directory, not {_a(what)} file")
         if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{name}: not a regular file (a pipe, device or socket); give a {what} file")
+            raise InputError(f"{name}: not a regular file (a pipe, device or socket); give {_a(what)} file")
         if st.st_size > limit:
-            raise InputError(f"{name}: too large for a {what} file ({st.st_size:,} bytes; at most {limit:,})")
+            raise InputError(f"{name}: too large for {_a(what)} file ({st.st_size:,} bytes; at most {limit:,})")
         chunks, size = [], 0
         while True:
             chunk = os.read(fd, 1 << 16)
@@ -162,7 +167,7 @@ def read_text(path: str | Path, name: str | None = None, what: str = "input", li
                 break
             size += len(chunk)
             if size > limit:  # the file grew while it was read
-                raise InputError(f"{name}: too large for a {what} file (more than {limit:,} bytes)")
+                raise InputError(f"{name}: too large for {_a(what)} file (more than {limit:,} bytes)")
             chunks.append(chunk)
         return b"".join(chunks)
     except OSError as e:
@@ -437,7 +442,7 @@ def _suggest(schema: type[BaseModel], word: str, parent: Key, value: Any = None,
 
 def parse_override(schema: type[BaseModel], item: str | tuple[str, str]) -> tuple[str, Key, Any]:
     """``key.path=value`` (or ``(label, "key.path=value")``) checked against ``schema``: (label, key, value)."""
-    label, expr = (f"--set {item}", item) if isinstance(item, str) else item
+    label, expr = (set_label(item), item) if isinstance(item, str) else item
     if "=" not in expr:
         raise InputError(f"{label}: expected key.path=value, e.g. --set head.charisma=0.9")
     path, _, value = expr.partition("=")
@@ -532,6 +537,12 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "text"
     return "nothing" if value is None else type(value).__name__
+
+
+def set_label(item: str, limit: int = 80) -> str:
+    """``--set key=value`` as messages name it: one line, long values shortened (a message stays readable)."""
+    text = one_line(item)
+    return "--set " + (text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def show(value: Any, limit: int = 60) -> str:

@@ -9,12 +9,16 @@ cannot drift from the code.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Literal
 
 from leadsim.sim.vocabulary import CRISIS_KINDS, DOMAINS, PATTERNS, SUCCESSOR_STYLES
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["CRISIS_KINDS", "DOMAINS", "PATTERNS", "SUCCESSOR_STYLES", "Scenario", "iter_parameters"]
+
+#: longest scenario name and description, in characters
+TEXT_LIMITS = {"name": 100, "description": 500}
 
 
 def P(
@@ -946,6 +950,17 @@ class Scenario(Section):
     trust: TrustParams = Field(default_factory=TrustParams)
     network: NetworkParams = Field(default_factory=NetworkParams)
 
+    @field_validator("name", "description")
+    @classmethod
+    def _one_line_of_text(cls, text: str, info: Any) -> str:
+        # both are printed to terminals and written into every run's files: short, plain text
+        limit = TEXT_LIMITS[info.field_name]
+        if len(text) > limit:
+            raise ValueError(f"at most {limit} characters (got {len(text):,})")
+        if any(unicodedata.category(ch) == "Cc" for ch in text):
+            raise ValueError("one line of text: control characters (newlines, tabs, escapes) are not allowed")
+        return text
+
     @property
     def steps(self) -> int:
         """Number of weekly steps in the run."""
@@ -975,9 +990,14 @@ class Scenario(Section):
                     raise ValueError(
                         f"{where}[{i}] at week {item.step(wpy)} is beyond the run ({last} weeks = {self.years} years)"
                     )
-        weeks = [d.step(wpy) for d in self.events.head_departures]
+        weeks = sorted(d.step(wpy) for d in self.events.head_departures)
         if len(set(weeks)) != len(weeks):
             raise ValueError("events.head_departures: two departures in the same week")
+        term = max(1, wpy // 3)  # a head cannot arrive, settle and leave within a term (docs/ODD.md)
+        for where, items in (("head_departures", self.events.head_departures), ("crises", self.events.crises)):
+            starts = sorted(item.step(wpy) for item in items)
+            if any(b - a < term for a, b in zip(starts, starts[1:], strict=False)):
+                raise ValueError(f"events.{where}: at most one per term ({term} weeks apart at least)")
         changes = [c.step(wpy) for c in self.leadership.schedule]
         if changes != sorted(changes):
             raise ValueError("leadership.schedule: changes must be in time order")

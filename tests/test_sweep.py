@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 from leadsim.cli import main
-from leadsim.experiments import runner
+from leadsim.experiments import runner, worker
 from leadsim.experiments.spec import load_experiment, run_key, run_seed, summary_columns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -235,7 +235,7 @@ def test_a_resumed_sweep_with_another_spec_is_refused(reference: Path, capsys: p
 def test_a_resumed_sweep_run_by_another_model_is_refused(reference: Path, capsys: pytest.CaptureFixture) -> None:
     # Resuming after sim/ changed would mix runs of two models in one table.
     stamp = reference / "model.sha256"
-    assert stamp.read_text().strip() == runner.code_fingerprint()
+    assert stamp.read_text().strip() == worker.model_hash()
     stamp.write_text("0" * 64 + "\n")
     try:
         before = {p: p.read_bytes() for p in reference.rglob("*") if p.is_file()}
@@ -246,7 +246,7 @@ def test_a_resumed_sweep_run_by_another_model_is_refused(reference: Path, capsys
         assert "model.sha256" in err and "another version of the model" in err
         assert {p: p.read_bytes() for p in reference.rglob("*") if p.is_file()} == before
     finally:
-        stamp.write_text(runner.code_fingerprint() + "\n")
+        stamp.write_text(worker.model_hash() + "\n")
 
 
 # --- failing runs -------------------------------------------------------------------------------
@@ -255,15 +255,15 @@ def test_a_resumed_sweep_run_by_another_model_is_refused(reference: Path, capsys
 def test_a_run_that_raises_becomes_an_error_row(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    real = runner._simulate
+    real = worker.simulate
     bad = {run_seed(7, 1, 2), run_seed(7, 3, 0)}
 
-    def fragile(data: dict, seed: int, keep: bool, every: int):
+    def fragile(data: dict, seed: int):
         if seed in bad:
             raise ValueError(f"the model broke\nfor seed {seed}")
-        return real(data, seed, keep, every)
+        return real(data, seed)
 
-    monkeypatch.setattr(runner, "_simulate", fragile)
+    monkeypatch.setattr(worker, "simulate", fragile)
     out = tmp_path / "failing"
     code = main(["sweep", SMOKE, "--out", str(out), "--workers", "0"])
     stdout = capsys.readouterr().out
@@ -282,7 +282,7 @@ def test_a_run_that_raises_becomes_an_error_row(
     ts_keys = set(pd.read_parquet(out / "runs" / "timeseries-00000.parquet")["run_key"])
     assert ts_keys == set(ok["run_key"])
     # a failed run is finished: running again does not retry it, and still reports it
-    monkeypatch.setattr(runner, "_simulate", real)
+    monkeypatch.setattr(worker, "simulate", real)
     assert main(["sweep", SMOKE, "--out", str(out), "--workers", "0"]) == 1
     assert "2 failed" in capsys.readouterr().out
 

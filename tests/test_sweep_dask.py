@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from leadsim.cli import main
-from leadsim.experiments import runner
+from leadsim.experiments import worker
 from leadsim.experiments.spec import run_seed, summary_columns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,15 +151,15 @@ def test_a_failing_run_on_dask_is_an_error_row(
     """Workers in this process (threads), so that the monkeypatched model reaches them."""
     from distributed import LocalCluster
 
-    real = runner._simulate
+    real = worker.simulate
     bad = run_seed(7, 2, 1)
 
-    def fragile(data: dict, seed: int, keep: bool, every: int):
+    def fragile(data: dict, seed: int):
         if seed == bad:
             raise RuntimeError("the model broke")
-        return real(data, seed, keep, every)
+        return real(data, seed)
 
-    monkeypatch.setattr(runner, "_simulate", fragile)
+    monkeypatch.setattr(worker, "simulate", fragile)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as local:
         code = main(["sweep", SMOKE, "--out", str(tmp_path / "out"), "--scheduler", local.scheduler_address])
     stdout = capsys.readouterr().out
