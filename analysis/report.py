@@ -38,6 +38,7 @@ from leadsim.analysis.report_measures import (
 )
 from leadsim.analysis.report_page import Page, document, esc, estimates_table, legend
 from leadsim.analysis.statistics import (
+    CLEAR_GAIN,
     RESAMPLES,
     Estimate,
     Pairing,
@@ -209,17 +210,20 @@ def _share_kept_section(values: pd.DataFrame, labels: list[str], g: Grouping, pa
     for lab in labels:
         gain = est[lab]["succession_gain_before"]
         cells: dict[str, Estimate | str] = {"succession_gain_before": gain}
-        clear = gain_is_clear(gain, est[lab][shares[-1].column] if shares else gain)
         for m in shares:
-            if clear and gain_is_clear(gain, est[lab][m.column]):
-                cells[m.column] = est[lab][m.column]
-            else:
+            share = est[lab][m.column]
+            if not (gain.has_interval and gain.low > CLEAR_GAIN):
                 cells[m.column] = "gain before too close to noise"
-        if clear:
+            elif share.n + share.missing == 0 or share.n == 0:
+                cells[m.column] = "not measured (run too short?)"
+            elif not gain_is_clear(gain, share):
+                cells[m.column] = f"defined in only {share.n} of {share.n + share.missing} runs"
+            else:
+                cells[m.column] = share
+        if any(isinstance(c, Estimate) for k, c in cells.items() if k != "succession_gain_before"):
             shown.append(lab)
         else:
-            why = f"gain before {words.estimate(gain, 'sd')}" if gain.ok else "no gain measured"
-            hidden[lab] = why
+            hidden[lab] = f"gain before {words.estimate(gain, 'sd')}" if gain.ok else "no gain measured"
         rows.append((list(g.levels.get(lab, (lab,))) + [str(int((values["group"] == lab).sum()))], cells))
     heads = [*(g.factors or ["group"]), "runs"]
     table, data = estimates_table(rows, heads, [gain_m, *shares], "share-kept")

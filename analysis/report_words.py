@@ -8,6 +8,7 @@ precision their width supports, and minus signs are true minus signs.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -106,27 +107,26 @@ def capital(s: str) -> str:
 def output_words(column: str) -> str:
     """A summary column in words, lower case ("lost after 3 years: attainment ...")."""
     m = describe(column)
-    return m.meaning[:1].lower() + m.meaning[1:] if m.meaning else column
+    text = re.sub(r"\s*\([^()]*\)$", "", m.meaning)  # the unit in brackets reads badly mid-sentence
+    return text[:1].lower() + text[1:] if text else column
 
 
 # --- provenance and methods -------------------------------------------------------------------------
 
 
 def provenance_text(p: Provenance | None) -> str:
-    """Which leadsim and model made the runs, as far as the sweep recorded it."""
-    if p is None:
-        return "not recorded"
-    if p.model_sha256 is None:
-        made = "the sweep recorded no model fingerprint (no model.sha256)"
-    else:
-        made = f"model sha256 {p.model_sha256[:16]}…"
-        if p.versions:
-            made = f"leadsim {', '.join(p.versions)}, " + made
-        elif p.same_model:
-            made = f"leadsim {p.this_version} (the same model source as this leadsim), " + made
-        else:
-            made += f" (not the model of this leadsim {p.this_version}, whose model is {p.this_sha256[:16]}…)"
-    return made
+    """Which leadsim and model made the runs, as far as the sweep recorded it (fits "Runs made with ...")."""
+    if p is None or p.model_sha256 is None:
+        return "a model the sweep did not record (the folder has no model.sha256)"
+    sha = f"model sha256 {p.model_sha256[:12]}"
+    if p.versions:
+        return f"leadsim {', '.join(p.versions)} ({sha})"
+    if p.same_model:
+        return f"leadsim {p.this_version} ({sha}, the same model source as this leadsim)"
+    return (
+        f"{sha}, a leadsim version the sweep did not record: not the model of this leadsim {p.this_version} "
+        f"(model sha256 {p.this_sha256[:12]})"
+    )
 
 
 def methods_text(sweep: Sweep, measures: list[str], paired: bool, paired_years: tuple[int, ...], n_boot: int) -> str:
@@ -284,6 +284,7 @@ def paired_text(
 ) -> str:
     """The paragraph under the headline table: what a paired difference is and what it says."""
     unit_words = "SD of attainment" if column.startswith("attainment") else "SD per year of value added"
+    unit = "sd" if column.startswith("attainment") else "sd_year"
     out = [
         f"Each cell is the mean, over {runs(n)} with a departure, of the difference between the run in which the "
         "head left and the same school (same settings, same replicate) in which the head stayed: below 0 the "
@@ -304,10 +305,9 @@ def paired_text(
         best = max(found, key=lambda t: t[1].mean)
         clear = [lab for lab, e in found if e.has_interval and (e.high < 0 or e.low > 0)]
         out.append(
-            f"{YEAR_WORDS.get(y, f'{y} years').capitalize()} after the departure the difference was largest in "
-            f"{g.phrases[worst[0]]} ({estimate(worst[1], 'sd' if column.startswith('attainment') else 'sd_year')})"
-            f" and smallest in {g.phrases[best[0]]} "
-            f"({estimate(best[1], 'sd' if column.startswith('attainment') else 'sd_year')})."
+            f"{YEAR_WORDS.get(y, f'{y} years').capitalize()} after the departure the difference was most negative in "
+            f"{g.phrases[worst[0]]}: {estimate(worst[1], unit)}; and least negative in {g.phrases[best[0]]}: "
+            f"{estimate(best[1], unit)}."
         )
         out.append(
             f"In {len(clear)} of {len(found)} groups the interval excludes 0 (a difference unlikely to be chance)."
@@ -343,8 +343,8 @@ def absolute_text(
         worst = max(drops, key=lambda lab: drops[lab].mean)
         best = min(drops, key=lambda lab: drops[lab].mean)
         out.append(
-            f"The deepest drop was largest in {g.phrases[worst]} ({estimate(drops[worst], 'sd')}) and smallest in "
-            f"{g.phrases[best]} ({estimate(drops[best], 'sd')})."
+            f"The deepest drop was largest in {g.phrases[worst]}: {estimate(drops[worst], 'sd')}; and smallest in "
+            f"{g.phrases[best]}: {estimate(drops[best], 'sd')}."
         )
     rec, never_back = [], []
     for lab in labels:
@@ -375,7 +375,7 @@ def share_kept_text(shown: list[str], hidden: dict[str, str], g: Grouping) -> st
     if shown:
         out.append(f"Shown for {len(shown)} of {len(shown) + len(hidden)} groups.")
     if hidden:
-        out.append("Not shown for " + join([f"{g.phrases[lab]} ({why})" for lab, why in hidden.items()]) + ".")
+        out.append("Not shown for " + "; ".join(f"{g.phrases[lab]}: {why}" for lab, why in hidden.items()) + ".")
     return " ".join(out)
 
 
