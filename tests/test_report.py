@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -475,6 +476,18 @@ def _bad_inputs(tmp: Path, sweep: Path) -> dict[str, tuple[list[str], str]]:
     (corrupt / "experiment.yaml").write_text("design: factorial\n", encoding="utf-8")
     pd.DataFrame({"point": [0]}).to_parquet(corrupt / "design.parquet")
     (corrupt / "summaries.parquet").write_bytes(b"PAR1 this is not parquet")
+    fifo = tmp / "fifo"  # experiment.yaml is read by the bounded reader: a pipe must not hang the report
+    fifo.mkdir()
+    pd.DataFrame({"point": [0]}).to_parquet(fifo / "design.parquet")
+    pd.DataFrame({"run_key": ["a"], "point": [0], "status": ["ok"]}).to_parquet(fifo / "summaries.parquet")
+    os.mkfifo(fifo / "experiment.yaml")
+    bomb = tmp / "bomb"
+    bomb.mkdir()
+    pd.DataFrame({"point": [0]}).to_parquet(bomb / "design.parquet")
+    pd.DataFrame({"run_key": ["a"], "point": [0], "status": ["ok"]}).to_parquet(bomb / "summaries.parquet")
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"{c}: &{c} [{', '.join(['*' + p] * 10)}]" for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
+    (bomb / "experiment.yaml").write_text("\n".join(levels) + "\n", encoding="utf-8")
     a_file = tmp / "file.txt"
     a_file.write_text("x", encoding="utf-8")
     return {
@@ -484,6 +497,8 @@ def _bad_inputs(tmp: Path, sweep: Path) -> dict[str, tuple[list[str], str]]:
         "no spec": ([str(only_summ)], "no experiment.yaml"),
         "wrong columns": ([str(wrong)], "not a sweep's summaries"),
         "corrupt": ([str(corrupt)], "cannot be read as Parquet"),
+        "experiment.yaml a pipe": ([str(fifo)], "experiment.yaml: not a regular file"),
+        "experiment.yaml an alias bomb": ([str(bomb)], "experiment.yaml"),
         "bad --by": ([str(sweep), "--by", "head.charsma"], "not a factor of this sweep"),
         "--out folder missing": ([str(sweep), "--out", str(tmp / "no" / "r.html")], "does not exist"),
         "--out is a folder": ([str(sweep), "--out", str(tmp)], "is a folder"),
