@@ -216,8 +216,7 @@ def paired_differences(
     wpy = weeks_per_year(ts)
     by_run = {k: g.set_index("step") for k, g in ts.groupby("run_key", sort=False)}
     rows = []
-    for r in leave_runs.itertuples(index=False):
-        r = r._asdict() if hasattr(r, "_asdict") else dict(r)
+    for r in leave_runs.to_dict("records"):  # not itertuples: factor names hold dots
         key = r["run_key"]
         mkey = tuple(r[c] for c in match) if len(match) > 1 else r[match[0]]
         if key not in dep.index or mkey not in stay_key.index:
