@@ -140,3 +140,30 @@ def test_stays_runs_stay_out_of_the_departure_measures(paired_report):
     text = html.unescape(re.sub(r"<script\b.*?</script>", "", paired_report, flags=re.S))
     assert "16 runs are lined up" not in text and "8 runs are lined up on the week their first head left" in text
     assert "(the runs in which the head stays)" in text
+
+
+def test_paired_differences_by_hand_with_dotted_factor_names():
+    from leadsim.analysis.statistics import Pairing, paired_differences
+
+    steps = np.arange(0, 5 * 39 + 1)
+
+    def series(key: str, head_change: int | None, slope: float) -> pd.DataFrame:
+        head = np.where((steps >= head_change) if head_change is not None else False, 2, 1)
+        return pd.DataFrame(
+            {"run_key": key, "point": 0, "step": steps, "year": steps / 39, "head_id": head,
+             "attainment": slope * steps, "learning_gain": np.full(steps.size, slope)}
+        )  # fmt: skip
+
+    ts = pd.concat([series("a", 39, 0.001), series("b", None, 0.003)])
+    runs = pd.DataFrame(
+        {"run_key": ["a", "b"], "point": [0, 1], "replicate": [0, 0], "departure": ["leaves", "stays"],
+         "events.successor.style": ["top_down", "top_down"]}
+    )  # fmt: skip
+    pairing = Pairing("departure", ["leaves"], "stays", True)
+    out = paired_differences(
+        ts, runs, pairing, ["events.successor.style"], [("attainment", "week"), ("learning_gain", "year")], (1, 3, 5)
+    )
+    assert out.loc[0, "stays_key"] == "b" and out.loc[0, "events.successor.style"] == "top_down"
+    assert out.loc[0, "attainment_1y"] == pytest.approx(-0.002 * 78)  # week 39 + 39, both runs
+    assert out.loc[0, "learning_gain_3y"] == pytest.approx(-0.002)
+    assert np.isnan(out.loc[0, "attainment_5y"])  # past the end of the run
