@@ -120,12 +120,20 @@ def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, pa
     heads = [*(g.factors or ["group"]), "pairs"]
     rows = [(list(g.levels.get(lab, (lab,))) + [str(int((diffs["group"] == lab).sum()))], est[lab]) for lab in labels]
     table, data = estimates_table(rows, heads, cols, "paired")
+    key = f"{shown[0].column}_{3 if 3 in PAIRED_YEARS else PAIRED_YEARS[0]}y"
+    effects = {
+        f: {level_text(v): mean_ci(sub[key].to_numpy(float)) for v, sub in diffs.groupby(f, sort=True)}
+        for f in others
+        if f not in g.factors and diffs[f].nunique() > 1
+    }
+    mains = words.main_effects_text(effects, key, shown[0].unit)
     parts = [
         f"<p class='lead'>Departure minus the same school in which the head stayed, by {esc(g.factor or 'group')}: "
         "the mean over paired runs and its 95 % interval.</p>",
         page.table(table, data, "paired-effects"),
         '<p class="explain">'
         + esc(words.paired_text(est, g, columns[0], PAIRED_YEARS, pairing.common_seeds, len(diffs)))
+        + (" " + esc(mains) if mains else "")
         + "</p>",
     ]
     pair_data = diffs.drop(columns=["group"])

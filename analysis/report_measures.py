@@ -90,7 +90,7 @@ AFTER_DEPARTURE: tuple[Measure, ...] = (
     Measure(
         "succession_lost_1y",
         "Lost after 1 year",
-        "attainment one year after the head left below its level just before; negative: it rose (SD)",
+        "attainment one year after the head left below its level just before (SD; negative: it rose)",
         "sd",
     ),
     Measure(

@@ -55,7 +55,12 @@ def estimate_decimals(e: Estimate, unit: str) -> int:
     """Decimals for a mean and its interval: set by the interval's width (about two digits of it)."""
     s = _scale(unit)
     if e.has_interval and e.high > e.low:
-        return int(min(4, max(0, -math.floor(math.log10(s * (e.high - e.low) / 2)))))
+        # the Particle Data Group's rule: two significant digits of the half-width if its first three
+        # digits are below 355, else one; the mean to the same decimal place
+        half = s * (e.high - e.low) / 2
+        power = math.floor(math.log10(half))
+        digits = 2 if half / 10**power < 3.55 else 1
+        return int(min(4, max(0, digits - 1 - power)))
     return decimals_for(s * e.mean, 2)
 
 
@@ -158,7 +163,7 @@ def methods_text(sweep: Sweep, measures: list[str], paired: bool, paired_years: 
     design = sweep.kind
     text = [
         f"We simulated schools with the agent-based model {version}{model}, starting from the scenario "
-        f"'{scen_name}'" + (f" over {years} school years" if years else "") + ". "
+        f"'{scen_name}'" + (f" over {float(years):g} school years" if years else "") + ". "
         f"The {design} design varied {join(factors) or 'no factor'}: {len(sweep.design)} design points, "
         f"each run with {replications(reps)} ({len(sweep.summaries)} runs, {len(sweep.ok)} completed). "
     ]
@@ -279,6 +284,16 @@ def trajectory_text(m: Measure, b: pd.DataFrame, g: Grouping, aligned: bool, n_r
 # --- the answer: paired differences -----------------------------------------------------------------
 
 
+def main_effects_text(effects: dict[str, dict[str, Estimate]], column: str, unit: str) -> str:
+    """Per factor not in the grouping: the paired difference per level, averaged over the rest."""
+    out = []
+    for f, by_level in effects.items():
+        parts = [f"{level} {estimate(e, unit)}" for level, e in by_level.items() if e.ok]
+        if len(parts) >= 2:
+            out.append(f"By {f}, averaged over the other settings ({column}): " + "; ".join(parts) + ".")
+    return " ".join(out)
+
+
 def paired_text(
     est: dict[str, dict[str, Estimate]], g: Grouping, column: str, years: tuple[int, ...], common: bool, n: int
 ) -> str:
@@ -333,9 +348,16 @@ def absolute_text(
     for col, what in (("succession_lost_3y", "three years"), ("succession_lost_1y", "one year")):
         found = [(lab, est[lab][col]) for lab in labels if col in est[lab] and est[lab][col].ok]
         if len(found) >= 1:
-            clauses = [f"{estimate(e, 'sd')} in {g.phrases[lab]}" for lab, e in found]
-            out.append(f"Attainment {what} after the departure was below its level just before by " + join(clauses))
-            out[-1] += " (a negative value: it was above)."
+            if len(found) > 4:  # name the ends only: the table holds the rest
+                found = [max(found, key=lambda t: t[1].mean), min(found, key=lambda t: t[1].mean)]
+                lead = f"Attainment {what} after the departure had fallen furthest below its level just before by "
+                clauses = [f"{estimate(found[0][1], 'sd')} in {g.phrases[found[0][0]]}"]
+                clauses.append(f"least (or risen most) in {g.phrases[found[1][0]]}: {estimate(found[1][1], 'sd')}")
+                out.append(lead + "; ".join(clauses) + " (a negative value: it was above).")
+            else:
+                clauses = [f"{estimate(e, 'sd')} in {g.phrases[lab]}" for lab, e in found]
+                lead = f"Attainment {what} after the departure was below its level just before by "
+                out.append(lead + join(clauses) + " (a negative value: it was above).")
             break
     drops = {lab: est[lab]["succession_deepest_drop"] for lab in labels if "succession_deepest_drop" in est[lab]}
     drops = {lab: e for lab, e in drops.items() if e.ok}
