@@ -205,12 +205,16 @@ def effect_figure(effects: pd.DataFrame, title: str, x_title: str) -> go.Figure:
     """
     fig = go.Figure()
     groups = list(dict.fromkeys(effects["group"]))
+    row = {g: i for i, g in enumerate(groups)}
+    years = sorted(effects["years"].unique())
+    step = 0.6 / max(1, len(years) - 1) if len(years) > 1 else 0.0  # years side by side within a row
     for i, (yrs, d) in enumerate(effects.groupby("years", sort=True)):
         d = d.set_index("group").reindex(groups).dropna(subset=["mean"])
         fig.add_trace(
             go.Scatter(
                 x=d["mean"],
-                y=list(d.index),
+                y=[row[g] - 0.3 + i * step if step else row[g] for g in d.index],
+                text=list(d.index),
                 mode="markers",
                 marker={"color": colour(i), "size": 9, "symbol": ("circle", "square", "diamond", "triangle-up")[i % 4]},
                 error_x={
@@ -223,14 +227,14 @@ def effect_figure(effects: pd.DataFrame, title: str, x_title: str) -> go.Figure:
                 },
                 name=f"{yrs} year{'s' if yrs != 1 else ''} after",
                 customdata=d[["low", "high", "n"]].to_numpy(),
-                hovertemplate="%{y}: %{x:.3g} (95 % CI %{customdata[0]:.3g} to %{customdata[1]:.3g}; "
+                hovertemplate="%{text}: %{x:.3g} (95 % CI %{customdata[0]:.3g} to %{customdata[1]:.3g}; "
                 "%{customdata[2]} pairs)<extra>" + f"{yrs} y" + "</extra>",
             )
         )
     fig.add_vline(x=0, line={"color": "#444", "width": 1})
-    fig.update_yaxes(autorange="reversed", title_text="")
+    fig.update_yaxes(autorange="reversed", title_text="", tickvals=list(range(len(groups))), ticktext=groups)
     fig.update_xaxes(title_text=x_title, zeroline=False)
-    fig = _layout(fig, title, height=max(320, 110 + 26 * len(groups)))
+    fig = _layout(fig, title, height=max(320, 110 + 40 * len(groups)))
     fig.update_layout(hovermode="closest", margin={"l": 230, "r": 30, "t": 60, "b": 60})
     return fig
 
