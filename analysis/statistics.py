@@ -227,16 +227,23 @@ def paired_differences(
             continue
         d, w = int(dep[key]), int(wpy.get(key, 39))
         row: dict[str, Any] = {"run_key": key, "stays_key": partner, **{c: r[c] for c in others}}
+        # the series may keep every k-th week only (timeseries_every): read the kept week at or just
+        # before the target (the same week in both runs: they share their steps), and a year's mean
+        # over the kept weeks of that year, if the run reached its end
+        steps = a.index.to_numpy()
+        every = int(np.median(np.diff(steps))) if steps.size > 1 else 1
+        reach = min(int(steps.max()), int(b.index.max())) if steps.size else -1
         for col, how in measures:
             for n in years:
                 end = d + n * w
-                if how == "week":
-                    va, vb = a[col].get(end, math.nan), b[col].get(end, math.nan)
-                    row[f"{col}_{n}y"] = float(va - vb)
+                name = f"{col}_{n}y"
+                if reach < end - every + 1:
+                    row[name] = math.nan  # the run ended before
+                elif how == "week":
+                    at = int(steps[steps <= end].max())
+                    row[name] = float(a.at[at, col] - b.at[at, col])
                 else:
-                    wa = a[col].loc[end - w + 1 : end]
-                    wb = b[col].loc[end - w + 1 : end]
-                    full = len(wa) == w and len(wb) == w
-                    row[f"{col}_{n}y"] = float(wa.mean() - wb.mean()) if full else math.nan
+                    wa, wb = a[col].loc[end - w + 1 : end], b[col].loc[end - w + 1 : end]
+                    row[name] = float(wa.mean() - wb.mean()) if len(wa) and len(wb) else math.nan
         rows.append(row)
     return pd.DataFrame(rows)

@@ -167,3 +167,11 @@ def test_paired_differences_by_hand_with_dotted_factor_names():
     assert out.loc[0, "attainment_1y"] == pytest.approx(-0.002 * 78)  # week 39 + 39, both runs
     assert out.loc[0, "learning_gain_3y"] == pytest.approx(-0.002)
     assert np.isnan(out.loc[0, "attainment_5y"])  # past the end of the run
+    # a series that keeps every 5th week only (timeseries_every: 5): the kept week at or before the target
+    sparse = ts[ts["step"] % 5 == 0]
+    out = paired_differences(
+        sparse, runs, pairing, ["events.successor.style"], [("attainment", "week"), ("learning_gain", "year")], (1, 5)
+    )
+    assert out.loc[0, "attainment_1y"] == pytest.approx(-0.002 * 75)  # week 75, the last kept before 78
+    assert out.loc[0, "learning_gain_1y"] == pytest.approx(-0.002)
+    assert np.isnan(out.loc[0, "attainment_5y"])
