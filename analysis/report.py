@@ -351,6 +351,13 @@ def _parameter_meanings() -> dict[str, str]:
         return {}
 
 
+def sensitivity_resamples() -> int:
+    """The bootstrap resamples behind the Morris and Sobol intervals."""
+    from leadsim.analysis.sensitivity import RESAMPLES as n
+
+    return n
+
+
 def _sensitivity_section(sweep: Sweep, page: Page) -> None:
     from leadsim.analysis import sensitivity
     from leadsim.analysis.figures import morris_figure, sobol_figure
@@ -581,6 +588,14 @@ def build_report(path: str | Path | Sweep, by: str | Sequence[str] | None = None
         page.add("answer", "No results", "<p>Every run of this sweep failed.</p>")
     elif sensitivity:
         _sensitivity_section(sweep, page)
+        outputs = [m.column for m in chosen_measures(sweep, [describe("succession_kept_3y")])[0]]
+        method = "Morris elementary effects" if sweep.kind == "morris" else "Sobol indices (Saltelli sampling)"
+        intervals = (
+            f"{method} were computed with SALib from the design matrix and each point's mean over its replicates; "
+            f"their 95 % intervals are SALib's bootstrap intervals ({sensitivity_resamples()} resamples, fixed seed)."
+        )
+        methods = words.methods_text(sweep, outputs, False, PAIRED_YEARS, RESAMPLES, intervals)
+        page.add("methods", "Methods (to cite)", f'<p class="methods">{esc(methods)}</p>')
     else:
         pairing = find_pairing(sweep.summaries, sweep.factors)
         g = grouping(sweep, factors_by, exclude=[pairing.factor] if pairing else [])

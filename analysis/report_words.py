@@ -134,7 +134,14 @@ def provenance_text(p: Provenance | None) -> str:
     )
 
 
-def methods_text(sweep: Sweep, measures: list[str], paired: bool, paired_years: tuple[int, ...], n_boot: int) -> str:
+def methods_text(
+    sweep: Sweep,
+    measures: list[str],
+    paired: bool,
+    paired_years: tuple[int, ...],
+    n_boot: int,
+    intervals: str | None = None,
+) -> str:
     """A methods paragraph a researcher can paste into a paper."""
     spec = sweep.spec
     p = sweep.provenance
@@ -186,12 +193,13 @@ def methods_text(sweep: Sweep, measures: list[str], paired: bool, paired_years: 
         )
     if measures:
         text.append(
-            "Within-run measures around the first departure: "
+            ("Within-run measures around the first departure: " if paired else "Measures per run: ")
             + join([f"{describe(m).heading.lower()} ({m})" for m in measures])
             + ". "
         )
     text.append(
-        f"Intervals are 95 % percentile bootstrap intervals of the mean over runs ({n_boot} resamples, fixed seed)."
+        intervals
+        or f"Intervals are 95 % percentile bootstrap intervals of the mean over runs ({n_boot} resamples, fixed seed)."
     )
     return "".join(text)
 

@@ -447,6 +447,9 @@ def test_sobol_report(tmp_path):
     ranks = re.findall(r'data-parameter="([^"]+)" data-rank="(\d+)"', doc)
     assert [p for p, _ in sorted(ranks, key=lambda t: int(t[1]))] == ["a", "b", "c"]
     assert "varies most with a" in html.unescape(doc)
+    methods = html.unescape(re.search(r'<p class="methods">(.*?)</p>', doc, re.S).group(1))
+    assert "The sobol design varied a (" in methods and "Sobol indices (Saltelli sampling) were computed" in methods
+    assert "Measures per run: attainment at the end (final_attainment)" in methods
 
 
 # --- the command line ------------------------------------------------------------------------------
