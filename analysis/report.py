@@ -266,7 +266,7 @@ def _points_section(sweep: Sweep, values: pd.DataFrame, measures: list[Measure],
 # --- over time and scatters ---------------------------------------------------------------------------
 
 
-def _over_time_section(sweep: Sweep, g: Grouping, page: Page, exclude_stays: Pairing | None) -> None:
+def _over_time_section(sweep: Sweep, g: Grouping, page: Page, pairing: Pairing | None) -> None:
     ok = sweep.ok
     has_departures = "departures" in ok.columns and bool((ok["departures"] > 0).any())
     ts = read_timeseries(sweep, [m.column for m in OVER_TIME])
@@ -292,7 +292,7 @@ def _over_time_section(sweep: Sweep, g: Grouping, page: Page, exclude_stays: Pai
         else "<p>No head left in these runs: the charts show the whole run.</p>"
     )
     if n_without and has_departures:
-        what = " (the runs in which the head stays)" if exclude_stays else ""
+        what = " (the runs in which the head stays)" if pairing else ""
         intro += f"<p>{words.runs(n_without)} had no head departure{what} and are left out of these charts.</p>"
     parts = [intro]
     from leadsim.analysis.figures import band_figure

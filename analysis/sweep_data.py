@@ -10,8 +10,8 @@ writes no words.
 
 from __future__ import annotations
 
+import itertools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -309,7 +309,7 @@ def grouping(sweep: Sweep, by: Sequence[str] | str | None, exclude: Sequence[str
     # crossed: every combination that occurs, in the order of the factors' levels
     combos = list(zip(*(p[0].to_numpy() for p in parts), strict=True))
     present = set(combos)
-    ordered = [c for c in _product([p[1] for p in parts]) if c in present]
+    ordered = [c for c in itertools.product(*(p[1] for p in parts)) if c in present]
     label = {c: " × ".join(c) for c in ordered}
     phrase = {}
     for c in ordered:
@@ -324,12 +324,6 @@ def grouping(sweep: Sweep, by: Sequence[str] | str | None, exclude: Sequence[str
         any(p[3] for p in parts),
         {label[c]: c for c in ordered},
     )
-
-
-def _product(levels: list[list[str]]) -> list[tuple[str, ...]]:
-    import itertools
-
-    return list(itertools.product(*levels))
 
 
 # --- time series ------------------------------------------------------------------------------------
@@ -384,8 +378,3 @@ def align_on_departure(ts: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     out = ts[ts["run_key"].isin(dep.index)].sort_values(["run_key", "step"], kind="stable").copy()
     out["x"] = ((out["step"] - out["run_key"].map(dep)) / out["run_key"].map(wpy)).round(6)
     return out, int(runs - dep.size)
-
-
-def finite(v: Any) -> bool:
-    """A number that can be shown (not None, NaN or infinite)."""
-    return v is not None and isinstance(v, int | float | np.floating | np.integer) and math.isfinite(float(v))
