@@ -196,3 +196,72 @@ def sobol_figure(table: pd.DataFrame, title: str) -> go.Figure:
     fig = _layout(fig, title, height=max(380, 120 + 48 * len(names)))
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def effect_figure(effects: pd.DataFrame, title: str, x_title: str) -> go.Figure:
+    """Paired effects with their 95 % intervals: one row per group, one colour per year after.
+
+    ``effects`` has columns group, years, mean, low, high, n.
+    """
+    fig = go.Figure()
+    groups = list(dict.fromkeys(effects["group"]))
+    row = {g: i for i, g in enumerate(groups)}
+    years = sorted(effects["years"].unique())
+    step = 0.6 / max(1, len(years) - 1) if len(years) > 1 else 0.0  # years side by side within a row
+    for i, (yrs, d) in enumerate(effects.groupby("years", sort=True)):
+        d = d.set_index("group").reindex(groups).dropna(subset=["mean"])
+        fig.add_trace(
+            go.Scatter(
+                x=d["mean"],
+                y=[row[g] - 0.3 + i * step if step else row[g] for g in d.index],
+                text=list(d.index),
+                mode="markers",
+                marker={"color": colour(i), "size": 9, "symbol": ("circle", "square", "diamond", "triangle-up")[i % 4]},
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": d["high"] - d["mean"],
+                    "arrayminus": d["mean"] - d["low"],
+                    "color": colour(i),
+                    "thickness": 1.5,
+                },
+                name=f"{yrs} year{'s' if yrs != 1 else ''} after",
+                customdata=d[["low", "high", "n"]].to_numpy(),
+                hovertemplate="%{text}: %{x:.3g} (95 % CI %{customdata[0]:.3g} to %{customdata[1]:.3g}; "
+                "%{customdata[2]} pairs)<extra>" + f"{yrs} y" + "</extra>",
+            )
+        )
+    fig.add_vline(x=0, line={"color": "#444", "width": 1})
+    fig.update_yaxes(autorange="reversed", title_text="", tickvals=list(range(len(groups))), ticktext=groups)
+    fig.update_xaxes(title_text=x_title, zeroline=False)
+    fig = _layout(fig, title, height=max(320, 110 + 40 * len(groups)))
+    fig.update_layout(hovermode="closest", margin={"l": 230, "r": 30, "t": 60, "b": 60})
+    return fig
+
+
+def scatter_figure(runs: pd.DataFrame, output: str, factors: list[str], title: str, y_title: str) -> go.Figure:
+    """One panel per factor: each run's ``output`` against the factor's value."""
+    n = len(factors)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.08, vertical_spacing=0.18, subplot_titles=factors)
+    for i, f in enumerate(factors):
+        r, c = i // cols + 1, i % cols + 1
+        fig.add_trace(
+            go.Scatter(
+                x=runs[f],
+                y=runs[output],
+                mode="markers",
+                marker={"color": colour(0), "size": 5, "opacity": 0.6},
+                name=f,
+                showlegend=False,
+                hovertemplate=f"{f} = %{{x:.3g}}<br>{output} = %{{y:.3g}}<extra></extra>",
+            ),
+            row=r,
+            col=c,
+        )
+        fig.update_xaxes(title_text=f, row=r, col=c)
+    fig.update_yaxes(title_text=y_title, col=1)
+    fig = _layout(fig, title, height=120 + 300 * rows)
+    fig.update_layout(hovermode="closest")
+    return fig

@@ -1,4 +1,4 @@
-"""Small statistics shared by the analyses: bootstrap intervals and per-group summaries.
+"""Statistics shared by the analyses: bootstrap intervals, per-group summaries, paired differences.
 
 Every interval here is a percentile bootstrap with a fixed seed, so the same numbers give
 the same interval on every machine and every run of a report.
@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 #: resamples of every bootstrap interval
 RESAMPLES = 2000
@@ -102,3 +104,146 @@ def diff_ci(a: np.ndarray, b: np.ndarray, level: float = 0.95, n: int = RESAMPLE
         int(ka.size + kb.size),
         missing,
     )
+
+
+# --- the sweep report's statistics ----------------------------------------------------------------
+
+
+def bands(df: pd.DataFrame, measure: str, group: pd.Series) -> pd.DataFrame:
+    """Median and 5-95 % band of ``measure`` per group and ``x`` (columns group, x, low, median, high, n).
+
+    Where runs start or end at different times relative to the departure, only times covered by
+    at least half of a group's runs are kept.
+    """
+    frame = pd.DataFrame({"group": group.to_numpy(), "x": df["x"].to_numpy(), "v": df[measure].to_numpy()})
+    frame["run"] = df["run_key"].to_numpy()
+    grp = frame.groupby(["group", "x"], sort=True)["v"]
+    q = grp.quantile([0.05, 0.5, 0.95]).unstack()
+    q.columns = ["low", "median", "high"]
+    q["n"] = grp.count()
+    q = q.reset_index()
+    runs = frame.groupby("group")["run"].nunique()
+    need = np.maximum(1, np.ceil(0.5 * q["group"].map(runs).to_numpy()))
+    return q[q["n"].to_numpy() >= need].reset_index(drop=True)
+
+
+def group_estimates(values: pd.DataFrame, labels: list[str], columns: list[str]) -> dict[str, dict[str, Estimate]]:
+    """Mean and bootstrap 95 % interval of every column per group (``values`` has a ``group`` column)."""
+    out: dict[str, dict[str, Estimate]] = {}
+    for lab in labels:
+        sub = values[values["group"] == lab]
+        out[lab] = {c: mean_ci(sub[c].to_numpy(dtype=float)) for c in columns}
+    return out
+
+
+#: a share of the gain kept is shown only where the 95 % interval of the mean gain before the departure
+#: lies above this many SD: 3x the model's MIN_GAIN, i.e. about 4.5x the between-seed spread of a
+#: school's mean attainment after a year (sim/metrics.py), so the denominator is not noise
+CLEAR_GAIN = 0.03
+#: ... and where at least this share of the group's runs had a defined share (no selection on the gain)
+CLEAR_DEFINED = 0.9
+
+
+def gain_is_clear(gain: Estimate, share: Estimate) -> bool:
+    """A share kept means something: the gain it divides by is clearly above noise in nearly every run."""
+    total = share.n + share.missing
+    return gain.has_interval and gain.low > CLEAR_GAIN and total > 0 and share.n >= CLEAR_DEFINED * total
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """How a sweep pairs departures with the same schools in which the head stayed."""
+
+    factor: str  # the factor whose levels are 'the head leaves' and 'the head stays'
+    leaves: list[str]  # its levels in which the head left
+    stays: str  # its level in which no head left
+    common_seeds: bool  # replicate r had the same seed in both (common random numbers)
+
+
+def find_pairing(summaries: pd.DataFrame, factors: list[str]) -> Pairing | None:
+    """The factor that switches the departure off (one level without departures, the others with), if any."""
+    if "departures" not in summaries.columns:
+        return None
+    ok = summaries[summaries["status"] == "ok"]
+    for f in factors:
+        if f not in ok.columns or ok[f].nunique() < 2:
+            continue
+        left = ok.groupby(f, sort=False)["departures"].agg(lambda s: bool((s > 0).all()))
+        none = ok.groupby(f, sort=False)["departures"].agg(lambda s: bool((s == 0).all()))
+        stays = [str(v) for v in none.index if none[v]]
+        leaves = [str(v) for v in left.index if left[v]]
+        if len(stays) == 1 and len(leaves) == len(left) - 1:
+            common = True
+            if "seed" in ok.columns and "replicate" in ok.columns:
+                common = bool((ok.groupby("replicate")["seed"].nunique() == 1).all())
+            return Pairing(f, leaves, stays[0], common)
+    return None
+
+
+def paired_differences(
+    ts: pd.DataFrame,
+    runs: pd.DataFrame,
+    pairing: Pairing,
+    others: list[str],
+    measures: list[tuple[str, str]],
+    years: tuple[int, ...],
+) -> pd.DataFrame:
+    """Run by run, a departure minus the same school (same other factors, same replicate) without it.
+
+    Args:
+        ts: the time series (run_key, step, year, head_id and the measures' columns).
+        runs: the successful runs (run_key, point, replicate and the factor columns).
+        pairing: which factor switches the departure off.
+        others: the factors that must match between the two runs of a pair.
+        measures: (column, how): ``week`` reads the value in the week N years after the departure
+            (the same week of the school year in both runs), ``year`` the mean over the N-th year after.
+        years: the N.
+
+    Returns:
+        One row per departure run: its run_key, the key of its pair (``stays_key``), the factor
+        columns, and ``<column>_<N>y`` per measure and year (NaN where the run ended too soon).
+    """
+    from leadsim.analysis.sweep_data import departure_steps, weeks_per_year
+
+    runs = runs.copy()
+    runs[pairing.factor] = runs[pairing.factor].astype(str)
+    leave_runs = runs[runs[pairing.factor] != pairing.stays]
+    stay_runs = runs[runs[pairing.factor] == pairing.stays]
+    match = [*others, "replicate"]
+    stay_key = stay_runs.set_index(match)["run_key"] if match else pd.Series(dtype=str)
+    stay_key = stay_key[~stay_key.index.duplicated()]
+    dep = departure_steps(ts[ts["run_key"].isin(set(leave_runs["run_key"]))])
+    wpy = weeks_per_year(ts)
+    by_run = {k: g.set_index("step") for k, g in ts.groupby("run_key", sort=False)}
+    rows = []
+    for r in leave_runs.to_dict("records"):  # not itertuples: factor names hold dots
+        key = r["run_key"]
+        mkey = tuple(r[c] for c in match) if len(match) > 1 else r[match[0]]
+        if key not in dep.index or mkey not in stay_key.index:
+            continue
+        partner = stay_key[mkey]
+        a, b = by_run.get(key), by_run.get(partner)
+        if a is None or b is None:
+            continue
+        d, w = int(dep[key]), int(wpy.get(key, 39))
+        row: dict[str, Any] = {"run_key": key, "stays_key": partner, **{c: r[c] for c in others}}
+        # the series may keep every k-th week only (timeseries_every): read the kept week at or just
+        # before the target (the same week in both runs: they share their steps), and a year's mean
+        # over the kept weeks of that year, if the run reached its end
+        steps = a.index.to_numpy()
+        every = int(np.median(np.diff(steps))) if steps.size > 1 else 1
+        reach = min(int(steps.max()), int(b.index.max())) if steps.size else -1
+        for col, how in measures:
+            for n in years:
+                end = d + n * w
+                name = f"{col}_{n}y"
+                if reach < end - every + 1:
+                    row[name] = math.nan  # the run ended before
+                elif how == "week":
+                    at = int(steps[steps <= end].max())
+                    row[name] = float(a.at[at, col] - b.at[at, col])
+                else:
+                    wa, wb = a[col].loc[end - w + 1 : end], b[col].loc[end - w + 1 : end]
+                    row[name] = float(wa.mean() - wb.mean()) if len(wa) and len(wb) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)

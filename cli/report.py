@@ -21,14 +21,16 @@ def report(
         str | None,
         typer.Option(
             "--by",
-            help="Factor to group runs by (factorial and LHS sweeps) \\[default: the first named factor].",
-            metavar="FACTOR",
+            help="Factors to group runs by, comma-separated, crossed (factorial and LHS sweeps), e.g. "
+            "pattern,events.successor.style \\[default: the pattern and the successor's style if varied, else the "
+            "first named factor].",
+            metavar="FACTOR[,FACTOR...]",
         ),
     ] = None,
 ) -> None:
     """Write one self-contained HTML report of a sweep (opens offline) and print its path.
 
-    Factorial and LHS sweeps: measures around the head's departure per group and the share of the gain kept, with 95 % confidence intervals. Morris and Sobol sweeps: which settings matter. Every chart and table comes with a paragraph in plain words.
+    Factorial and LHS sweeps: leads with the answer (a departure against the same school in which the head stays, when the sweep pairs them; else the measures around the departure), with 95 % confidence intervals and a methods paragraph; then the measures per group and design point, charts over time and (LHS) each output against each factor. Morris and Sobol sweeps: which settings matter. Every chart downloads as PNG and SVG, every table as CSV; every chart and table comes with a paragraph in plain words.
     """  # noqa: E501 - one line per paragraph: the help reflows it
     from leadsim.analysis.report import ReportError, write_report
 
@@ -42,5 +44,5 @@ def report(
 app.command(
     "report",
     epilog="Examples:  leadsim report runs/succession   |   "
-    "leadsim report runs/succession --by head.charisma --out succession.html",
+    "leadsim report runs/succession --by pattern,events.successor.origin --out succession.html",
 )(report)

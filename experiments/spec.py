@@ -99,9 +99,16 @@ class SpecError(InputError):
     """An experiment that cannot be run as specified; ``str()`` is always one line."""
 
 
-def run_seed(seed: int, point: int, replicate: int) -> int:
-    """The seed of one run: from the experiment's seed tree, by design point and replicate only."""
-    state = np.random.SeedSequence(entropy=seed, spawn_key=(point, replicate)).generate_state(1, np.uint64)[0]
+def run_seed(seed: int, point: int, replicate: int, paired: bool = False) -> int:
+    """The seed of one run: from the experiment's seed tree, by design point and replicate only.
+
+    With ``paired`` (common random numbers) the seed depends on the replicate only: replicate r of
+    every design point starts from the same seed, so two points differ only by their settings and a
+    difference between them can be taken run by run (e.g. a departure against the same school in
+    which the head stays). Its branch of the tree, ``spawn_key=(replicate,)``, no unpaired run uses.
+    """
+    key = (replicate,) if paired else (point, replicate)
+    state = np.random.SeedSequence(entropy=seed, spawn_key=key).generate_state(1, np.uint64)[0]
     return int(state) & (2**63 - 1)
 
 
@@ -182,6 +189,8 @@ class Experiment(_Strict):
     design: Literal["factorial", "lhs", "morris", "sobol"] = "factorial"
     replications: int = Field(1, ge=1, le=100_000)
     seed: int = Field(0, ge=0, le=2**63 - 1)
+    #: common random numbers: replicate r has the same seed at every design point (None: false, not written)
+    paired: bool | None = None
     keep: Literal["summaries", "timeseries", "both"] = "summaries"
     timeseries_every: int = Field(1, ge=1, le=100_000)
     factors: dict[str, Any] = Field(default_factory=dict)
@@ -260,7 +269,7 @@ class LoadedExperiment:
         """Every run as (run_key, point, replicate, seed), point by point."""
         for p in range(self.n_points):
             for r in range(self.spec.replications):
-                yield run_key(p, r), p, r, run_seed(self.spec.seed, p, r)
+                yield run_key(p, r), p, r, run_seed(self.spec.seed, p, r, bool(self.spec.paired))
 
     def resolved(self) -> dict:
         """The resolved spec written to ``experiment.yaml``: defaults filled, ``--set`` applied and the

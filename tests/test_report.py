@@ -8,7 +8,9 @@ runs, so these tests do not depend on the sweep runner.
 from __future__ import annotations
 
 import html
+import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -22,6 +24,7 @@ import yaml
 from leadsim.analysis.report import build_report, load_sweep, write_report
 from leadsim.analysis.statistics import bootstrap_ci, mean_ci
 from leadsim.cli import main
+from leadsim.experiments.runner import code_fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,6 +112,7 @@ def make_sweep(
             manifest.append({"run_key": key, "status": "ok", "leadsim": "0.1.0"})
         pd.concat(series).to_parquet(d / "runs" / f"timeseries-{pt['point']:05d}.parquet", index=False)
     (d / "runs" / "manifest.jsonl").write_text("".join(json.dumps(m) + "\n" for m in manifest), encoding="utf-8")
+    (d / "model.sha256").write_text(code_fingerprint() + "\n", encoding="utf-8")
     pd.DataFrame(rows).to_parquet(d / "summaries.parquet", index=False)
     return d
 
@@ -203,24 +207,54 @@ def test_report_has_figures_tables_and_paragraphs(report_html):
     doc = report_html
     assert doc.startswith("<!DOCTYPE html>")
     n = int(re.search(r'<meta name="leadsim-figures" content="(\d+)"', doc).group(1))
-    assert n == 4  # attainment, leadership capacity, trust, cynicism around the departure
+    assert n == 5  # attainment, value added, leadership capacity, trust, cynicism around the departure
     assert len(re.findall(r'class="plotly-graph-div"', doc)) == n
-    for title in ("Attainment", "Leadership capacity", "Trust", "Cynicism"):
+    for title in ("Attainment", "Value added", "Leadership capacity", "Trust", "Cynicism"):
         assert f"<h3>{title}</h3>" in doc
     assert '<table class="by-group"' in doc and '<table class="by-point"' in doc
-    # a paragraph under every figure and every table
-    assert doc.count("<p class='explain'>") == 4
-    assert doc.count('<p class="explain">') == 2
+    # a paragraph under every figure and every table (by group, share kept, by point)
+    assert doc.count("<p class='explain'>") == 5
+    assert doc.count('<p class="explain">') == 3
     text = html.unescape(_visible(doc))
     assert "Tiny succession sweep for the report tests." in text
     assert "16 runs: 15 finished, 1 failed" in text
     assert "simulated failure" in text and "p00003-r001" in text
-    assert "one seed per run, from 100 to 115" in text
-    assert "leadsim 0.1.0" in text
-    # the sentences are written from the numbers
-    assert re.search(r"schools where the head led alone (kept about|lost all|more than kept)", text, re.I)
-    assert re.search(r"schools with leadership distributed by design (kept about|lost all|more than kept)", text)
+    assert "16 distinct, listed in summaries.parquet" in text
+    # the sentences are written from the numbers: absolute measures, not shares, carry the story
+    assert re.search(r"Attainment three years after the departure was below its level just before by −?\d", text)
+    assert "The deepest drop was largest in schools where the head led alone" in text
     assert "the median was" in text and "just before the departure" in text
+    assert "Why attainment saw-tooths" in text
+
+
+def test_header_names_the_leadsim_and_model_that_made_the_runs(sweep_dir, report_html):
+    from leadsim.sim import __version__
+
+    sha = code_fingerprint()
+    header = html.unescape(re.search(r"<header>(.*?)</header>", report_html, re.S).group(1))
+    assert f"Runs made with leadsim 0.1.0 (model sha256 {sha[:12]})" in header  # the manifest's version
+    assert f"report made with leadsim {__version__}" in header
+    methods = html.unescape(re.search(r'<p class="methods">(.*?)</p>', report_html, re.S).group(1))
+    assert f"leadsim 0.1.0 (model source sha256 {sha})" in methods
+
+
+def test_header_says_when_another_model_made_the_runs(sweep_dir, tmp_path):
+    import shutil
+
+    d = tmp_path / "other-model"
+    shutil.copytree(sweep_dir, d, ignore=shutil.ignore_patterns("report.html"))
+    (d / "model.sha256").write_text("ab" * 32 + "\n", encoding="utf-8")
+    lines = (d / "runs" / "manifest.jsonl").read_text(encoding="utf-8").replace('"leadsim": "0.1.0"', '"x": 1')
+    (d / "runs" / "manifest.jsonl").write_text(lines, encoding="utf-8")
+    doc, _ = build_report(d)
+    header = html.unescape(re.search(r"<header>(.*?)</header>", doc, re.S).group(1))
+    assert "model sha256 abababababab, a leadsim version the sweep did not record: not the model of this" in header
+    (d / "model.sha256").write_text(code_fingerprint() + "\n", encoding="utf-8")
+    doc, _ = build_report(d)
+    assert "the same model source as this leadsim" in html.unescape(doc)
+    (d / "model.sha256").unlink()
+    doc, _ = build_report(d)
+    assert "a model the sweep did not record (the folder has no model.sha256)" in html.unescape(doc)
 
 
 def test_report_has_no_missing_numbers_as_text(report_html):
@@ -256,9 +290,12 @@ def test_ci_in_tables_match_a_direct_bootstrap(sweep_dir, report_html):
             assert float(cell["mean"]) == pytest.approx(keep.mean(), abs=1e-12)
             assert float(cell["low"]) == pytest.approx(lo, abs=1e-12)
             assert float(cell["high"]) == pytest.approx(hi, abs=1e-12)
-            if col.startswith("succession_kept") or col == "succession_capacity_kept_3y":
-                assert f"{100 * keep.mean():.0f} %".replace("-", "−") in cell["text"]
-                assert f"{100 * lo:.0f} to {100 * hi:.0f} %".replace("-", "−") in cell["text"]
+            # shown to the precision the interval supports: 2-3 significant digits, never six decimals
+            shown = cell["text"].split()[0].replace("−", "-")
+            scale = 100 if col == "succession_capacity_kept_3y" else 1
+            decimals = len(shown.partition(".")[2])
+            assert decimals <= 4 and len(shown.lstrip("-0.").replace(".", "")) <= 3, shown
+            assert float(shown) == pytest.approx(scale * keep.mean(), abs=0.51 * 10**-decimals)
             checked += 1
     assert checked >= 10
     # the per-point table: one row per design point
@@ -278,12 +315,77 @@ def test_grouping_by_another_factor(sweep_dir, tmp_path):
     assert len(_cells(doc, "by-group")) == 2 * 7
 
 
+def test_grouping_by_two_factors_crossed(sweep_dir):
+    doc, _ = build_report(sweep_dir, by="pattern,head.charisma")
+    text = html.unescape(_visible(doc))
+    assert "group the runs by <b>pattern × head.charisma</b>" in html.unescape(doc)
+    rows = re.findall(r"<tr><td>(solo|design)</td><td>(0.5|0.9)</td><td>(\d+)</td>", doc)
+    assert {(a, b) for a, b, _ in rows} == {("solo", "0.5"), ("solo", "0.9"), ("design", "0.5"), ("design", "0.9")}
+    assert len(_cells(doc, "by-group")) == 4 * 7
+    assert "schools where the head led alone, with head.charisma = 0.9" in text
+    with pytest.raises(Exception, match="names a factor twice"):
+        build_report(sweep_dir, by="pattern,pattern")
+
+
+def test_outputs_choose_what_a_factorial_report_is_about(sweep_dir, tmp_path):
+    import shutil
+
+    d = tmp_path / "outputs"
+    shutil.copytree(sweep_dir, d, ignore=shutil.ignore_patterns("report.html"))
+    spec = yaml.safe_load((d / "experiment.yaml").read_text(encoding="utf-8"))
+    spec["outputs"] = ["succession_deepest_drop", "final_trust", "not_a_column"]
+    (d / "experiment.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    doc, _ = build_report(d)
+    assert [c["column"] for c in _cells(doc, "by-group")[:2]] == ["succession_deepest_drop", "final_trust"]
+    assert len(_cells(doc, "by-group")) == 2 * 2
+    assert "'not_a_column' listed in experiment.yaml is not a measure" in html.unescape(doc)
+    assert '<table class="share-kept"' not in doc  # not asked for
+
+
+def test_share_kept_only_where_the_gain_is_clearly_above_noise(report_html, sweep_dir):
+    from leadsim.analysis.statistics import CLEAR_GAIN
+
+    summ = pd.read_parquet(sweep_dir / "summaries.parquet")
+    ok = summ[(summ["status"] == "ok") & (summ["departures"] > 0)]
+    cells = _cells(report_html, "share-kept")
+    for group in ("solo", "design"):
+        gain = mean_ci(ok.loc[ok["pattern"] == group, "succession_gain_before"].to_numpy(float))
+        kept = [c for c in cells if c["column"] == "succession_kept_1y"][("solo", "design").index(group)]
+        if gain.low > CLEAR_GAIN:
+            assert "mean" in kept or "defined in only" in kept["text"]
+        else:
+            assert kept.get("hidden") == "1" and "too close to noise" in kept["text"]
+    text = html.unescape(_visible(report_html))
+    assert not re.search(r"highest[^.]*kept|kept[^.]*highest", text)  # a ratio is never "the highest point"
+
+
+def test_every_figure_and_table_downloads(report_html):
+    from urllib.parse import unquote
+
+    figures = int(re.search(r'<meta name="leadsim-figures" content="(\d+)"', report_html).group(1))
+    for fmt in ("png", "svg"):
+        assert len(re.findall(rf'data-format="{fmt}" onclick="Plotly.downloadImage', report_html)) == figures
+    tables = re.findall(r"<table class=\"([a-z-]+)\"", report_html)
+    links = re.findall(r'<a class="csv" download="([^"]+)" href="data:text/csv;charset=utf-8,([^"]*)"', report_html)
+    assert {n for n, _ in links} >= {f"{t}.csv" for t in tables}
+    csv = dict(links)["by-group.csv"]
+    frame = pd.read_csv(io.StringIO(unquote(csv)))
+    cells = _cells(report_html, "by-group")
+    assert len(frame) == len(cells) and frame["mean"].notna().sum() == sum(1 for c in cells if "mean" in c)
+    first = next(c for c in cells if "mean" in c)
+    row = frame[(frame["pattern"] == "solo") & (frame["measure"] == first["column"])].iloc[0]
+    assert row["mean"] == pytest.approx(float(first["mean"]), abs=1e-12)
+    assert row["ci_low"] == pytest.approx(float(first["low"]), abs=1e-12)
+
+
 def test_lhs_without_departures_groups_into_thirds(tmp_path):
     values = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
     d = make_sweep(tmp_path / "lhs", "No departures", values, replications=1, departure=False, design="lhs")
     doc, figures = build_report(d, by="head.charisma")
     text = html.unescape(_visible(doc))
-    assert figures == 4
+    assert figures == 5 + 5  # five measures over time, and each of five outputs against the factor
+    assert doc.count('<section id="scatter">') == 1
+    assert "<h3>Trust at the end <code>final_trust</code></h3>" in doc
     assert "No head left in these runs" in text and "Where the runs ended, by head.charisma" in text
     for third in ("low head.charisma", "middle head.charisma", "high head.charisma"):
         assert third in text
@@ -345,6 +447,9 @@ def test_sobol_report(tmp_path):
     ranks = re.findall(r'data-parameter="([^"]+)" data-rank="(\d+)"', doc)
     assert [p for p, _ in sorted(ranks, key=lambda t: int(t[1]))] == ["a", "b", "c"]
     assert "varies most with a" in html.unescape(doc)
+    methods = html.unescape(re.search(r'<p class="methods">(.*?)</p>', doc, re.S).group(1))
+    assert "The sobol design varied a (" in methods and "Sobol indices (Saltelli sampling) were computed" in methods
+    assert "Measures per run: attainment at the end (final_attainment)" in methods
 
 
 # --- the command line ------------------------------------------------------------------------------
@@ -374,6 +479,18 @@ def _bad_inputs(tmp: Path, sweep: Path) -> dict[str, tuple[list[str], str]]:
     (corrupt / "experiment.yaml").write_text("design: factorial\n", encoding="utf-8")
     pd.DataFrame({"point": [0]}).to_parquet(corrupt / "design.parquet")
     (corrupt / "summaries.parquet").write_bytes(b"PAR1 this is not parquet")
+    fifo = tmp / "fifo"  # experiment.yaml is read by the bounded reader: a pipe must not hang the report
+    fifo.mkdir()
+    pd.DataFrame({"point": [0]}).to_parquet(fifo / "design.parquet")
+    pd.DataFrame({"run_key": ["a"], "point": [0], "status": ["ok"]}).to_parquet(fifo / "summaries.parquet")
+    os.mkfifo(fifo / "experiment.yaml")
+    bomb = tmp / "bomb"
+    bomb.mkdir()
+    pd.DataFrame({"point": [0]}).to_parquet(bomb / "design.parquet")
+    pd.DataFrame({"run_key": ["a"], "point": [0], "status": ["ok"]}).to_parquet(bomb / "summaries.parquet")
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"{c}: &{c} [{', '.join(['*' + p] * 10)}]" for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
+    (bomb / "experiment.yaml").write_text("\n".join(levels) + "\n", encoding="utf-8")
     a_file = tmp / "file.txt"
     a_file.write_text("x", encoding="utf-8")
     return {
@@ -383,6 +500,8 @@ def _bad_inputs(tmp: Path, sweep: Path) -> dict[str, tuple[list[str], str]]:
         "no spec": ([str(only_summ)], "no experiment.yaml"),
         "wrong columns": ([str(wrong)], "not a sweep's summaries"),
         "corrupt": ([str(corrupt)], "cannot be read as Parquet"),
+        "experiment.yaml a pipe": ([str(fifo)], "experiment.yaml: not a regular file"),
+        "experiment.yaml an alias bomb": ([str(bomb)], "experiment.yaml"),
         "bad --by": ([str(sweep), "--by", "head.charsma"], "not a factor of this sweep"),
         "--out folder missing": ([str(sweep), "--out", str(tmp / "no" / "r.html")], "does not exist"),
         "--out is a folder": ([str(sweep), "--out", str(tmp)], "is a folder"),

@@ -77,11 +77,43 @@ def test_succession_report_renders(browser_context, tmp_path):
     shot = tmp_path / "report.png"
     docs = ROOT / "docs" / "img" / "report.png" if os.environ.get("LEADSIM_SAVE_SCREENSHOTS") else None
     seen = _render(browser_context, report, shot, top=docs)
-    assert seen["expected"] == 4
-    assert seen["plots"] == seen["with_svg"] == 4
+    assert seen["expected"] == 5
+    assert seen["plots"] == seen["with_svg"] == 5
     assert seen["errors"] == []
     assert [u for u in seen["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
     assert shot.stat().st_size > 20_000
+
+
+def test_figures_and_tables_download_and_the_page_fits_1280_px(browser_context, tmp_path):
+    from test_report import make_sweep
+
+    report = write_report(make_sweep(tmp_path / "succession", "Downloads."), by="pattern,head.charisma")
+    page = browser_context.new_page()
+    page.goto(report.resolve().as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=60_000)
+    # nothing wider than the window: the tables fit (or scroll inside their own box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    got = {}
+    for fmt in ("png", "svg"):
+        with page.expect_download(timeout=60_000) as info:
+            page.locator(f'button[data-format="{fmt}"]').first.click()
+        got[fmt] = info.value
+    with page.expect_download(timeout=30_000) as info:
+        page.locator("a.csv").first.click()
+    got["csv"] = info.value
+    page.close()
+    for fmt, download in got.items():
+        assert download.suggested_filename.endswith(f".{fmt}"), download.suggested_filename
+        path = tmp_path / download.suggested_filename
+        download.save_as(path)
+        data = path.read_bytes()
+        assert len(data) > 100
+        if fmt == "png":
+            assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        elif fmt == "svg":
+            assert b"<svg" in data[:500]
+        else:
+            assert data.decode("utf-8").splitlines()[0].startswith("pattern,head.charisma,runs,measure,mean")
 
 
 def test_morris_report_renders(browser_context, tmp_path):

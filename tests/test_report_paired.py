@@ -1,0 +1,177 @@
+"""The paired succession design end to end: a real (tiny) sweep with ``paired: true`` and a
+'departure' factor whose 'stays' level removes the departure, then the report's headline.
+
+The paired differences in the report are checked against a direct computation from the sweep's
+time-series shards: the same week of the school year in both runs of a pair.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from leadsim.analysis.report import build_report
+from leadsim.analysis.statistics import find_pairing, mean_ci
+from leadsim.experiments.runner import sweep
+from leadsim.experiments.spec import load_experiment, run_seed
+
+SPEC = """\
+description: Tiny paired succession study for the report tests.
+scenario: charismatic-solo
+set:
+  years: 4
+  school: {teachers: 12, students: 100, parents: 100}
+  events.head_departures: [{year: 1}]
+design: factorial
+replications: 4
+seed: 11
+paired: true
+keep: both
+factors:
+  pattern:
+    solo: {head.distribution: 0.2, leadership.pattern: {solo: 1}}
+    design: {head.distribution: 0.8, leadership.pattern: {solo: 0.2, design: 0.8}}
+  departure:
+    leaves: {}
+    stays: {events.head_departures: []}
+"""
+
+
+@pytest.fixture(scope="module")
+def paired_sweep(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("paired")
+    spec = d / "paired.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    out = d / "out"
+    assert sweep(spec, out=out, workers=0) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def paired_report(paired_sweep) -> str:
+    doc, _ = build_report(paired_sweep)
+    return doc
+
+
+def test_paired_seeds_depend_on_the_replicate_only(paired_sweep, tmp_path):
+    summ = pd.read_parquet(paired_sweep / "summaries.parquet")
+    assert (summ.groupby("replicate")["seed"].nunique() == 1).all()
+    assert summ.groupby("point")["seed"].nunique().eq(4).all()
+    assert sorted(summ["seed"].unique()) == sorted(run_seed(11, 0, r, paired=True) for r in range(4))
+    # unpaired seeds are untouched: the same tree as before, by point and replicate
+    unpaired = tmp_path / "unpaired.yaml"
+    unpaired.write_text(SPEC.replace("paired: true\n", ""), encoding="utf-8")
+    exp = load_experiment(unpaired)
+    assert [s for _, _, _, s in exp.runs()] == [run_seed(11, p, r) for p in range(4) for r in range(4)]
+    assert "paired" not in exp.resolved()  # nothing new written for specs that do not ask
+
+
+def test_the_pairing_factor_is_found(paired_sweep):
+    summ = pd.read_parquet(paired_sweep / "summaries.parquet")
+    p = find_pairing(summ, ["pattern", "departure"])
+    assert p is not None and p.factor == "departure" and p.stays == "stays" and p.leaves == ["leaves"]
+    assert p.common_seeds
+
+
+def test_the_answer_leads_the_page(paired_report):
+    sections = re.findall(r'<section id="([a-z-]+)">', paired_report)
+    assert sections[:2] == ["answer", "methods"]
+    answer = re.search(r'<section id="answer">(.*?)</section>', paired_report, re.S).group(1)
+    assert '<table class="paired"' in answer and "Download PNG" in answer
+    methods = html.unescape(re.search(r'<p class="methods">(.*?)</p>', paired_report, re.S).group(1))
+    assert "common random numbers" in methods and "paired with the run of the same school" in methods
+    assert "model source sha256" in methods and "4 replications" in methods
+
+
+def _direct_differences(d: Path) -> pd.DataFrame:
+    ts = pd.concat(pd.read_parquet(f) for f in sorted((d / "runs").glob("timeseries-*.parquet")))
+    summ = pd.read_parquet(d / "summaries.parquet").set_index("run_key")
+    rows = []
+    for key, run in ts.groupby("run_key"):
+        if summ.loc[key, "departure"] != "leaves":
+            continue
+        run = run.set_index("step")
+        partner = summ[
+            (summ["departure"] == "stays")
+            & (summ["pattern"] == summ.loc[key, "pattern"])
+            & (summ["replicate"] == summ.loc[key, "replicate"])
+        ].index[0]
+        other = ts[ts["run_key"] == partner].set_index("step")
+        dep = int(run.index[run["head_id"] != run["head_id"].iloc[0]].min())
+        row = {"pattern": summ.loc[key, "pattern"]}
+        for n in (1, 3):
+            end = dep + 39 * n
+            row[f"attainment_{n}y"] = run.loc[end, "attainment"] - other.loc[end, "attainment"]
+            year = slice(end - 38, end)
+            row[f"learning_gain_{n}y"] = run.loc[year, "learning_gain"].mean() - other.loc[year, "learning_gain"].mean()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_paired_differences_match_a_direct_computation(paired_sweep, paired_report):
+    direct = _direct_differences(paired_sweep)
+    assert len(direct) == 2 * 4
+    table = re.search(r'<table class="paired".*?</table>', paired_report, re.S).group(0)
+    rows = re.findall(r"<tr><td>(solo|design)</td><td>(\d+)</td>(.*?)</tr>", table, re.S)
+    assert [(p, n) for p, n, _ in rows] == [("solo", "4"), ("design", "4")]
+    checked = 0
+    for pattern, _, cells in rows:
+        for col, mean, low, high in re.findall(
+            r'data-column="([a-z_0-9]+)" data-n="\d+" data-missing="\d+" data-mean="([^"]+)" '
+            r'data-low="([^"]+)" data-high="([^"]+)"',
+            cells,
+        ):
+            if col not in direct.columns:
+                continue
+            e = mean_ci(direct.loc[direct["pattern"] == pattern, col].to_numpy(float))
+            assert (float(mean), float(low), float(high)) == pytest.approx((e.mean, e.low, e.high), abs=1e-12)
+            checked += 1
+    assert checked == 2 * 4  # two patterns x (attainment, value added) x (1, 3 years)
+    # five years after a departure at year 1 of 4 is past the end of the run: no value, not a made-up one
+    assert 'data-column="attainment_5y" data-n="0"' in table
+    assert np.isfinite(direct.drop(columns="pattern").to_numpy(dtype=float)).all()
+
+
+def test_stays_runs_stay_out_of_the_departure_measures(paired_report):
+    text = html.unescape(re.sub(r"<script\b.*?</script>", "", paired_report, flags=re.S))
+    assert "16 runs are lined up" not in text and "8 runs are lined up on the week their first head left" in text
+    assert "(the runs in which the head stays)" in text
+
+
+def test_paired_differences_by_hand_with_dotted_factor_names():
+    from leadsim.analysis.statistics import Pairing, paired_differences
+
+    steps = np.arange(0, 5 * 39 + 1)
+
+    def series(key: str, head_change: int | None, slope: float) -> pd.DataFrame:
+        head = np.where((steps >= head_change) if head_change is not None else False, 2, 1)
+        return pd.DataFrame(
+            {"run_key": key, "point": 0, "step": steps, "year": steps / 39, "head_id": head,
+             "attainment": slope * steps, "learning_gain": np.full(steps.size, slope)}
+        )  # fmt: skip
+
+    ts = pd.concat([series("a", 39, 0.001), series("b", None, 0.003)])
+    runs = pd.DataFrame(
+        {"run_key": ["a", "b"], "point": [0, 1], "replicate": [0, 0], "departure": ["leaves", "stays"],
+         "events.successor.style": ["top_down", "top_down"]}
+    )  # fmt: skip
+    pairing = Pairing("departure", ["leaves"], "stays", True)
+    out = paired_differences(
+        ts, runs, pairing, ["events.successor.style"], [("attainment", "week"), ("learning_gain", "year")], (1, 3, 5)
+    )
+    assert out.loc[0, "stays_key"] == "b" and out.loc[0, "events.successor.style"] == "top_down"
+    assert out.loc[0, "attainment_1y"] == pytest.approx(-0.002 * 78)  # week 39 + 39, both runs
+    assert out.loc[0, "learning_gain_3y"] == pytest.approx(-0.002)
+    assert np.isnan(out.loc[0, "attainment_5y"])  # past the end of the run
+    # a series that keeps every 5th week only (timeseries_every: 5): the kept week at or before the target
+    sparse = ts[ts["step"] % 5 == 0]
+    out = paired_differences(
+        sparse, runs, pairing, ["events.successor.style"], [("attainment", "week"), ("learning_gain", "year")], (1, 5)
+    )
+    assert out.loc[0, "attainment_1y"] == pytest.approx(-0.002 * 75)  # week 75, the last kept before 78
+    assert out.loc[0, "learning_gain_1y"] == pytest.approx(-0.002)
+    assert np.isnan(out.loc[0, "attainment_5y"])
