@@ -21,6 +21,7 @@ from leadsim.analysis.calibration import (
     load_calibration,
     simulate,
 )
+from leadsim.cli import main
 from leadsim.sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,19 +106,21 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_a_bad_spec_is_refused_with_one_line_and_nothing_written(tmp_path, case):
+def test_a_bad_spec_is_refused_with_one_line_and_nothing_written(tmp_path, monkeypatch, capsys, case):
     text, data, wanted = BAD[case]
     spec = _spec(tmp_path, text)
     if data is not None:
         _spec(tmp_path, data, "data.yaml")
-    out = _leadsim("calibrate", str(spec), "--out", str(tmp_path / "out"), "--workers", "1", cwd=tmp_path)
-    assert out.returncode == 2, out.stderr
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("leadsim: error:"), out.stderr
+    monkeypatch.chdir(tmp_path)
+    code = main(["calibrate", "spec.yaml", "--out", "out", "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("leadsim: error:"), err
     for w in wanted:
         assert w in lines[0], lines[0]
-    assert "Traceback" not in out.stderr
-    assert not (tmp_path / "out").exists() and not list(tmp_path.glob("runs"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["spec.yaml", *(["data.yaml"] if data else [])])
+    assert spec.exists()
 
 
 def test_an_output_folder_that_holds_something_else_is_refused_before_running(tmp_path):
