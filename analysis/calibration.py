@@ -586,7 +586,7 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Callable | 
             n = max(1, sum(client.nthreads().values()))
 
             def submit(payload: bytes, entropy: int, t: int, i: int) -> Any:
-                return client.submit(_evaluate, payload, entropy, t, i, pure=False, key=f"calibrate-{t}-{i}-{entropy}")
+                return client.submit(_evaluate, payload, entropy, t, i, pure=False)
 
             yield submit, 2 * n
         finally:

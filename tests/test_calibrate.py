@@ -216,3 +216,17 @@ def test_the_command_writes_posterior_page_and_scenario_all_or_nothing(tmp_path)
     again = _leadsim("calibrate", str(spec), "--out", str(out), "--workers", "1", cwd=tmp_path)
     assert again.returncode == 0, again.stderr  # a calibration folder is replaced
     assert pd.read_parquet(out / "posterior.parquet").equals(post)
+
+
+def test_a_dask_cluster_gives_the_same_posterior(tmp_path):
+    """``--scheduler``: two Dask worker processes on 127.0.0.1 give the posterior of one local process."""
+    pytest.importorskip("pyabc")
+    from distributed import LocalCluster
+
+    loaded = load_calibration(_tiny(tmp_path, 0.17, population=4, generations=2, seed=11))
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        on_cluster = calibrate(loaded, scheduler=cluster.scheduler_address)
+    here = calibrate(loaded, workers=1)
+    pd.testing.assert_frame_equal(on_cluster.posterior, here.posterior)
