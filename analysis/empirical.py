@@ -11,7 +11,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from leadsim.analysis import validation_figures as vf
-from leadsim.analysis.validation import CALM, PatternResult, W, bootstrap_ci, merge, random_school, run_many_models
+from leadsim.analysis.validation import (
+    CALM,
+    PatternResult,
+    W,
+    bootstrap_ci,
+    merge,
+    population_draws,
+    random_school,
+    run_many_models,
+)
 
 #: runs long enough for several head spells at the default hazard (the first head is left out)
 LONG_YEARS = 30
@@ -147,9 +156,9 @@ def _population(seeds: Sequence[int], workers: int) -> list[dict]:
     Cross-sectional correlations of about 0.2 need that many schools for a 95 % interval that
     excludes zero when the effect is there; with 120 the interval of E6 touched zero.
     """
-    rng = np.random.default_rng(2006)
-    specs = [random_school(rng) for _ in range(12 * len(seeds))]
-    return run_many_models(specs, range(len(specs)), workers, paired=True)
+    rng, school_seeds = population_draws(2006, seeds, 12)
+    specs = [random_school(rng) for _ in school_seeds]
+    return run_many_models(specs, school_seeds, workers, paired=True)
 
 
 def _r2(x: np.ndarray, y: np.ndarray) -> float:

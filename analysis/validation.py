@@ -443,11 +443,22 @@ def random_school(rng: np.random.Generator) -> dict:
     }
 
 
+def population_draws(stream: int, seeds: Sequence[int], per_seed: int) -> tuple[np.random.Generator, range]:
+    """The generator that draws a check's random schools, and the schools' model seeds.
+
+    Seeds from 0 (the default) give the population every earlier run used; another base seed
+    (``leadsim check --seed N``) draws another population.
+    """
+    first = int(seeds[0]) if len(seeds) else 0
+    rng = np.random.default_rng([stream, first] if first else stream)
+    return rng, range(per_seed * first, per_seed * (first + len(seeds)))
+
+
 def p8_association(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     """Across many schools, more distributed leadership goes with faster improvement, modestly."""
-    rng = np.random.default_rng(2008)
-    specs = [random_school(rng) for _ in range(6 * len(seeds))]  # random departures and crises stay on
-    jobs = [(s, i) for i, s in enumerate(specs)]
+    rng, school_seeds = population_draws(2008, seeds, 6)
+    specs = [random_school(rng) for _ in school_seeds]  # random departures and crises stay on
+    jobs = list(zip(specs, school_seeds, strict=True))
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool:
             runs = list(pool.map(_run, jobs, chunksize=8))

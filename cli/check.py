@@ -11,13 +11,16 @@ from leadsim.cli.core import app, fail
 
 EPILOG = (
     "Examples:  leadsim check   |   leadsim check --seeds 40   |   leadsim check --only P1,E2 --seeds 10"
-    "   |   leadsim check --figures validation.html"
+    "   |   leadsim check --seed 100   |   leadsim check --figures validation.html"
 )
 
 
 @app.command(epilog=EPILOG)
 def check(
     seeds: int = typer.Option(20, "--seeds", min=3, max=1000, help="Seeds per arm (patterns P5, P8 use twice)."),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**31 - 1, help="Base seed: the checks run seeds N, N+1, ... (default 0)."
+    ),
     only: str = typer.Option("", "--only", help="Comma-separated checks to run, e.g. P1,E3 (default: all)."),
     workers: int = typer.Option(0, "--workers", min=0, help="Worker processes (0 = all cores)."),
     figures: Annotated[
@@ -48,7 +51,8 @@ def check(
         except OutputError as e:
             raise fail(f"--figures {e}") from None
     n_workers = workers or (os.cpu_count() or 1)
-    table = Table(title=f"leadsim validation ({seeds} seeds per arm)", show_lines=True)
+    title = f"leadsim validation ({seeds} seeds per arm" + (f", base seed {seed})" if seed else ")")
+    table = Table(title=title, show_lines=True)
     for col in ("check", "source", "expected", "measured", "pass"):
         table.add_column(col, overflow="fold")
     failed = []
@@ -56,7 +60,7 @@ def check(
     console = Console()
     for key in keys:
         with console.status(f"running {key} ..."):
-            result = run_check(key, seeds, n_workers)
+            result = run_check(key, seeds, n_workers, base_seed=seed)
         results.append(result)
         row = result.row()
         table.add_row(

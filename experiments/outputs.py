@@ -187,8 +187,10 @@ def write_parquet(path: str | Path, df: pd.DataFrame) -> None:
 # --- run directories ----------------------------------------------------------------------------
 
 
-def check_out_dir(out_dir: str | Path) -> None:
-    """Refuse an output path that is a file, or a directory that is neither empty nor a run directory.
+def check_out_dir(out_dir: str | Path, files: Sequence[str] = RUN_FILES, kind: str = "run") -> None:
+    """Refuse an output path that is a file, or a directory that is neither empty nor a ``kind`` directory.
+
+    A ``kind`` directory holds only ``files``, the last of which marks it complete.
 
     Raises:
         OutputError: with a one-line message.
@@ -199,21 +201,22 @@ def check_out_dir(out_dir: str | Path) -> None:
             raise OutputError(f"{out}: exists and is not a directory")
         if out.is_dir():
             names = {p.name for p in out.iterdir()}
-            if names and ("manifest.json" not in names or not names <= set(RUN_FILES)):
-                raise OutputError(f"{out}: exists and is not a leadsim run directory; not replacing it")
+            if names and (files[-1] not in names or not names <= set(files)):
+                raise OutputError(f"{out}: exists and is not a leadsim {kind} directory; not replacing it")
     except OSError as e:  # a name too long, a folder we may not list
         raise OutputError(f"{out}: cannot write: {e.strerror or e}") from None
 
 
 @contextlib.contextmanager
-def staged_dir(out_dir: str | Path) -> Iterator[Path]:
+def staged_dir(out_dir: str | Path, files: Sequence[str] = RUN_FILES, kind: str = "run") -> Iterator[Path]:
     """Yield an empty ``<out>.tmp-<pid>`` directory; on success it becomes ``out_dir``.
 
     On any exception (or Ctrl-C) the temporary directory is removed, parents created for it are
-    removed again, and an existing ``out_dir`` is left untouched.
+    removed again, and an existing ``out_dir`` is left untouched. ``files`` and ``kind`` are
+    those of :func:`check_out_dir`.
     """
     out = Path(out_dir)
-    check_out_dir(out)
+    check_out_dir(out, files, kind)
     created = []
     for parent in reversed(out.absolute().parents):
         if not parent.exists():
