@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -688,3 +689,86 @@ def network_snapshot(school: SchoolModel) -> NetworkSnapshot:
         head_label=label,
         threshold=float(school.scenario.network.tie_threshold),
     )
+
+
+# --- the clock ---------------------------------------------------------------------------------------
+
+#: the speeds offered, in school time: seconds for one school year (39 weeks)
+SPEEDS: tuple[float, ...] = (40.0, 20.0, 10.0, 5.0, 3.0, 2.0)
+DEFAULT_SPEED = 10.0
+#: seconds to wait for the browser to draw a week before moving on anyway
+MAX_UNACKED = 1.0
+
+
+def speed_label(seconds_per_year: float) -> str:
+    """``1 year in 10 s`` (and the weeks per second it means)."""
+    return f"1 year in {seconds_per_year:g} s"
+
+
+class Clock:
+    """Plays a :class:`Classroom`: moves its cursor on one week at a time at the chosen speed.
+
+    Lockstep with the screen: after each week ``on_week`` is called (the page sends the week to the
+    browser) and the clock waits until :meth:`drawn` says the browser has drawn it (or
+    :data:`MAX_UNACKED` seconds) before the next week, so the week on screen is the classroom's
+    cursor - a click acts on what the trainer sees - and a slow browser slows the clock instead of
+    falling behind.
+
+    Args:
+        room: the classroom to play.
+        on_week: called in the clock's thread after each week (and when play stops).
+        seconds_per_year: the speed.
+    """
+
+    def __init__(self, room: Classroom, on_week: Any, seconds_per_year: float = DEFAULT_SPEED) -> None:
+        self.room = room
+        self.on_week = on_week
+        self.seconds_per_year = float(seconds_per_year)
+        self._acked = threading.Event()
+        self._acked.set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        #: called with the clock's thread before it starts (the page binds it to the browser session)
+        self.thread_setup: Any = None
+
+    @property
+    def playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    def play(self) -> None:
+        """Start playing (from the cursor; weeks already run are replayed, then new ones run)."""
+        if self.playing or self.room.at_end:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="leadsim-clock", daemon=True)
+        if self.thread_setup is not None:
+            self.thread_setup(self._thread)
+        self._thread.start()
+
+    def pause(self, wait: bool = True) -> None:
+        """Stop after the current week; with ``wait``, return once stopped."""
+        self._stop.set()
+        thread = self._thread
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def drawn(self) -> None:
+        """The browser has drawn the last week sent."""
+        self._acked.set()
+
+    def _run(self) -> None:
+        last = 0.0
+        try:
+            while not self._stop.is_set() and not self.room.at_end:
+                self._acked.wait(MAX_UNACKED)
+                wait = self.seconds_per_year / self.room.weeks_per_year - (time.monotonic() - last)
+                if wait > 0 and self._stop.wait(wait):
+                    break
+                last = time.monotonic()
+                self._acked.clear()
+                self.room.forward(1)
+                self.on_week()
+        finally:
+            self._stop.set()
+            self._acked.set()
+            self.on_week()

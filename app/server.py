@@ -41,6 +41,11 @@ CDN_PREFIX = "/_solara/cdn"
 NPM_TIMEOUT = 120
 
 
+#: plotly.js as shipped inside the plotly Python package, served from the front-end folder; the path
+#: names the npm package of the same file
+PLOTLY_JS = "plotly.js-dist-min@{version}/plotly.min.js"
+
+
 class ServeError(Exception):
     """A user error of ``leadsim serve`` (one line, exit status 2)."""
 
@@ -100,6 +105,13 @@ def assets_dir() -> Path:
     return Path(server_settings.assets.proxy_cache_dir)
 
 
+def plotly_js_path() -> str:
+    """Where plotly.js sits in the front-end folder (named for the installed plotly's version)."""
+    from plotly.offline import get_plotlyjs_version
+
+    return PLOTLY_JS.format(version=get_plotlyjs_version())
+
+
 def required_packages() -> list[tuple[str, str]]:
     """The npm packages (name, exact version) the installed solara's page loads from ``/_solara/cdn``."""
     import solara
@@ -123,8 +135,6 @@ def required_packages() -> list[tuple[str, str]]:
 
 def missing_frontend(cache_dir: Path | None = None) -> list[str]:
     """The front-end files (npm package@version, plotly.js) not yet in ``cache_dir``; empty when ready."""
-    from leadsim.app.page import plotly_js_path
-
     cache = Path(cache_dir) if cache_dir is not None else assets_dir()
     missing = [f"{p}@{v}" for p, v in required_packages() if not (cache / f"{p}@{v}" / "package.json").is_file()]
     if not (cache / plotly_js_path()).is_file():
@@ -186,7 +196,6 @@ def prepare_frontend(cache_dir: Path | None = None, *, log: Callable[[str], Any]
     could not be put there. Needs the npm registry the first time; already-present packages are
     left alone, so a second call costs nothing."""
     import plotly
-    from leadsim.app.page import plotly_js_path
 
     cache = Path(cache_dir) if cache_dir is not None else assets_dir()
     try:
@@ -223,13 +232,15 @@ class LocalAssets:
     """
 
     def __init__(self, app: Any, directory: Path) -> None:
-        from starlette.routing import Mount, Router
+        from starlette.applications import Starlette
+        from starlette.routing import Mount
         from starlette.staticfiles import StaticFiles
 
         self.app = app
         self.directory = Path(directory)
         # follow_symlink=False (the default) keeps every answer inside the folder
-        self.assets = Router([Mount(CDN_PREFIX, app=StaticFiles(directory=self.directory, check_dir=False))])
+        # a Starlette app (not a bare router) so that "not found" is a plain 404 response
+        self.assets = Starlette(routes=[Mount(CDN_PREFIX, app=StaticFiles(directory=self.directory, check_dir=False))])
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
