@@ -73,7 +73,7 @@ def figures(room: Classroom, *, presenting: bool = False) -> dict[str, dict]:
     markers = room.markers()
     previous = [s for s in room.previous] if room.previous else []
     figs: dict[str, dict] = {}
-    network_height = 440 if presenting else (340 if room.compare else 380)
+    network_height = 400 if presenting else (340 if room.compare else 380)
     for s, (snap, pos) in enumerate(zip(frame.snaps, frame.positions, strict=True)):
         where = f"{SIDE_NAMES[s]}: " if room.compare else ""
         title = f"Staff network · {where}{room.labels[s]} · week {frame.week}"
@@ -102,8 +102,8 @@ def view_rows(room: Classroom, presenting: bool = False) -> list[dict]:
     """Which charts go in which row: the network(s) large on top, then the headline charts, then the rest."""
     networks = [f"network-{side}" for side in SIDE_NAMES[: len(room.schools)]]
     if presenting:
-        rows = [[*networks, *PRESENT_CHARTS]] if not room.compare else [networks, list(PRESENT_CHARTS)]
-        return [{"ids": ids, "min": 300} for ids in rows]
+        # one row: a projector at 1366x768 shows everything without scrolling
+        return [{"ids": [*networks, *PRESENT_CHARTS], "min": 300}]
     if room.compare:
         rows = [networks, ["attainment", "leadership_capacity", "distribution_index"]]
         rows.append(["trust", "cynicism", "students", "parents"])

@@ -143,9 +143,9 @@ def _event(text: str, total_weeks: int) -> Intervention:
     parts = text.split(":")
     if len(parts) not in (4, 5):
         raise ValueError(f"do: {text!r}: expected week:kind:what:school, e.g. 195:leave:own:both")
-    week = int(_number("do", parts[0], 0, total_weeks - 1)) if parts[0].isdigit() else None
-    if week is None:
+    if not parts[0].isdigit() or len(parts[0]) > 6 or int(parts[0]) >= total_weeks:
         raise ValueError(f"do: {text!r}: the week must be a whole number from 0 to {total_weeks - 1}")
+    week = int(parts[0])
     kind, arg, side = parts[1], parts[2], parts[-1]
     valid = {"leave": ("own", *SUCCESSORS), "crisis": tuple(CRISIS_KINDS), "switch": tuple(PRESETS)}
     if kind not in valid:
@@ -280,7 +280,7 @@ def setup_yaml(room: Classroom, side: int = 0) -> str:
         f"# Saved from the trainers' page (leadsim serve): {room.labels[side]}, seed {room.seed}.\n"
         "# Run it with:  leadsim run THIS-FILE.yaml   (or open it on the page again)\n"
     )
-    return head + yaml.safe_dump(setup_scenario(room, side).model_dump(mode="json"), sort_keys=False)
+    return head + yaml.safe_dump(drop_none(setup_scenario(room, side).model_dump(mode="json")), sort_keys=False)
 
 
 def read_uploaded(data: bytes, filename: str = "uploaded.yaml") -> tuple[str, Scenario]:

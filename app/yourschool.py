@@ -235,6 +235,8 @@ def diagnose(answers: Mapping[str, str], name: str = "your-school") -> tuple[Sce
     teachers = int(size["school.teachers"])
     for q in QUESTIONS:
         answer = chosen[q.key]
+        if not q.sets[answer]:
+            rows.append(Mapped(q.text, q.answers[answer], "(nothing)", "as in the reference school", q.why))
         for path, value in q.sets[answer].items():
             if path == "shift":
                 pattern = d["leadership"]["pattern"]
