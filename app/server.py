@@ -245,6 +245,11 @@ class LocalAssets:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == CDN_PREFIX or path.startswith(CDN_PREFIX + "/")):
+            if "\x00" in path:  # the file system cannot even look such a name up
+                from starlette.responses import PlainTextResponse
+
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+                return
             await self.assets(scope, receive, send)
         else:
             await self.app(scope, receive, send)
