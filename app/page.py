@@ -261,7 +261,15 @@ module.exports = {
     document.addEventListener('fullscreenchange', this.onFullscreen);
     this.queue();
   },
-  watch: { seq() { this.queue(); }, rows() { this.shown = {}; this.queue(); } },
+  watch: {
+    seq() { this.queue(); },
+    rows() { this.shown = {}; this.queue(); },
+    address(value) {
+      if (value !== window.location.search) {
+        window.history.replaceState(window.history.state, '', window.location.pathname + value);
+      }
+    },
+  },
   beforeDestroy() { this.cleanup(); },
   beforeUnmount() { this.cleanup(); },
   methods: {
@@ -406,6 +414,7 @@ class TrainerViews(v.VuetifyTemplate):
     compare = traitlets.Bool(False).tag(sync=True)
     playing = traitlets.Bool(False).tag(sync=True)
     presenting = traitlets.Bool(False).tag(sync=True)
+    address = traitlets.Unicode("").tag(sync=True)  # the setup as a query string, put in the address bar
     speed = traitlets.Float(DEFAULT_SPEED).tag(sync=True)
     speeds = traitlets.List().tag(sync=True)
     successors = traitlets.List().tag(sync=True)
@@ -451,7 +460,6 @@ class Session:
         query = dict(parse_qsl(search or "", keep_blank_values=True))
         setup, self.errors = from_query(query)
         self.lock = threading.RLock()
-        self.router: Any = None
         self.on_change: Any = None  # re-renders the sidebar (set by the page)
         self.widget = TrainerViews(
             plotly_url=plotly_js_path(),
@@ -519,13 +527,12 @@ class Session:
                 w.seq = w.seq + 1
 
     def push_address(self) -> None:
-        """Put the setup into the address bar (so that a reload or a shared link reopens it)."""
-        if self.router is None:
-            return
-        try:
-            self.router.push((self.router.path or "/") + to_address(setup_of(self.room)))
-        except Exception:  # the address is a convenience: a failure here must not stop the page
-            pass
+        """Put the setup into the address bar (so that a reload or a shared link reopens it).
+
+        The browser replaces its address itself (``history.replaceState`` in the widget): going
+        through Solara's router would re-render the page at every click.
+        """
+        self.widget.address = to_address(setup_of(self.room))
 
     # --- what the trainer does --------------------------------------------------------------------
 
@@ -792,7 +799,6 @@ def Page():
     """One session's page: its own Session (schools, clock, widget) built from the address."""
     router = solara.use_router()
     session: Session = solara.use_memo(lambda: Session(router.search), [])
-    session.router = router
     version, set_version = solara.use_state(0)
 
     def bump():
