@@ -525,3 +525,38 @@ def test_presets_and_explanation():
     assert "<b>What you are seeing.</b>" in html and "**" not in html
     for jargon in ("distribution index", "SD above the start", "Play Interval", "stance"):
         assert jargon not in html
+
+
+def _diagnose_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "leadsim.cli", "diagnose", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_leadsim_diagnose_writes_a_scenario_that_runs(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("time: protected\nhead: shares\nsize: small\n")
+    out = _diagnose_cli(str(answers), "--out", str(tmp_path / "mine.yaml"))
+    assert out.returncode == 0, out.stderr
+    assert "leadership.time_for_collaboration = 0.3" in out.stderr
+    scenario = load_scenario(tmp_path / "mine.yaml")
+    assert scenario.school.teachers == 15 and scenario.head.distribution == 0.8
+    assert scenario == diagnose({"time": "protected", "head": "shares", "size": "small"}, name="answers")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("time: lots\n", "time: 'lots' is not an answer; expected one of hardly, some, protected"),
+        ("colour: blue\n", "colour: not a question"),
+        ("time: [1, 2]\n", "time: expected an answer word"),
+        ("time: [unclosed\n", "answers.yaml:2:1: invalid YAML"),
+    ],
+)
+def test_leadsim_diagnose_refuses_bad_answers_with_one_line(tmp_path, text, problem):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(text)
+    out = _diagnose_cli(str(answers), "--out", str(tmp_path / "mine.yaml"))
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("leadsim: error:") and problem in out.stderr
+    assert not (tmp_path / "mine.yaml").exists()
