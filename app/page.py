@@ -1,492 +1,254 @@
 """The trainers' page (``leadsim serve``): one school, or two side by side, live in the browser.
 
-Built the Mesa way: :func:`Page` hands a :class:`Classroom` (a ``mesa.Model`` holding one or two
-:class:`~leadsim.sim.model.SchoolModel` instances that step in lockstep) to Mesa's ``SolaraViz``, which
-provides the app bar, play / pause / step / reset, the speed (play interval) and the model
-parameters (compare mode, seed, whether the scenarios' own events happen). Next to it the page
-has the settings of each school, the live interventions (the head leaves now, crisis now, switch
-the pattern now) and the views: the staff network and the time charts, plotly figures drawn by a
-small plotly.js widget (:class:`PlotlyViews`).
+The classroom logic (schools, clock, interventions, replay) is :mod:`leadsim.app.classroom`, the
+figures :mod:`leadsim.app.views`, links and files :mod:`leadsim.app.sharing`, "your school"
+:mod:`leadsim.app.yourschool`. This module is only the Solara page around them.
 
-The views are rendered next to ``SolaraViz`` (``components=[]``), not as its components: Mesa
-3.5's components area is solara's ``GridDraggable``, which stays empty under ipyvuetify 3 (Vue 3,
-what pip installs with solara 1.64), and re-rendering components after every step would cost a
-reconciliation of the whole page each week. :func:`Live` follows Mesa's ``update_counter``
-instead and updates the one widget in place (see ``benchmarks/README.md``).
+One widget, :class:`TrainerViews` (a Vue template), holds the trainer's controls (play/pause, a
+week, a term, go to a year, the speed in school time, full screen), the three interventions, the
+timeline and the charts. The clock sets its traits directly after each week - one message to the
+browser, no re-render of the page - and the browser says when it has drawn a week, so that the
+clock never runs ahead of the screen (see :class:`~leadsim.app.classroom.Clock`). The widget is
+created once per session, so a re-layout (a resize, full screen) re-mounts the same widget, which
+redraws its charts from its traits.
 
-Every browser session (tab) is its own solara kernel and builds its own ``Classroom`` inside
-:func:`Page` (``use_memo``/``use_reactive``), so two tabs never share a school. Nothing
-per-session lives at module level.
-
-Run it with ``leadsim serve`` (see :mod:`leadsim.app.server`), which also makes the page work offline.
+The settings of the schools, "your school" and the files (save, open, data) are Solara components
+in the sidebar; they change rarely. Every browser session (tab) has its own :class:`Session`, so
+two tabs never share a school; nothing per-session lives at module level.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import threading
-import time
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 
 import ipyvuetify as v
-import mesa
-import numpy as np
 import solara
 import traitlets
+from leadsim.app.classroom import (
+    CRISIS_KINDS,
+    DEFAULT_SPEED,
+    NO_SWITCH,
+    PATTERN_NAMES,
+    PATTERN_WORDS,
+    PRESETS,
+    SCENARIO_SWITCH,
+    SIDE_NAMES,
+    SPEEDS,
+    SUCCESSORS,
+    Classroom,
+    Clock,
+    SchoolSettings,
+    human_name,
+    scenario_description,
+    scenario_names,
+    speed_label,
+)
+from leadsim.app.server import plotly_js_path
+from leadsim.app.sharing import PageSetup, from_query, read_uploaded, setup_of, setup_yaml, to_address
 from leadsim.app.views import (
     CHART_COLUMNS,
+    CHART_TIPS,
     TIME_CHARTS,
-    Marker,
-    NetworkLayout,
-    NetworkSnapshot,
-    SchoolSeries,
     explanation_html,
     network_figure,
     time_chart,
     to_json,
 )
-from leadsim.sim.config import Scenario
-from leadsim.sim.metrics import ALPHA
-from leadsim.sim.model import SchoolModel
-from leadsim.sim.scenario import bundled_scenarios, load_scenario
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update, update_counter
+from leadsim.app.yourschool import QUESTIONS, TYPICAL, register_answers
 
-# --- what a trainer can choose ---------------------------------------------------------------------
-
-#: pattern mixes offered for a later switch and for "switch the pattern now": key -> (label, weights)
-PRESETS: dict[str, tuple[str, dict[str, float]]] = {
-    "solo": ("solo: the head leads alone", {"solo": 1.0}),
-    "design": ("by design: teams with time and support", {"solo": 0.2, "design": 0.8}),
-    "default": ("by default: volunteers fill the gaps", {"solo": 0.3, "default": 0.7}),
-    "desperation": ("by desperation: all hands", {"solo": 0.2, "desperation": 0.8}),
-}
-NO_SWITCH = "no later change"
-SCENARIO_SWITCH = "as in the scenario"
-#: successor styles (leadsim.sim.heads.STYLES and like_predecessor) -> label
-SUCCESSORS: dict[str, str] = {
-    "top_down": "an ordinary top-down head",
-    "charismatic": "another charismatic head",
-    "distributive": "a distributive head (leader of leaders)",
-    "like_predecessor": "someone like the head who left",
-}
-AS_SET = "as set for each school"
-CRISIS_KINDS = {"behaviour": "behaviour crisis", "results": "results crisis", "inspection": "inspection looms"}
-PATTERN_NAMES = ("solo", "design", "default", "desperation")
-DEFAULT_LEFT, DEFAULT_RIGHT = "charismatic-solo", "charismatic-design"
-SIDE_NAMES = ("left", "right")
+#: the charts a presentation shows (large): the network(s), results, and leading shared
+PRESENT_CHARTS = ("attainment", "distribution_index")
 
 
-@lru_cache(maxsize=64)
-def _scenario(name: str) -> Scenario:
-    return load_scenario(name)
-
-
-@lru_cache(maxsize=1)
-def scenario_names() -> tuple[str, ...]:
-    """Bundled scenarios, the two headline ones first."""
-    names = [n for n, _, _ in bundled_scenarios()]
-    first = [n for n in (DEFAULT_LEFT, DEFAULT_RIGHT) if n in names]
-    return tuple(first + [n for n in names if n not in first])
-
-
-@lru_cache(maxsize=64)
-def scenario_description(name: str) -> str:
-    return _scenario(name).description
-
-
-@dataclass(frozen=True)
-class SchoolSettings:
-    """What the trainer sets for one school: a bundled scenario and the few settings that matter most.
-
-    Attributes:
-        scenario: name of the bundled scenario the school starts from.
-        solo, design, default, desperation: the pattern mix at the start (weights, normalised by the model).
-        switch_to: a key of :data:`PRESETS` to switch to at ``switch_year``, :data:`NO_SWITCH`, or
-            :data:`SCENARIO_SWITCH` (keep the scenario's own schedule).
-        switch_year: when the switch happens (years).
-        charisma, distribution, authenticity: the head's.
-        trust: teachers' trust in the head and in colleagues at the start.
-        time_for_collaboration: share of the week protected for designed teamwork.
-        successor: style of the head who follows a departure (a key of :data:`SUCCESSORS`).
-    """
-
-    scenario: str
-    solo: float
-    design: float
-    default: float
-    desperation: float
-    switch_to: str
-    switch_year: float
-    charisma: float
-    distribution: float
-    authenticity: float
-    trust: float
-    time_for_collaboration: float
-    successor: str
-
-    @classmethod
-    def from_scenario(cls, name: str) -> SchoolSettings:
-        cfg = _scenario(name)
-        p = cfg.leadership.pattern
-        switch_to, switch_year = NO_SWITCH, 3.0
-        wpy = cfg.school.weeks_per_year
-        if cfg.leadership.schedule:
-            switch_to = SCENARIO_SWITCH
-            first = cfg.leadership.schedule[0]
-            switch_year = round(first.step(wpy) / wpy, 2)
-            if len(cfg.leadership.schedule) == 1:
-                weights = first.pattern.weights()
-                for key, (_, preset) in PRESETS.items():
-                    target = Scenario.model_validate({"leadership": {"pattern": preset}}).leadership.pattern
-                    if np.allclose(weights, target.weights(), atol=1e-6):
-                        switch_to = key
-        t = cfg.teachers
-        return cls(
-            scenario=name,
-            solo=float(p.solo),
-            design=float(p.design),
-            default=float(p.default),
-            desperation=float(p.desperation),
-            switch_to=switch_to,
-            switch_year=float(switch_year),
-            charisma=cfg.head.charisma,
-            distribution=cfg.head.distribution,
-            authenticity=cfg.head.authenticity,
-            trust=round(0.5 * (t.trust_head + t.trust_colleagues), 3),
-            time_for_collaboration=cfg.leadership.time_for_collaboration,
-            successor=cfg.events.successor.style,
+def figures(room: Classroom, *, presenting: bool = False) -> dict[str, dict]:
+    """Every figure of the page at the week on screen: ``network-<side>`` and the time charts."""
+    frame = room.frame()
+    series = room.series()
+    markers = room.markers()
+    previous = [s for s in room.previous] if room.previous else []
+    figs: dict[str, dict] = {}
+    network_height = 400 if presenting else (340 if room.compare else 380)
+    for s, (snap, pos) in enumerate(zip(frame.snaps, frame.positions, strict=True)):
+        where = f"{SIDE_NAMES[s]}: " if room.compare else ""
+        title = f"Staff network · {where}{room.labels[s]} · week {frame.week}"
+        figs[f"network-{SIDE_NAMES[s]}"] = network_figure(snap, pos, title=title, height=network_height)
+    keys = PRESENT_CHARTS if presenting else tuple(TIME_CHARTS)
+    for key in keys:
+        figs[key] = time_chart(
+            key,
+            series,
+            markers,
+            years=room.years,
+            previous=previous,
+            large=presenting,
+            height=330 if presenting else 250,
         )
-
-    def weights(self) -> dict[str, float]:
-        """The pattern mix; the head leads alone if every weight is zero."""
-        w = {k: float(getattr(self, k)) for k in PATTERN_NAMES}
-        return w if sum(w.values()) > 0 else {"solo": 1.0, "design": 0.0, "default": 0.0, "desperation": 0.0}
-
-    @property
-    def changed(self) -> bool:
-        """Differs from its scenario."""
-        return self != SchoolSettings.from_scenario(self.scenario)
+    return figs
 
 
-def default_settings() -> tuple[SchoolSettings, SchoolSettings]:
-    names = scenario_names()
-    left = DEFAULT_LEFT if DEFAULT_LEFT in names else names[0]
-    right = DEFAULT_RIGHT if DEFAULT_RIGHT in names else names[-1]
-    return SchoolSettings.from_scenario(left), SchoolSettings.from_scenario(right)
+def pack_figures(figs: dict[str, str]) -> str:
+    """The ``figures`` trait of :class:`TrainerViews` from figure JSON strings (not re-escaped)."""
+    parts = [f'"{k}":{{"v":{zlib.crc32(f.encode())},"f":{f}}}' for k, f in figs.items()]
+    return "{" + ",".join(parts) + "}"
 
 
-def build_scenario(s: SchoolSettings, *, seed: int, own_events: bool) -> Scenario:
-    """The scenario of one school: its bundled scenario with the trainer's settings applied.
-
-    Without ``own_events`` the scenario's scheduled and random head departures and crises are
-    removed, so that only what the trainer presses happens.
-    """
-    d = _scenario(s.scenario).model_dump()
-    d["seed"] = int(seed)
-    d["leadership"]["pattern"] = s.weights()
-    wpy = d["school"]["weeks_per_year"]
-    if s.switch_to in PRESETS:
-        d["leadership"]["schedule"] = [{"week": round(s.switch_year * wpy), "pattern": PRESETS[s.switch_to][1]}]
-    elif s.switch_to == NO_SWITCH:
-        d["leadership"]["schedule"] = []
-    d["leadership"]["time_for_collaboration"] = float(s.time_for_collaboration)
-    d["head"].update(charisma=float(s.charisma), distribution=float(s.distribution), authenticity=float(s.authenticity))
-    d["teachers"].update(trust_head=float(s.trust), trust_colleagues=float(s.trust))
-    d["events"]["successor"]["style"] = s.successor
-    if not own_events:
-        d["events"].update(head_departures=[], crises=[], head_exit_hazard=0.0, crisis_hazard=0.0)
-    return Scenario.model_validate(_drop_none(d))
-
-
-def _drop_none(d: Any) -> Any:
-    """model_dump() writes unset optional fields as None; When wants exactly one of year/week."""
-    if isinstance(d, dict):
-        return {k: _drop_none(x) for k, x in d.items() if x is not None}
-    if isinstance(d, list):
-        return [_drop_none(x) for x in d]
-    return d
-
-
-# --- the model the page runs -------------------------------------------------------------------------
-
-
-@dataclass
-class Frame:
-    """What the views draw at one week: per school, a network snapshot and its layout."""
-
-    week: int
-    snaps: list[NetworkSnapshot]
-    positions: list[np.ndarray]
-
-
-class Classroom(mesa.Model):
-    """One school, or two in compare mode, stepping in lockstep: what the trainers' page runs.
-
-    Both schools get the same seed, so they start identical unless their settings differ.
-    Interventions are queued here and passed to the schools at the start of the next step, in
-    the thread that steps them, and each is recorded as a :class:`~leadsim.app.views.Marker` at the
-    week it takes effect.
-
-    Args:
-        settings: the (left, right) :class:`SchoolSettings`, or a solara reactive holding them
-            (what Mesa's reset passes: the session's current settings); default the two
-            headline scenarios.
-        seed: seed of both schools.
-        compare: run the right school too.
-        own_events: keep the scenarios' own scheduled and random departures and crises.
-    """
-
-    def __init__(self, settings: Any = None, seed: int = 0, compare: bool = False, own_events: bool = False) -> None:
-        super().__init__(rng=int(seed))
-        pair = getattr(settings, "value", settings)
-        self.settings: tuple[SchoolSettings, SchoolSettings] = tuple(pair) if pair else default_settings()
-        self.seed = int(seed)
-        self.compare = bool(compare)
-        self.own_events = bool(own_events)
-        sides = (0, 1) if self.compare else (0,)
-        self.scenarios = [build_scenario(self.settings[s], seed=self.seed, own_events=self.own_events) for s in sides]
-        self.schools = [SchoolModel(cfg, rng=self.seed) for cfg in self.scenarios]
-        self.labels = [self._label(s) for s in sides]
-        self.total_weeks = max(cfg.steps for cfg in self.scenarios)
-        self.week = 0
-        self.markers: list[Marker] = []
-        self._requests: list[tuple[str, tuple[int, ...], dict, str]] = []
-        self._lock = threading.Lock()
-        self._schedules = [
-            {c.step(cfg.school.weeks_per_year): c.pattern for c in cfg.leadership.schedule} for cfg in self.scenarios
-        ]
-        n = self.total_weeks + 1
-        self._history = [{c: np.full(n, np.nan) for c in ("year", *CHART_COLUMNS)} for _ in self.schools]
-        self.recorded = 0  # weeks recorded in the history (0 .. recorded-1)
-        self.layouts = [NetworkLayout(seed=self.seed) for _ in self.schools]
-        self.frame: Frame | None = None
-        self._record()
-
-    def _label(self, side: int) -> str:
-        s = self.settings[side]
-        return s.scenario + (" (changed)" if s.changed else "")
-
-    # --- interventions ------------------------------------------------------------------------------
-
-    def _sides(self, sides: Sequence[int] | None) -> tuple[int, ...]:
-        if sides is None:
-            return tuple(range(len(self.schools)))
-        return tuple(s for s in sides if 0 <= s < len(self.schools))
-
-    def _request(self, method: str, sides: Sequence[int] | None, args: dict, kind: str, label: str) -> None:
-        with self._lock:
-            self._requests.append((method, self._sides(sides), args, f"{kind}|{label}"))
-
-    def head_leaves_now(self, successor: str | None = None, sides: Sequence[int] | None = None) -> None:
-        """The head leaves at the start of the next week; ``successor`` a style of :data:`SUCCESSORS`
-        (default: each school's own setting)."""
-        args = {"successor": {"style": successor}} if successor else {}
-        self._request("head_leaves_now", sides, args, "departure", "the head leaves")
-
-    def crisis_now(
-        self,
-        kind: str = "behaviour",
-        severity: float = 0.6,
-        duration_weeks: int = 8,
-        sides: Sequence[int] | None = None,
-    ) -> None:
-        """A crisis starts next week."""
-        args = {"kind": kind, "severity": float(severity), "duration_weeks": int(duration_weeks)}
-        self._request("crisis_now", sides, args, "crisis", f"{kind} crisis {severity:.1f}")
-
-    def switch_pattern_now(self, preset: str, sides: Sequence[int] | None = None) -> None:
-        """The schools run this pattern mix (a key of :data:`PRESETS`) from next week."""
-        weights = {k: 0.0 for k in PATTERN_NAMES} | PRESETS[preset][1]
-        self._request("switch_pattern_now", sides, weights, "pattern", f"switch to {preset}")
-
-    def pending(self) -> list[str]:
-        """Interventions that take effect next week, as short labels."""
-        with self._lock:
-            requests = list(self._requests)
-        out = []
-        for _, sides, _, tag in requests:
-            label = tag.split("|", 1)[1]
-            if self.compare and len(sides) == 1:
-                label += f" ({SIDE_NAMES[sides[0]]})"
-            out.append(label)
-        return out
-
-    # --- stepping ------------------------------------------------------------------------------------
-
-    def step(self) -> None:
-        """One week in every school, after this week's interventions."""
-        if self.week >= self.total_weeks:
-            self.running = False
-            return
-        with self._lock:
-            requests, self._requests = self._requests, []
-        week = self.week + 1
-        asked: set[tuple[int, str]] = set()
-        for method, sides, args, tag in requests:
-            kind, label = tag.split("|", 1)
-            for s in sides:
-                school = self.schools[s]
-                if method == "head_leaves_now":
-                    school.head_leaves_now(args.get("successor"))
-                else:
-                    getattr(school, method)(**args)
-                asked.add((s, kind))
-            self._mark(week, kind, label, sides)
-        before = [(len(m.departures), len(m.crises)) for m in self.schools]
-        for school in self.schools:
-            school.step()
-        self.week = week
-        # the scenarios' own events (scheduled or random), marked too
-        for s, school in enumerate(self.schools):
-            deps, crises = before[s]
-            for d in school.departures[deps:]:
-                if d["reason"] != "requested":
-                    self._mark(week, "departure", f"the head leaves ({d['reason']})", (s,))
-            if (s, "crisis") not in asked:
-                for c in school.crises[crises:]:
-                    self._mark(week, "crisis", f"{c['kind']} crisis {c['severity']:.1f}", (s,))
-            if week in self._schedules[s] and (s, "pattern") not in asked:
-                self._mark(week, "pattern", "planned pattern change", (s,))
-        self._record()
-        if self.week >= self.total_weeks:
-            self.running = False
-
-    def _mark(self, week: int, kind: str, label: str, sides: Sequence[int]) -> None:
-        wpy = self.scenarios[0].school.weeks_per_year
-        for m in self.markers:
-            if m.week == week and m.kind == kind and m.label == label:
-                m.sides = tuple(sorted(set(m.sides) | set(sides)))
-                return
-        self.markers.append(Marker(week=week, year=week / wpy, kind=kind, label=label, sides=tuple(sides)))
-
-    def _record(self) -> None:
-        snaps, positions = [], []
-        for s, school in enumerate(self.schools):
-            cur = school.current
-            h = self._history[s]
-            for c in CHART_COLUMNS:
-                h[c][self.week] = cur[c]
-            h["year"][self.week] = cur["year"]
-            snap = network_snapshot(school)
-            snaps.append(snap)
-            positions.append(self.layouts[s].positions(snap, self.week).copy())
-        self.recorded = self.week + 1
-        self.frame = Frame(week=self.week, snaps=snaps, positions=positions)
-
-    # --- what the views draw -------------------------------------------------------------------------
-
-    def series(self) -> list[SchoolSeries]:
-        n = self.recorded
-        return [
-            SchoolSeries(
-                label=self.labels[s],
-                side=s,
-                years=h["year"][:n],
-                columns={c: h[c][:n] for c in CHART_COLUMNS},
-            )
-            for s, h in enumerate(self._history)
-        ]
-
-    @property
-    def years(self) -> float:
-        return self.total_weeks / self.scenarios[0].school.weeks_per_year
-
-    def figures(self) -> dict[str, dict]:
-        """Every figure of the page at the current week: ``network-<side>`` and the time charts."""
-        frame = self.frame
-        series = self.series()
-        markers = list(self.markers)
-        figs: dict[str, dict] = {}
-        for s, (snap, pos) in enumerate(zip(frame.snaps, frame.positions, strict=True)):
-            where = f"{SIDE_NAMES[s]} school: " if self.compare else ""
-            title = f"Staff network · {where}{self.labels[s]} · week {frame.week}"
-            figs[f"network-{SIDE_NAMES[s]}"] = network_figure(snap, pos, title=title)
-        for key in TIME_CHARTS:
-            figs[key] = time_chart(key, series, markers, years=self.years)
-        return figs
-
-    def figures_json(self) -> dict[str, str]:
-        return {k: to_json(f) for k, f in self.figures().items()}
-
-    def status(self) -> list[str]:
-        """One line per school: week, head, pattern mix, crisis."""
-        out = []
-        for s, school in enumerate(self.schools):
-            wpy = school.scenario.school.weeks_per_year
-            head = school.head
-            if head is None:
-                who = "post vacant"
-            else:
-                who = (
-                    f"head: charisma {head.charisma:.2f}, shares leadership {head.distribution:.2f}, "
-                    f"in post {head.tenure:.0f} y"
-                )
-            mix = ", ".join(f"{k} {w:.0%}" for k, w in zip(PATTERN_NAMES, school.weights, strict=True) if w >= 0.005)
-            crisis = f" · {school.crisis.kind} crisis until week {school.crisis_end}" if school.crisis else ""
-            where = f"{SIDE_NAMES[s]} ({'solid' if s == 0 else 'dashed'}): " if self.compare else ""
-            when = f"week {school.week} (year {school.week / wpy:.1f})"
-            out.append(f"{where}{self.labels[s]} — {when} · {who} · leading now: {mix}{crisis}")
-        return out
-
-
-def network_snapshot(school: SchoolModel) -> NetworkSnapshot:
-    """Copy what the network view needs from a school (safe to draw while the school steps on)."""
-    staff = school.staff
-    meas = school.measures
-    infl = meas.influence
-    corr = 1.0 / (1.0 - (1.0 - ALPHA) ** max(meas.weeks, 1))
-    strength = np.maximum((infl.sum(axis=1) - infl.diagonal()) * corr, 0.0)
-    head = school.head
-    if head is None:
-        label = "post vacant"
+def view_rows(room: Classroom, presenting: bool = False) -> list[dict]:
+    """Which charts go in which row: the network(s) large on top, then the headline charts, then the rest."""
+    networks = [f"network-{side}" for side in SIDE_NAMES[: len(room.schools)]]
+    if presenting:
+        # one row: a projector at 1366x768 shows everything without scrolling
+        return [{"ids": [*networks, *PRESENT_CHARTS], "min": 300}]
+    if room.compare:
+        rows = [networks, ["attainment", "leadership_capacity", "distribution_index"]]
+        rows.append(["trust", "cynicism", "students", "parents"])
     else:
-        label = (
-            f"head · charisma {head.charisma:.2f} · shares leadership {head.distribution:.2f} · "
-            f"authenticity {head.authenticity:.2f} · influence {strength[0]:.1f}"
-        )
-    return NetworkSnapshot(
-        capacity=staff.capacity.copy(),
-        role=staff.role.copy(),
-        department=staff.department.copy(),
-        ties=staff.ties.copy(),
-        influence=strength,
-        head_reach=np.minimum(infl[0, 1:] * corr, 1.0),
-        head_present=head is not None,
-        head_capacity=float(head.capacity) if head is not None else 0.0,
-        head_label=label,
-        threshold=float(school.scenario.network.tie_threshold),
-    )
+        rows = [[*networks, "attainment"], ["leadership_capacity", "distribution_index", "trust"]]
+        rows.append(["cynicism", "students", "parents"])
+    return [{"ids": ids, "min": (360, 280, 220)[k]} for k, ids in enumerate(rows)]
 
 
-# --- the plotly component ----------------------------------------------------------------------------
+def live_state(room: Classroom, *, presenting: bool = False) -> dict[str, Any]:
+    """The traits of the widget that change with the week on screen."""
+    alerts = []
+    pending = room.pending()
+    if pending:
+        alerts.append("from next week: " + "; ".join(pending))
+    if room.at_end:
+        alerts.append("The run has ended: go back on the timeline, or start again.")
+    return {
+        "figures": pack_figures({k: to_json(f) for k, f in figures(room, presenting=presenting).items()}),
+        "week_text": f"week {room.cursor} · {room.when().split(' · ')[0]}",
+        "cursor": room.cursor,
+        "newest": room.week,
+        "status": room.status(),
+        "alert": " · ".join(alerts),
+    }
 
-#: plotly.js as shipped inside the plotly Python package, served through solara's asset cache
-#: (``leadsim.app.server`` puts it there); the path names the npm package of the same file
-PLOTLY_JS = "plotly.js-dist-min@{version}/plotly.min.js"
+
+def data_csv(room: Classroom) -> str:
+    """Every chart's data up to the week on screen, one row per school and week (what "data (CSV)" saves)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["school", "week", "year", *CHART_COLUMNS])
+    for s, series in enumerate(room.series()):
+        name = f"{SIDE_NAMES[s]}: {series.label}" if room.compare else series.label
+        for week, year in enumerate(series.years):
+            writer.writerow([name, week, f"{year:.4f}", *(f"{series.columns[c][week]:.5f}" for c in CHART_COLUMNS)])
+    return out.getvalue()
+
+
+# --- the widget ----------------------------------------------------------------------------------
 
 _VIEWS_VUE = r"""
 <template>
-  <div class="leadsim-views" style="width: 100%;">
-    <div class="leadsim-status" style="margin: 6px 0 8px 0;">
-      <div class="leadsim-week" style="font-size: 1.3em; font-weight: bold;">{{ week_text }}</div>
-      <div v-for="(line, k) in status" :key="'s' + k" style="font-size: 0.95em;">{{ line }}</div>
+  <div class="leadsim-views" :class="{ 'leadsim-presenting': presenting }" :style="rootStyle()">
+    <div class="leadsim-controls" style="display: flex; flex-wrap: wrap; gap: 6px; align-items: center;">
+      <button v-if="!playing" class="leadsim-btn leadsim-play" title="Play (the model: run)"
+              @click="play()">▶ play</button>
+      <button v-else class="leadsim-btn leadsim-pause" title="Pause" @click="pause()">❚❚ pause</button>
+      <button class="leadsim-btn" title="One school week (the model: one step)" @click="step_weeks(1)">+1 week</button>
+      <button class="leadsim-btn" title="One term: 13 weeks" @click="step_weeks(13)">+1 term</button>
+      <label class="leadsim-label">go to
+        <select class="leadsim-year" @change="go_year(+$event.target.value); $event.target.value = ''">
+          <option value="">year…</option>
+          <option v-for="y in years" :key="'y' + y" :value="y">year {{ y }}</option>
+        </select>
+      </label>
+      <label class="leadsim-label" title="How fast the school year passes while playing">speed
+        <select class="leadsim-speed" :value="speed" @change="speed = +$event.target.value">
+          <option v-for="s in speeds" :key="'s' + s[0]" :value="s[0]">{{ s[1] }}</option>
+        </select>
+      </label>
+      <span class="leadsim-speed-value" style="color: #555;">{{ speedText() }}</span>
+      <span style="flex: 1;"></span>
+      <button class="leadsim-btn leadsim-fullscreen" title="Full screen, larger type, main charts only"
+              @click="togglePresent()">{{ presenting ? 'leave presentation' : 'present (full screen)' }}</button>
+    </div>
+    <div class="leadsim-interventions"
+         style="display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; margin: 6px 0;">
+      <span class="leadsim-group">
+        <button class="leadsim-btn leadsim-head-leaves" style="background: #B00020; color: white;"
+                title="The head in post leaves (the model: a requested departure)"
+                @click="act({kind: 'leave', arg: successor, side: target})">the head leaves now</button>
+        <select class="leadsim-successor" v-model="successor" title="Who follows">
+          <option value="">successor as set for each school</option>
+          <option v-for="s in successors" :key="s[0]" :value="s[0]">{{ s[1] }}</option>
+        </select>
+      </span>
+      <span class="leadsim-group">
+        <button class="leadsim-btn leadsim-crisis" style="background: #E69F00;"
+                title="A crisis hits for eight weeks (pulls everyone in: leadership by desperation)"
+                @click="act({kind: 'crisis', arg: crisis, side: target, severity: +severity})">crisis now</button>
+        <select class="leadsim-crisis-kind" v-model="crisis">
+          <option v-for="c in crises" :key="c[0]" :value="c[0]">{{ c[1] }}</option>
+        </select>
+        <select class="leadsim-severity" v-model="severity" title="How hard it hits">
+          <option value="0.3">mild</option><option value="0.6">serious</option>
+          <option value="0.9">severe</option>
+        </select>
+      </span>
+      <span class="leadsim-group">
+        <button class="leadsim-btn leadsim-switch" style="background: #6A3D9A; color: white;"
+                title="Change how leadership is shared (the model: the pattern mix)"
+                @click="act({kind: 'switch', arg: preset, side: target})">switch now to</button>
+        <select class="leadsim-preset" v-model="preset">
+          <option v-for="p in presets" :key="p[0]" :value="p[0]">{{ p[1] }}</option>
+        </select>
+      </span>
+      <label v-if="compare" class="leadsim-label">apply to
+        <select class="leadsim-target" v-model="target">
+          <option value="both">both schools</option><option value="left">left school</option>
+          <option value="right">right school</option>
+        </select>
+      </label>
+    </div>
+    <div class="leadsim-status" style="margin: 4px 0 4px 0;">
+      <span class="leadsim-week" style="font-size: 1.25em; font-weight: bold;">{{ week_text }}</span>
+      <div v-for="(line, k) in status" :key="'s' + k" class="leadsim-status-line" :style="lineStyle(k)">{{ line }}</div>
       <div v-if="alert" class="leadsim-pending" style="color: #B00020;">{{ alert }}</div>
+      <div v-if="message" class="leadsim-message" style="color: #B00020; font-weight: bold;">{{ message }}</div>
+    </div>
+    <div class="leadsim-timeline" style="display: flex; gap: 8px; align-items: center; margin-bottom: 6px;"
+         title="Drag back to replay the weeks already run; acting at an earlier week replays from there">
+      <span style="white-space: nowrap;">timeline</span>
+      <input type="range" class="leadsim-scrub" min="0" :max="total" :value="cursor" style="flex: 1;"
+             @change="seek_to(+$event.target.value)">
+      <span style="white-space: nowrap; color: #555;">run to week {{ newest }} of {{ total }}</span>
     </div>
     <div v-for="(row, r) in rows" :key="'row' + r" class="leadsim-row" :style="rowStyle(row)">
-      <div v-for="id in row.ids" :key="id" class="leadsim-box"
-           style="background: white; border: 1px solid #e0e0e0; border-radius: 6px; padding: 4px; min-width: 0;">
+      <div v-for="id in row.ids" :key="id" class="leadsim-box" :title="tips[id] || ''"
+           style="background: white; border: 1px solid #e0e0e0; border-radius: 6px; padding: 4px;
+                  min-width: 0; position: relative;">
+        <div class="leadsim-export" style="position: absolute; right: 8px; bottom: 2px; z-index: 2; font-size: 11px;">
+          <a href="#" @click.prevent="exportChart(id, 'png')">PNG</a> ·
+          <a href="#" @click.prevent="exportChart(id, 'svg')">SVG</a> ·
+          <a href="#" @click.prevent="exportChart(id, 'csv')">CSV</a>
+        </div>
         <div class="leadsim-plot" :data-chart="id" style="width: 100%;"></div>
       </div>
     </div>
   </div>
 </template>
+<style>
+  .leadsim-btn { border: 1px solid #bbb; border-radius: 4px; padding: 3px 10px; background: #f5f5f5;
+                 cursor: pointer; font-size: 14px; }
+  .leadsim-btn:hover { filter: brightness(0.93); }
+  .leadsim-views select { border: 1px solid #bbb; border-radius: 4px; padding: 2px 4px; background: white;
+                          font-size: 13px; }
+  .leadsim-label { font-size: 13px; color: #333; }
+  .leadsim-presenting { font-size: 1.2em; }
+  .leadsim-presenting .leadsim-btn { font-size: 17px; padding: 5px 14px; }
+  .leadsim-presenting .leadsim-export { display: none; }
+</style>
 <script>
 module.exports = {
+  data() { return { successor: '', crisis: 'behaviour', severity: '0.6', preset: 'design', target: 'both' }; },
   mounted() {
     this.shown = {};
     this.visible = {};
@@ -495,15 +257,66 @@ module.exports = {
       for (const e of entries) { this.visible[e.target.getAttribute('data-chart')] = e.isIntersecting; }
       this.queue();
     }) : null;
+    this.onFullscreen = () => { if (!document.fullscreenElement && this.presenting) { this.presenting = false; } };
+    document.addEventListener('fullscreenchange', this.onFullscreen);
     this.queue();
   },
-  watch: { seq() { this.queue(); }, rows() { this.shown = {}; this.queue(); } },
+  watch: {
+    seq() { this.queue(); },
+    rows() { this.shown = {}; this.queue(); },
+    address(value) {
+      if (value !== window.location.search) {
+        window.history.replaceState(window.history.state, '', window.location.pathname + value);
+      }
+    },
+  },
   beforeDestroy() { this.cleanup(); },
   beforeUnmount() { this.cleanup(); },
   methods: {
+    rootStyle() { return 'width: 100%;' + (this.presenting ? ' background: white; padding: 8px;' : ''); },
     rowStyle(row) {
-      return 'display: grid; gap: 10px; margin-bottom: 10px; '
+      return 'display: grid; gap: 8px; margin-bottom: 8px; '
         + 'grid-template-columns: repeat(auto-fit, minmax(' + row.min + 'px, 1fr));';
+    },
+    lineStyle(k) {
+      const colours = ['#0072B2', '#D55E00'];
+      return 'font-size: 0.92em; color: ' + (this.compare ? colours[k % 2] : '#222') + ';';
+    },
+    speedText() {
+      const s = this.speeds.find(x => x[0] === this.speed);
+      return s ? '(' + (39 / s[0]).toFixed(1) + ' weeks a second)' : '';
+    },
+    togglePresent() {
+      const on = !this.presenting;
+      this.presenting = on;
+      try {
+        if (on && document.documentElement.requestFullscreen && !document.fullscreenElement) {
+          document.documentElement.requestFullscreen().catch(() => {});
+        } else if (!on && document.fullscreenElement) { document.exitFullscreen().catch(() => {}); }
+      } catch (e) { /* full screen refused: presentation mode still applies */ }
+    },
+    exportChart(id, format) {
+      const el = this.$el.querySelector('.leadsim-plot[data-chart="' + id + '"]');
+      if (!el || !el.data || !window.Plotly) { return; }
+      const name = 'leadsim-' + id + '-week-' + this.cursor;
+      if (format === 'csv') {
+        const lines = ['series,x,y'];
+        for (const d of el.data) {
+          if (!d.x || !d.y || d.mode !== 'lines' && d.mode !== 'markers') { continue; }
+          if (d.hoverinfo === 'skip') { continue; }
+          const label = '"' + String(d.name || '').replace(/"/g, '""') + '"';
+          for (let i = 0; i < d.x.length; i++) {
+            if (d.x[i] !== null && d.y[i] !== null) { lines.push(label + ',' + d.x[i] + ',' + d.y[i]); }
+          }
+        }
+        const blob = new Blob([lines.join('\n') + '\n'], {type: 'text/csv'});
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(blob); a.download = name + '.csv';
+        document.body.appendChild(a); a.click(); a.remove();
+      } else {
+        window.Plotly.downloadImage(el, {format: format, filename: name, width: el.offsetWidth,
+                                         height: el.offsetHeight, scale: format === 'png' ? 2 : 1});
+      }
     },
     cdn() {
       if (window.solara && window.solara.cdn) { return window.solara.cdn; }
@@ -540,29 +353,33 @@ module.exports = {
       for (const id of Object.keys(figs)) {
         const el = this.$el.querySelector('.leadsim-plot[data-chart="' + id + '"]');
         const entry = figs[id];
-        if (!el || shown[id] === entry.v) { continue; }
+        if (!el) { continue; }
+        /* a chart whose element was replaced (re-layout, full screen) is drawn again whatever its version */
+        if (shown[id] === entry.v && el.data) { continue; }
         if (this.observer && !el.__leadsimSeen) { el.__leadsimSeen = true; this.observer.observe(el); }
         if (this.observer && this.visible[id] === false && el.data) { continue; }
         window.Plotly.react(el, entry.f.data, entry.f.layout, entry.f.config || {});
         shown[id] = entry.v;
         el.setAttribute('data-version', String(entry.v));
         if (!el.__leadsimResize && window.ResizeObserver) {
-          /* plotly follows window resizes only; the grid also resizes boxes (compare mode) */
+          /* plotly follows window resizes only; the grid also resizes boxes. A resize while paused
+             redraws from the figure already held, so the chart never goes blank. */
           el.__leadsimResize = new ResizeObserver(() => {
             if (el.data && el.isConnected && el.offsetParent !== null) {
               Promise.resolve(window.Plotly.Plots.resize(el)).catch(() => {});
-            }
+            } else if (el.isConnected) { this.shown[id] = null; this.queue(); }
           });
           el.__leadsimResize.observe(el.parentElement);
         }
       }
       this.draws = (this.draws || 0) + 1;
       this.$el.setAttribute('data-draws', String(this.draws));
-      /* tell the server this state is on screen: it sends the next one only then (flow control) */
+      /* tell the server this week is on screen: the clock moves on only then (lockstep) */
       if (this.drawn !== this.seq) { this.drawn = this.seq; }
     },
     cleanup() {
       if (this.observer) { this.observer.disconnect(); }
+      if (this.onFullscreen) { document.removeEventListener('fullscreenchange', this.onFullscreen); }
       if (!this.$el || !this.$el.querySelectorAll || !window.Plotly) { return; }
       for (const el of this.$el.querySelectorAll('.leadsim-plot')) { window.Plotly.purge(el); }
     },
@@ -572,194 +389,236 @@ module.exports = {
 """
 
 
-@lru_cache(maxsize=1)
-def plotly_js_path() -> str:
-    from plotly.offline import get_plotlyjs_version
+class TrainerViews(v.VuetifyTemplate):
+    """The trainer's controls, interventions, timeline and charts: one widget, one message per week.
 
-    return PLOTLY_JS.format(version=get_plotlyjs_version())
-
-
-class PlotlyViews(v.VuetifyTemplate):
-    """Several plotly figures in rows of a CSS grid, drawn with plotly.js in the browser.
-
-    ``figures`` is one JSON object ``{chart id: {"v": version, "f": figure}}``: one message per
-    update for all charts. A chart is redrawn (``Plotly.react``) only when its version changed,
-    and at most once per animation frame, so a browser slower than the model skips weeks instead
-    of falling behind.
+    ``figures`` is one JSON object ``{chart id: {"v": version, "f": figure}}``. A chart is redrawn
+    (``Plotly.react``) only when its version changed or its element is new, at most once per
+    animation frame. The ``vue_*`` methods are what the template's buttons call; they forward to
+    the :class:`Session`.
     """
 
     template = traitlets.Unicode(_VIEWS_VUE).tag(sync=True)
     figures = traitlets.Unicode("{}").tag(sync=True)
     rows = traitlets.List(traitlets.Dict()).tag(sync=True)
+    tips = traitlets.Dict().tag(sync=True)
     plotly_url = traitlets.Unicode("").tag(sync=True)
     week_text = traitlets.Unicode("").tag(sync=True)
     status = traitlets.List(traitlets.Unicode()).tag(sync=True)
     alert = traitlets.Unicode("").tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)
+    cursor = traitlets.Int(0).tag(sync=True)
+    newest = traitlets.Int(0).tag(sync=True)
+    total = traitlets.Int(0).tag(sync=True)
+    years = traitlets.List(traitlets.Int()).tag(sync=True)
+    compare = traitlets.Bool(False).tag(sync=True)
+    playing = traitlets.Bool(False).tag(sync=True)
+    presenting = traitlets.Bool(False).tag(sync=True)
+    address = traitlets.Unicode("").tag(sync=True)  # the setup as a query string, put in the address bar
+    speed = traitlets.Float(DEFAULT_SPEED).tag(sync=True)
+    speeds = traitlets.List().tag(sync=True)
+    successors = traitlets.List().tag(sync=True)
+    crises = traitlets.List().tag(sync=True)
+    presets = traitlets.List().tag(sync=True)
     seq = traitlets.Int(0).tag(sync=True)  # number of the state sent
     drawn = traitlets.Int(0).tag(sync=True)  # number of the state the browser has drawn (set by the browser)
 
+    session: Session | None = None
 
-def pack_figures(figs: dict[str, str]) -> str:
-    """The ``figures`` trait of :class:`PlotlyViews` from figure JSON strings (not re-escaped)."""
-    parts = [f'"{k}":{{"v":{zlib.crc32(f.encode())},"f":{f}}}' for k, f in figs.items()]
-    return "{" + ",".join(parts) + "}"
+    def vue_play(self, _=None) -> None:
+        self.session.play()
 
+    def vue_pause(self, _=None) -> None:
+        self.session.pause()
 
-def view_rows(model: Classroom) -> list[dict]:
-    """Which charts go in which row: the network(s) large on top, then the headline charts, then the rest."""
-    networks = [f"network-{side}" for side in SIDE_NAMES[: len(model.schools)]]
-    if model.compare:
-        rows = [networks, ["attainment", "leadership_capacity", "distribution_index"]]
-        rows.append(["trust", "cynicism", "students", "parents"])
-    else:
-        rows = [[*networks, "attainment"], ["leadership_capacity", "distribution_index", "trust"]]
-        rows.append(["cynicism", "students", "parents"])
-    return [{"ids": ids, "min": (420, 300, 240)[k]} for k, ids in enumerate(rows)]
+    def vue_step_weeks(self, weeks: int) -> None:
+        self.session.step(int(weeks))
 
+    def vue_go_year(self, year: Any) -> None:
+        if year:
+            self.session.seek(round(float(year) * self.session.room.weeks_per_year))
 
-# --- the page ----------------------------------------------------------------------------------------
+    def vue_seek_to(self, week: Any) -> None:
+        self.session.seek(int(week))
 
-
-@solara.component
-def Interventions(model: Classroom):
-    """The live interventions: the head leaves now, crisis now, switch the pattern now."""
-    successor, set_successor = solara.use_state(AS_SET)
-    kind, set_kind = solara.use_state("behaviour")
-    severity, set_severity = solara.use_state(0.6)
-    preset, set_preset = solara.use_state("design")
-    target, set_target = solara.use_state("both schools")
-    targets = {"both schools": None, "left school": (0,), "right school": (1,)}
-    sides = targets.get(target) if model.compare else None
-
-    def leave():
-        style = next((k for k, label in SUCCESSORS.items() if label == successor), None)
-        model.head_leaves_now(style, sides)
-        force_update()
-
-    def crisis():
-        model.crisis_now(kind, severity, sides=sides)
-        force_update()
-
-    def switch():
-        model.switch_pattern_now(preset, sides)
-        force_update()
-
-    with solara.Card("Interventions (take effect next week)", style="margin: 0;"):
-        with solara.Row(style="flex-wrap: wrap; align-items: flex-start; gap: 12px;"):
-            with solara.Column(style="min-width: 250px; flex: 1;", gap="4px"):
-                solara.Button(
-                    "the head leaves now",
-                    color="error",
-                    on_click=leave,
-                    classes=["leadsim-head-leaves"],
-                    style="font-weight: bold;",
-                )
-                solara.Select(
-                    "successor", value=successor, values=[AS_SET, *SUCCESSORS.values()], on_value=set_successor
-                )
-            with solara.Column(style="min-width: 250px; flex: 1;", gap="4px"):
-                solara.Button("crisis now", color="warning", on_click=crisis, classes=["leadsim-crisis"])
-                solara.Select("kind", value=kind, values=list(CRISIS_KINDS), on_value=set_kind)
-                solara.SliderFloat(
-                    f"severity {severity:.1f}", value=severity, min=0.1, max=1.0, step=0.1, on_value=set_severity
-                )
-            with solara.Column(style="min-width: 250px; flex: 1;", gap="4px"):
-                solara.Button("switch the pattern now", color="secondary", on_click=switch, classes=["leadsim-switch"])
-                solara.Select("to", value=preset, values=list(PRESETS), on_value=set_preset)
-            if model.compare:
-                with solara.Column(style="min-width: 160px; flex: 0.6;", gap="4px"):
-                    solara.Select("apply to", value=target, values=list(targets), on_value=set_target)
+    def vue_act(self, data: dict) -> None:
+        self.session.act(data)
 
 
-#: seconds to wait for the browser to draw a state before sending the next one anyway
-MAX_UNACKED = 1.0
+# --- a session -----------------------------------------------------------------------------------
 
 
-def live_state(model: Classroom) -> dict[str, Any]:
-    """The traits of the live views at the model's current week."""
-    alerts = []
-    pending = model.pending()
-    if pending:
-        alerts.append("next week: " + "; ".join(pending))
-    if model.week >= model.total_weeks:
-        alerts.append("The run has ended: press RESET to start again.")
-    return {
-        "figures": pack_figures(model.figures_json()),
-        "week_text": f"week {model.week}",
-        "status": model.status(),
-        "alert": " · ".join(alerts),
-    }
+class Session:
+    """One browser tab's page: its classroom, clock, widget and address.
 
-
-@solara.component
-def Live(model: Classroom):
-    """The status lines and the figures: one widget, updated in place after every step.
-
-    Mesa's step loop bumps ``update_counter`` after each step; instead of re-rendering components
-    (reacton reconciles the whole page, which costs more than the step itself), this component
-    subscribes to it and sets the widget's traits directly: one message per week to the browser.
-
-    Flow control: a new state is sent only once the browser has drawn the previous one (or after
-    :data:`MAX_UNACKED` seconds), so a slow browser skips weeks instead of queueing them, and the
-    week on screen is the model's week: "the head leaves now" happens when the trainer sees it.
+    Args:
+        search: the address's query string (``compare=1&seed=3...``); a bad one is reported in
+            :attr:`errors` and replaced by the defaults.
     """
-    rows = solara.use_memo(lambda: view_rows(model), dependencies=[id(model)])
-    # Only static traits go through reacton; the live ones are set by refresh() below, so that a
-    # reconciliation of the page can never put back an older week.
-    element = PlotlyViews.element(rows=rows, plotly_url=plotly_js_path())
-    lock = solara.use_memo(threading.Lock, dependencies=[])
 
-    def follow():
-        seen: dict[str, Any] = {"key": None, "sent": 0.0}
-        widget = solara.get_widget(element)
+    def __init__(self, search: str | None = None) -> None:
+        query = dict(parse_qsl(search or "", keep_blank_values=True))
+        setup, self.errors = from_query(query)
+        self.lock = threading.RLock()
+        self.on_change: Any = None  # re-renders the sidebar (set by the page)
+        self.widget = TrainerViews(
+            plotly_url=plotly_js_path(),
+            tips=CHART_TIPS,
+            speeds=[[s, speed_label(s)] for s in SPEEDS],
+            successors=[[k, label] for k, label in SUCCESSORS.items()],
+            crises=[[k, label] for k, label in CRISIS_KINDS.items()],
+            presets=[[k, label] for k, (label, _) in PRESETS.items()],
+            message=("This link has problems, so nothing of it was applied: " + "; ".join(self.errors))
+            if self.errors
+            else "",
+        )
+        self.widget.session = self
+        self.widget.observe(self._drawn, names="drawn")
+        self.widget.observe(self._speed, names="speed")
+        self.widget.observe(self._presenting, names="presenting")
+        self._context = _kernel_context()
+        self.room: Classroom = setup.classroom()
+        self.clock = self._clock()
+        self._layout()
+        self.refresh()
 
-        def refresh(_=None):
-            key = (model.recorded, tuple((m.week, m.sides) for m in model.markers), tuple(model.pending()))
-            with lock:
-                if key == seen["key"]:
-                    return
-                if widget.seq > widget.drawn and time.monotonic() - seen["sent"] < MAX_UNACKED:
-                    return  # the browser is still drawing the last state: skip this one (it asks again)
-                seen.update(key=key, sent=time.monotonic())
-                state = live_state(model)
-                with widget.hold_sync():
-                    for name, value in state.items():
-                        setattr(widget, name, value)
-                    widget.seq = widget.seq + 1
+    # --- wiring -------------------------------------------------------------------------------------
 
-        def on_drawn(change):
-            refresh()
+    def _clock(self) -> Clock:
+        clock = Clock(self.room, self.refresh, self.widget.speed)
+        clock.thread_setup = self._bind_thread
+        return clock
 
-        refresh()
-        widget.observe(on_drawn, names="drawn")
-        unsubscribe = update_counter.subscribe(refresh)
+    def _bind_thread(self, thread: threading.Thread) -> None:
+        if self._context is not None:
+            from solara.server.kernel_context import set_context_for_thread
 
-        def cleanup():
-            unsubscribe()
-            widget.unobserve(on_drawn, names="drawn")
+            set_context_for_thread(self._context, thread)
 
-        return cleanup
+    def _drawn(self, change: dict) -> None:
+        self.clock.drawn()
 
-    solara.use_effect(follow, dependencies=[id(model)])
-    return element
+    def _speed(self, change: dict) -> None:
+        self.clock.seconds_per_year = float(change["new"])
+
+    def _presenting(self, change: dict) -> None:
+        self._layout()
+        self.refresh(force=True)
+        if self.on_change is not None:
+            self.on_change()
+
+    def _layout(self) -> None:
+        room = self.room
+        with self.widget.hold_sync():
+            self.widget.rows = view_rows(room, self.widget.presenting)
+            self.widget.total = room.total_weeks
+            self.widget.years = list(range(1, int(room.years) + 1))
+            self.widget.compare = room.compare
+
+    def refresh(self, force: bool = False) -> None:
+        """Send the week on screen to the browser (the clock calls this after each week)."""
+        with self.lock:
+            state = live_state(self.room, presenting=self.widget.presenting)
+            w = self.widget
+            with w.hold_sync():
+                for name, value in state.items():
+                    setattr(w, name, value)
+                w.playing = self.clock.playing
+                w.seq = w.seq + 1
+
+    def push_address(self) -> None:
+        """Put the setup into the address bar (so that a reload or a shared link reopens it).
+
+        The browser replaces its address itself (``history.replaceState`` in the widget): going
+        through Solara's router would re-render the page at every click.
+        """
+        self.widget.address = to_address(setup_of(self.room))
+
+    # --- what the trainer does --------------------------------------------------------------------
+
+    def play(self) -> None:
+        self.widget.message = ""
+        self.clock.play()
+        self.refresh()
+
+    def pause(self) -> None:
+        self.clock.pause()
+        self.room.checkpoint()  # going back is likely now: make it quick
+        self.refresh()
+        self.push_address()
+
+    def step(self, weeks: int) -> None:
+        self.clock.pause()
+        self.room.forward(weeks)
+        self.refresh()
+        self.push_address()
+
+    def seek(self, week: int) -> None:
+        self.clock.pause()
+        self.room.seek(week)
+        self.refresh()
+        self.push_address()
+
+    def act(self, data: dict) -> None:
+        """An intervention from the widget: ``{kind, arg, side, severity}``."""
+        sides = {"left": (0,), "right": (1,)}.get(str(data.get("side", "both")))
+        try:
+            self.room.act(str(data.get("kind")), str(data.get("arg") or ""), sides, float(data.get("severity", 0.6)))
+            self.widget.message = ""
+        except ValueError as e:
+            self.widget.message = str(e)
+        self.refresh()
+        if not self.clock.playing:
+            self.push_address()
+
+    def restart(self, setup: PageSetup) -> None:
+        """New schools from ``setup`` (the sidebar's "start again", an opened file)."""
+        self.clock.pause()
+        with self.lock:
+            self.room = setup.classroom()
+            self.clock = self._clock()
+        self.widget.message = ""
+        self._layout()
+        self.refresh()
+        self.push_address()
+
+    def close(self) -> None:
+        self.clock.pause(wait=False)
+
+
+def _kernel_context() -> Any:
+    try:
+        from solara.server.kernel_context import get_current_context
+
+        return get_current_context()
+    except Exception:  # not under solara's server (tests, benchmarks)
+        return None
+
+
+def mapping_html(rows: list) -> str:
+    """What the "your school" answers set, as an HTML table (answer, setting, value, why)."""
+    import html
+
+    cells = "".join(
+        f"<tr><td>{html.escape(r.answer)}</td><td><code>{html.escape(r.setting)}</code></td>"
+        f"<td>{html.escape(str(r.value))}</td><td>{html.escape(r.why)}</td></tr>"
+        for r in rows
+    )
+    head = "<tr><th>your answer</th><th>sets</th><th>to</th><th>why</th></tr>"
+    return f'<table style="font-size: 0.78em; border-collapse: collapse;">{head}{cells}</table>'
+
+
+# --- the sidebar ----------------------------------------------------------------------------------
+
+
+def _slider(label: str, value: float, on_value, lo: float = 0.0, hi: float = 1.0, step: float = 0.05, tip: str = ""):
+    with solara.Tooltip(tip) if tip else solara.Div():
+        solara.SliderFloat(f"{label}: {value:.2f}", value=value, min=lo, max=hi, step=step, on_value=on_value)
 
 
 @solara.component
-def Dashboard(model: Classroom):
-    """The main area: interventions, the live views and the explanation."""
-    with solara.Column(style="padding: 4px 12px; width: 100%;", gap="4px"):
-        Interventions(model)
-        Live(model)
-        with solara.Card("What am I looking at?", classes=["leadsim-explanation"]):
-            solara.HTML(tag="div", unsafe_innerHTML=explanation_html(), style="max-width: 75em; line-height: 1.45;")
-
-
-def _slider(label: str, value: float, on_value, lo: float = 0.0, hi: float = 1.0, step: float = 0.05, fmt: str = ".2f"):
-    solara.SliderFloat(f"{label}: {value:{fmt}}", value=value, min=lo, max=hi, step=step, on_value=on_value)
-
-
-@solara.component
-def SchoolSettingsForm(settings: solara.Reactive, side: int, running: SchoolSettings | None):
+def SchoolForm(settings: solara.Reactive, side: int):
+    """One school's settings, in a school leader's words (the model's term in each tooltip)."""
     s: SchoolSettings = settings.value[side]
 
     def put(new: SchoolSettings) -> None:
@@ -767,92 +626,195 @@ def SchoolSettingsForm(settings: solara.Reactive, side: int, running: SchoolSett
         pair[side] = new
         settings.value = tuple(pair)
 
-    def setter(field: str):
-        return lambda value: put(dataclasses.replace(settings.value[side], **{field: value}))
+    def setter(name: str):
+        return lambda value: put(dataclasses.replace(settings.value[side], **{name: value}))
 
     names = list(scenario_names())
-    solara.Select("scenario", value=s.scenario, values=names, on_value=lambda n: put(SchoolSettings.from_scenario(n)))
-    solara.Text(scenario_description(s.scenario), style="font-size: 0.85em; color: #555;")
-    solara.Text("Pattern mix at the start (weights)", style="font-weight: bold; margin-top: 6px;")
-    for name in PATTERN_NAMES:
-        _slider(name, getattr(s, name), setter(name))
-    switch_labels = {NO_SWITCH: NO_SWITCH, SCENARIO_SWITCH: SCENARIO_SWITCH, **{k: v[0] for k, v in PRESETS.items()}}
+    if s.scenario not in names:
+        names.insert(0, s.scenario)
+    labels = {n: human_name(n) for n in names}
     solara.Select(
-        "then switch to",
+        "starts as",
+        value=labels[s.scenario],
+        values=list(labels.values()),
+        on_value=lambda label: put(SchoolSettings.from_scenario(next(n for n, lb in labels.items() if lb == label))),
+    )
+    solara.Text(scenario_description(s.scenario), style="font-size: 0.85em; color: #555;")
+    solara.Text("Who leads improvement at the start", style="font-weight: bold; margin-top: 6px;")
+    for name in PATTERN_NAMES:
+        _slider(PATTERN_WORDS[name], getattr(s, name), setter(name), tip=f"model: leadership.pattern.{name} (weight)")
+    switch_labels = {
+        NO_SWITCH: NO_SWITCH,
+        SCENARIO_SWITCH: SCENARIO_SWITCH,
+        **{k: lb for k, (lb, _) in PRESETS.items()},
+    }
+    solara.Select(
+        "later, switch to",
         value=switch_labels.get(s.switch_to, NO_SWITCH),
         values=list(switch_labels.values()),
         on_value=lambda label: put(
-            dataclasses.replace(settings.value[side], switch_to=next(k for k, v in switch_labels.items() if v == label))
+            dataclasses.replace(
+                settings.value[side], switch_to=next(k for k, lb in switch_labels.items() if lb == label)
+            )
         ),
     )
     if s.switch_to != NO_SWITCH:
-        _slider("at year", s.switch_year, setter("switch_year"), 0.0, 10.0, 0.5, ".1f")
+        _slider("in year", s.switch_year, setter("switch_year"), 0.0, 10.0, 0.5, "model: leadership.schedule")
     solara.Text("The head", style="font-weight: bold; margin-top: 6px;")
-    _slider("charisma", s.charisma, setter("charisma"))
-    _slider("shares leadership (stance)", s.distribution, setter("distribution"))
-    _slider("authenticity", s.authenticity, setter("authenticity"))
+    _slider("personal magnetism", s.charisma, setter("charisma"), tip="model: head.charisma")
+    _slider("shares leadership", s.distribution, setter("distribution"), tip="model: head.distribution (stance)")
+    _slider("means it (not just delegating)", s.authenticity, setter("authenticity"), tip="model: head.authenticity")
     solara.Text("The staff", style="font-weight: bold; margin-top: 6px;")
-    _slider("trust at start", s.trust, setter("trust"))
-    _slider("time for collaboration", s.time_for_collaboration, setter("time_for_collaboration"), 0.0, 0.6)
+    _slider("trust at the start", s.trust, setter("trust"), tip="model: teachers.trust_head and trust_colleagues")
+    _slider(
+        "time for team work",
+        s.time_for_collaboration,
+        setter("time_for_collaboration"),
+        0.0,
+        0.6,
+        tip="model: leadership.time_for_collaboration (share of the week)",
+    )
     solara.Select(
-        "successor when the head leaves",
+        "if the head leaves, the next head is",
         value=SUCCESSORS[s.successor],
         values=list(SUCCESSORS.values()),
         on_value=lambda label: put(
-            dataclasses.replace(settings.value[side], successor=next(k for k, v in SUCCESSORS.items() if v == label))
+            dataclasses.replace(settings.value[side], successor=next(k for k, lb in SUCCESSORS.items() if lb == label))
         ),
     )
-    if running is not None and s != running:
-        solara.Warning("Changed: press RESET to start the schools with these settings.", dense=True)
-    elif running is None and side == 1:
-        solara.Info("Tick 'compare two schools' and press RESET to run this school too.", dense=True)
 
 
 @solara.component
-def SchoolSettingsCard(settings: solara.Reactive, model: Classroom):
+def SchoolsCard(session: Session, version: int, bump):
+    """The schools' settings; "start again" applies them."""
+    room = session.room
+    settings = solara.use_reactive(room.settings)
+    compare = solara.use_reactive(room.compare)
+    seed = solara.use_reactive(room.seed)
+    own = solara.use_reactive(room.own_events)
     side, set_side = solara.use_state(SIDE_NAMES[0])
+    solara.use_effect(lambda: settings.set(session.room.settings) or None, [id(session.room)])
     s = SIDE_NAMES.index(side)
-    running = model.settings[s] if s < len(model.schools) else None
-    with solara.Card("Schools", classes=["leadsim-schools"]):
+
+    def start():
+        session.restart(PageSetup(settings.value, seed.value, compare.value, own.value))
+        bump()
+
+    changed = (settings.value, compare.value, seed.value, own.value) != (
+        room.settings,
+        room.compare,
+        room.seed,
+        room.own_events,
+    )
+    with solara.Card("Schools", classes=["leadsim-schools"], style="margin: 0;"):
+        solara.Checkbox(label="compare two schools side by side", value=compare)
+        solara.SliderInt("chance (seed) for both schools", value=seed, min=0, max=99)
+        with solara.Tooltip("The scenarios' own planned and random departures and crises (otherwise only yours)"):
+            solara.Checkbox(label="keep the scenarios' own events", value=own)
         solara.ToggleButtonsSingle(value=side, values=list(SIDE_NAMES), on_value=set_side, dense=True)
-        SchoolSettingsForm(settings, s, running)
+        SchoolForm(settings, s)
+        if changed:
+            solara.Warning("Changed: press 'start again' to run the schools with these settings.", dense=True)
+        solara.Button(
+            "start again", color="primary", on_click=start, classes=["leadsim-start"], style="margin-top: 6px;"
+        )
 
 
 @solara.component
-def SettingsSidebar(settings: solara.Reactive, model: Classroom):
-    """The school settings, in the sidebar below Mesa's controls (a deeper component sorts later there)."""
-    with solara.Sidebar():
-        SchoolSettingsCard(settings, model)
+def YourSchoolCard(session: Session, bump):
+    """Start from a participant's own school: the seeds' questions, mapped onto settings."""
+    answers = solara.use_reactive(dict(TYPICAL))
+    rows, set_rows = solara.use_state(None)
+
+    def use():
+        key, _, mapped = register_answers(answers.value)
+        room = session.room
+        pair = list(room.settings)
+        pair[0] = SchoolSettings.from_scenario(key)
+        session.restart(PageSetup((pair[0], pair[1]), room.seed, room.compare, room.own_events))
+        set_rows(mapped)
+        bump()
+
+    with solara.Card("Your school", classes=["leadsim-yourschool"], style="margin: 0;"):
+        solara.Text(
+            "Answer for your own school (Harris 2008's questions); the left school then starts as yours. "
+            "Each answer sets a scenario setting, listed below with why. 'leadsim diagnose' does the same "
+            "from a file.",
+            style="font-size: 0.85em;",
+        )
+        for q in QUESTIONS:
+            labels = q.answers
+            solara.Select(
+                q.text,
+                value=labels[answers.value[q.key]],
+                values=list(labels.values()),
+                on_value=lambda label, q=q: answers.set(
+                    {**answers.value, q.key: next(k for k, lb in q.answers.items() if lb == label)}
+                ),
+            )
+        solara.Button("start from my school", color="primary", on_click=use, classes=["leadsim-use-mine"])
+        if rows:
+            solara.HTML(tag="div", unsafe_innerHTML=mapping_html(rows), classes=["leadsim-mapping"])
 
 
 @solara.component
-def SettingsHolder(settings: solara.Reactive, model: Classroom):
-    SettingsSidebar(settings, model)
+def FilesCard(session: Session, bump):
+    """Save and open setups, save the data."""
+    error, set_error = solara.use_state("")
+    room = session.room
+
+    def opened(info) -> None:
+        try:
+            key, _ = read_uploaded(info["data"], info["name"])
+        except ValueError as e:
+            set_error(str(e))
+            return
+        set_error("")
+        pair = list(room.settings)
+        pair[0] = SchoolSettings.from_scenario(key)
+        session.restart(PageSetup((pair[0], pair[1]), room.seed, room.compare, room.own_events))
+        bump()
+
+    with solara.Card("Save and share", classes=["leadsim-files"], style="margin: 0;"):
+        solara.Text(
+            "The address bar always holds this setup: copy it to share it, or reload to come back to it.",
+            style="font-size: 0.85em;",
+        )
+        for s in room.sides:
+            solara.FileDownload(
+                lambda s=s: setup_yaml(session.room, s).encode(),
+                filename=f"leadsim-{SIDE_NAMES[s]}-school.yaml",
+                label=f"download the {SIDE_NAMES[s]} school's setup (YAML)" if room.compare else "download this setup",
+            )
+        solara.FileDownload(
+            lambda: data_csv(session.room).encode(), filename="leadsim-data.csv", label="download the data (CSV)"
+        )
+        solara.FileDrop(label="open a scenario file (drop it here)", on_file=opened, lazy=False)
+        if error:
+            solara.Error(error, classes=["leadsim-file-error"])
 
 
 @solara.component
 def Page():
-    """One session's page: its own settings and its own Classroom, inside Mesa's SolaraViz."""
-    settings = solara.use_reactive(solara.use_memo(default_settings, []))
-    model = solara.use_reactive(solara.use_memo(lambda: Classroom(settings=settings.value), []))
-    model_params = {
-        "settings": settings,  # fixed: Mesa's reset builds the Classroom from this session's settings
-        "compare": {"type": "Checkbox", "value": False, "label": "Compare two schools side by side"},
-        "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 99, "step": 1, "label": "Seed (both schools)"},
-        "own_events": {
-            "type": "Checkbox",
-            "value": False,
-            "label": "Keep the scenarios' own departures and crises",
-        },
-    }
+    """One session's page: its own Session (schools, clock, widget) built from the address."""
+    router = solara.use_router()
+    session: Session = solara.use_memo(lambda: Session(router.search), [])
+    version, set_version = solara.use_state(0)
+
+    def bump():
+        set_version(lambda n: n + 1)
+
+    session.on_change = bump
+    solara.use_effect(lambda: session.close, [])
     solara.Title("leadsim · leadership patterns in schools")
-    SolaraViz(
-        model,
-        components=[],
-        model_params=model_params,
-        name="leadsim · leadership patterns in schools",
-        play_interval=11,
-        render_interval=1,
-    )
-    SettingsHolder(settings, model.value)
-    Dashboard(model.value)
+    if not session.widget.presenting:
+        with solara.Sidebar():
+            with solara.Column(gap="8px"):
+                SchoolsCard(session, version, bump)
+                YourSchoolCard(session, bump)
+                FilesCard(session, bump)
+    with solara.Column(style="padding: 2px 10px; width: 100%;", gap="4px"):
+        solara.display(session.widget)
+        if not session.widget.presenting:
+            with solara.Card("What am I looking at?", classes=["leadsim-explanation"]):
+                solara.HTML(tag="div", unsafe_innerHTML=explanation_html(), style="max-width: 75em; line-height: 1.45;")

@@ -18,40 +18,70 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: the time charts: key -> (title, [(column, series label)], y-axis title)
+#: the time charts: key -> (title in a school leader's words, [(column, series label)], y-axis title)
 TIME_CHARTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
-    "attainment": ("Attainment", [("attainment", "attainment")], "SD above the start"),
-    "leadership_capacity": ("Leadership capacity", [("leadership_capacity", "capacity")], "mean of teachers, 0-1"),
+    "attainment": ("Pupils' results", [("attainment", "results")], "change since the start (SD)"),
+    "leadership_capacity": ("Staff able to lead", [("leadership_capacity", "able to lead")], "average teacher, 0-1"),
     "distribution_index": (
-        "Distribution index",
-        [("distribution_index", "distribution")],
-        "share of leading not by the head",
+        "Leading done by others than the head",
+        [("distribution_index", "shared")],
+        "share of the leading, 0-1",
     ),
-    "trust": ("Trust", [("trust", "trust")], "teachers' mean trust, 0-1"),
-    "cynicism": ("Cynicism", [("cynicism", "cynicism")], "teachers' mean cynicism, 0-1"),
+    "trust": ("Trust", [("trust", "trust")], "average teacher, 0-1"),
+    "cynicism": ("Weariness of initiatives", [("cynicism", "weariness")], "average teacher, 0-1"),
     "students": (
-        "Students",
+        "Pupils",
         [("student_engagement", "engagement"), ("student_voice", "voice")],
-        "mean, 0-1",
+        "average, 0-1",
     ),
-    "parents": ("Parents", [("parent_engagement", "engagement"), ("parent_trust", "trust")], "mean, 0-1"),
+    "parents": ("Parents", [("parent_engagement", "engagement"), ("parent_trust", "trust")], "average, 0-1"),
 }
+#: the model's term and meaning of each chart, for the tooltip on its box
+CHART_TIPS: dict[str, str] = {
+    "attainment": "Model term: attainment - pupils' learning against expected progress, in standard deviations "
+    "(SD) from where the school started; the right-hand axis gives months of additional progress "
+    "(EEF Teaching and Learning Toolkit conversion).",
+    "leadership_capacity": "Model term: leadership_capacity - how able teachers are to lead improvement "
+    "beyond their own classroom (mean of teachers).",
+    "distribution_index": "Model term: distribution_index - the share of improvement leading done by "
+    "someone other than the head.",
+    "trust": "Model term: trust - teachers' trust in the head and in colleagues.",
+    "cynicism": "Model term: cynicism - teachers' weariness of, and doubt about, improvement initiatives.",
+    "students": "Model terms: student_engagement (behaviour and effort) and student_voice (being heard).",
+    "parents": "Model terms: parent_engagement and parent_trust (in the school).",
+    "network-left": "The staff network: the star is the head, dots are teachers. Colour = leadership_capacity, "
+    "size = influence (leading done lately), shape = formal role, lines = collaboration ties.",
+}
+CHART_TIPS["network-right"] = CHART_TIPS["network-left"]
 #: every column the charts read
 CHART_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(c for _, series, _ in TIME_CHARTS.values() for c, _ in series))
 
-#: a colour per measure (colour-blind safe, Okabe-Ito); the school is told by the dash
-SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+#: a colour per school (colour-blind safe, Okabe-Ito: blue, vermilion); the line style tells them
+#: apart too (left solid, right dashed), for print and for colour-blind viewers
+SCHOOL_COLOURS = ("#0072B2", "#D55E00")
 #: left school solid, right school dashed
 DASHES = ("solid", "dash")
+#: where a chart has two measures, the second is dotted (left) or dash-dotted (right)
+SECOND_DASHES = ("dot", "dashdot")
+PREVIOUS_COLOUR = "rgba(120,120,120,0.55)"
 #: colour of an event marker by kind
 MARKER_COLOURS = {"departure": "#B00020", "crisis": "#E69F00", "pattern": "#6A3D9A"}
 #: plotly marker symbols of the formal roles (0 none, 1 middle leader, 2 senior team)
 ROLE_SYMBOLS = ("circle", "square", "diamond")
 ROLE_NAMES = ("teacher", "middle leader", "senior team")
 CAPACITY_SCALE = "Viridis"
+#: months of additional progress -> smallest effect size (SD) of that band (EEF Toolkit)
+MONTH_TICKS = ((1, 0.02), (2, 0.10), (3, 0.19), (4, 0.27), (5, 0.36), (6, 0.45), (7, 0.53), (8, 0.62))
 
 FONT = {"family": "Roboto, Helvetica, Arial, sans-serif", "size": 12}
-CONFIG = {"displayModeBar": False, "responsive": True}
+#: plotly.js options: the camera button saves a PNG; the page adds SVG and CSV links (no other buttons)
+CONFIG = {
+    "displayModeBar": "hover",
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtons": [["toImage"]],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
 
 
 @dataclass
@@ -265,6 +295,27 @@ def _marker_shapes(markers: Sequence[Marker], show_side: bool) -> tuple[list[dic
 # --- time charts -----------------------------------------------------------------------------------
 
 
+def _months_axis(yrange: list[float]) -> dict:
+    """A right-hand axis over the attainment axis: months of additional progress (EEF's bands)."""
+    vals, text = [0.0], ["0"]
+    for months, sd in MONTH_TICKS:
+        for sign in (1, -1):
+            if yrange[0] <= sign * sd <= yrange[1]:
+                vals.append(sign * sd)
+                text.append(f"{'+' if sign > 0 else '-'}{months}")
+    return {
+        "overlaying": "y",
+        "side": "right",
+        "range": yrange,
+        "tickvals": vals,
+        "ticktext": text,
+        "showgrid": False,
+        "zeroline": False,
+        "title": {"text": "months' progress", "font": {"size": 11}},
+        "fixedrange": True,
+    }
+
+
 def time_chart(
     key: str,
     schools: Sequence[SchoolSeries],
@@ -272,21 +323,42 @@ def time_chart(
     *,
     years: float = 10.0,
     height: int = 250,
+    previous: Sequence[SchoolSeries] = (),
+    large: bool = False,
 ) -> dict:
-    """One time chart (``key`` of :data:`TIME_CHARTS`): each school's curves, left solid and right
-    dashed, with a vertical line and label at each event."""
+    """One time chart (``key`` of :data:`TIME_CHARTS`): each school's curves in its own colour (left
+    blue and solid, right orange and dashed), a second measure dotted, the run before the last
+    "go back" faint grey, and a vertical line and label at each event. The legend sits below the
+    plot so that it never covers the title."""
     title, series, ytitle = TIME_CHARTS[key]
     compare = len(schools) > 1
     data = []
     values = []
+    for school in previous:
+        y = school.columns[series[0][0]]
+        values.append(y)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": _r(school.years),
+                "y": _r(y),
+                "name": school.label,
+                "line": {"color": PREVIOUS_COLOUR, "width": 1.5, "dash": DASHES[school.side]},
+                "hovertemplate": f"{school.label}<br>year %{{x:.2f}}: %{{y:.3f}}<extra></extra>",
+                "showlegend": school.side == 0 and key == "attainment",
+                "legendgroup": "previous",
+            }
+        )
     for school in schools:
         for k, (col, name) in enumerate(series):
             y = school.columns[col]
             values.append(y)
-            if len(series) > 1:
-                legend = f"{name} · {('left', 'right')[school.side]}" if compare else name
-            else:
-                legend = school.label
+            legend = name if len(series) > 1 else school.label
+            dash = (DASHES, SECOND_DASHES)[min(k, 1)][school.side]
+            hover = f"{legend}<br>year %{{x:.2f}}: %{{y:.3f}}"
+            if key == "attainment":
+                hover += " SD"
             data.append(
                 {
                     "type": "scatter",
@@ -294,12 +366,10 @@ def time_chart(
                     "x": _r(school.years),
                     "y": _r(y),
                     "name": legend,
-                    "line": {
-                        "color": SERIES_COLOURS[k % len(SERIES_COLOURS)],
-                        "width": 2.5,
-                        "dash": DASHES[school.side],
-                    },
-                    "hovertemplate": f"{legend}<br>year %{{x:.2f}}: %{{y:.3f}}<extra></extra>",
+                    "line": {"color": SCHOOL_COLOURS[school.side % 2], "width": 3 if large else 2.5, "dash": dash},
+                    "hovertemplate": hover + "<extra></extra>",
+                    # two measures: the legend names the measures once (the colour is the school)
+                    "showlegend": len(series) == 1 or school.side == 0,
                 }
             )
     if key == "attainment":
@@ -308,10 +378,14 @@ def time_chart(
         yrange = _span(values, (), 0.2, (0.0, 1.0))
     shapes, notes = _marker_shapes(markers, compare)
     layout = _base_layout(title, height)
+    legend_rows = 1
+    # the schools' colours are named once, on the results chart (and in the status lines above
+    # the charts); the other single-measure charts keep their whole height for the curves
+    show_legend = len(series) > 1 or ((compare or bool(previous)) and key == "attainment")
     layout.update(
         {
             "xaxis": {
-                "title": {"text": "years", "standoff": 2},
+                "title": {"text": "years", "standoff": 0, "font": {"size": 11}},
                 "range": [0, max(years, 0.1)],
                 "showgrid": True,
                 "gridcolor": "#eee",
@@ -326,21 +400,30 @@ def time_chart(
             },
             "shapes": shapes,
             "annotations": notes,
-            "showlegend": compare or len(series) > 1,
+            "showlegend": show_legend,
             "legend": {
                 "orientation": "h",
                 "x": 0,
-                "y": 1.0,
+                "y": -0.22 if not large else -0.14,
                 "xanchor": "left",
-                "yanchor": "bottom",
-                "font": {"size": 11},
-                "itemwidth": 30,
+                "yanchor": "top",
+                "font": {"size": 13 if large else 11},
                 "tracegroupgap": 0,
             },
         }
     )
-    if layout["showlegend"]:
-        layout["margin"] = {**layout["margin"], "t": 62 if len(data) <= 2 else 80}
+    if key == "attainment":
+        layout["yaxis2"] = _months_axis(yrange)
+        layout["margin"] = {**layout["margin"], "r": 44}
+        data.append(  # an invisible trace that puts the months axis on the chart
+            {"type": "scatter", "x": [], "y": [], "yaxis": "y2", "showlegend": False, "hoverinfo": "skip"}
+        )
+    if show_legend:
+        layout["margin"] = {**layout["margin"], "b": 56 + 18 * legend_rows}
+        layout["height"] = height + 18 * legend_rows
+    if large:
+        layout["font"] = {**FONT, "size": 15}
+        layout["title"]["font"] = {"size": 20}
     return {"data": data, "layout": layout, "config": CONFIG}
 
 
@@ -445,7 +528,7 @@ def network_figure(snap: NetworkSnapshot, pos: np.ndarray, *, title: str, height
             "mode": "markers+text",
             "x": [float(pos[0, 0])],
             "y": [float(pos[0, 1])],
-            "text": ["head" if snap.head_present else "post vacant"],
+            "text": ["head" if snap.head_present else "no head in post"],
             "textposition": "top center",
             "textfont": {"size": 11, "color": "#B00020" if snap.head_present else "#777"},
             "hovertext": [snap.head_label],
@@ -492,35 +575,35 @@ def network_figure(snap: NetworkSnapshot, pos: np.ndarray, *, title: str, height
 
 EXPLANATION = """\
 **What you are seeing.** Each step is one school week; a school year is 39 weeks. Every week
-improvement work arises and is taken up according to the leadership pattern in force: the head
-alone (*solo*), teams the head forms and gives time (*by design*), whoever volunteers (*by
-default*) or everyone at once in a crisis (*by desperation*). In compare mode the two schools
-start identical (same seed) and differ only in their settings: **left solid, right dashed**.
+improvement work comes up and is taken on according to how leadership is shared: by *the head
+alone*, by *teams by design* (teams the head forms and gives time), by *volunteers* (whoever
+steps in) or by *all hands* in a crisis. In compare mode the two schools start identical (same
+seed) and differ only in their settings: **left blue and solid, right orange and dashed**.
 
 **The staff network.** The star is the head; the other dots are teachers (◆ senior team,
-■ middle leaders). Colour is a teacher's *leadership capacity*: dark purple little, yellow a
-lot. Size is *influence*: how much leading they have done lately. Lines are working ties between
-colleagues, faint red spokes the head's direct reach. Under *solo* the head is a big star with
-spokes to everyone and the teachers stay small and dark; *by design* the dots grow, turn green
-and yellow, and the ties thicken.
+■ middle leaders). Colour is how able a teacher is to lead: dark purple little, yellow a lot.
+Size is influence: how much leading they have done lately. Lines are working ties between
+colleagues, faint red spokes the head's direct reach. When the head leads alone, the head is a big
+star with spokes to everyone and the teachers stay small and dark; with teams by design the dots
+grow, turn green and yellow, and the ties thicken.
 
-**The charts.** *Attainment*: students' learning relative to expected progress (0 = where the
-school started). *Leadership capacity*: how able teachers are to lead improvement. *Distribution
-index*: the share of leading done by someone other than the head. *Trust* and *cynicism*:
-teachers' trust in the head and colleagues, and their weariness of initiatives. The small panels
-show students (engagement, voice) and parents (engagement, trust). A vertical line marks each
-event at the week it took effect.
+**The charts.** *Pupils' results*: learning against expected progress, in standard deviations from
+where the school started; the right-hand axis gives months of additional progress, by the
+Education Endowment Foundation's conversion (0.10-0.18 SD is 2 months, 0.19-0.26 SD 3 months...).
+*Staff able to lead*, *leading done by others than the head*, *trust* and *weariness of
+initiatives* describe the teachers; the small charts show pupils and parents. Hover over a chart's
+box for the model's own term. A vertical line marks each event at the week it took effect.
 
-**After the head leaves**, watch attainment over the next two or three years: in a school led
-solo the charismatic lift goes the same week, imposed practice lapses and attainment falls back;
-where leadership was distributed, capacity stays with the teachers and most of the gain holds.
-A crisis pulls everyone in (distribution jumps) while a controlling head takes the reins back.
-The model is a thinking tool, not a forecast: try other seeds to see what is robust.
+**After the head leaves**, watch the results over the next two or three years: where the head led
+alone the personal lift goes the same week and imposed practice lapses; where leadership was
+shared by design, capacity stays with the teachers and most of the gain holds. The model is a
+thinking tool, not a forecast: try other seeds to see what is robust.
 
-**Driving the page.** ▶ plays, ❚❚ pauses, STEP moves one week, RESET starts the schools again
-with the settings in the sidebar (pick each school's scenario and settings under *Schools*; tick
-*Compare two schools side by side* for two). *Play Interval* sets the speed: lower is faster.
-The interventions above act on the running schools from the next week.
+**Driving the page.** ▶ plays, ❚❚ pauses, *+1 week* and *+1 term* step on, *go to year* jumps.
+The speed is in school time (*1 year in 10 s*). The buttons "the head leaves now", "crisis now"
+and "switch now" act on the week on screen; they show from the next week. Drag the timeline
+back to replay; acting at an earlier week replays from there with the new choice (the earlier
+run stays as a faint grey line). The address bar always holds the setup: copy it to share it.
 """
 
 

@@ -167,4 +167,12 @@ else
     status="up to date"
 fi
 
+# --- the trainers' page's front-end files ----------------------------------------------------
+# Fetched now, with network, so that `leadsim serve` needs none in a training room (it refuses to
+# start without them). Quick when they are already there; a failure here leaves the rest usable.
+if ! "$VENV/bin/leadsim" serve --prepare >/dev/null 2>"$VENV/.leadsim-frontend.log"; then
+    tail -n 1 "$VENV/.leadsim-frontend.log" >&2
+    say "warning: the trainers' page will not start until its front-end files are fetched: rerun this script with network access (needs npm)"
+fi
+
 echo "leadsim is $status in .venv (Python $pyversion). Next: .venv/bin/leadsim run charismatic-solo   or   .venv/bin/pytest -q"

@@ -1,13 +1,13 @@
-"""The trainers' page in a real browser: ``leadsim serve`` as a subprocess, headless Chromium via Playwright.
+"""The trainers' page in a real browser: ``leadsim serve`` as a subprocess, Debian's Chromium via Playwright.
 
-A trainer's session: compare mode, play, "the head leaves now" - the charts move and the event is
-marked on every time chart. Two browser contexts (two sessions) never share a school. A screenshot
-goes to the test's temporary folder, and to docs/img/app.png when LEADSIM_SAVE_SCREENSHOTS is set
-(then the run goes on to the departure at year 5 and three years after it, as in the README).
+The server runs with the npm registry and the CDN unreachable (as in a school hall with no
+network), and every page records any request that leaves this machine: there must be none.
+A scripted workshop drives every control a trainer uses at 1366x768; other tests cover a resize
+while paused, two sessions, a bad link, the speed control and a reload. Screenshots go to the
+test's temporary folder, and to docs/img/ when LEADSIM_SAVE_SCREENSHOTS is set.
 
 Skipped only when /usr/bin/chromium is not installed (CI installs it); nothing here downloads a
-browser. The first start of the server on a new environment fetches the page's front-end files
-with npm (see sim/serve.py), which the generous start-up timeout allows for.
+browser. The page's front-end files come from scripts/setup.sh (``leadsim serve --prepare``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from leadsim.analysis.chromium import ARGS, CHROMIUM
@@ -28,6 +29,8 @@ from leadsim.analysis.chromium import ARGS, CHROMIUM
 ROOT = Path(__file__).resolve().parents[1]
 SAVE = bool(os.environ.get("LEADSIM_SAVE_SCREENSHOTS"))
 WEEKS_PER_YEAR = 39
+SCREEN = {"width": 1366, "height": 768}
+UNREACHABLE = "http://127.0.0.1:9/"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
 
@@ -40,19 +43,21 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``python -m leadsim.cli serve`` on a free loopback port: its address and its log."""
+    """``python -m leadsim.cli serve`` on a free loopback port, with no registry or CDN reachable."""
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {**os.environ, "npm_config_registry": UNREACHABLE, "SOLARA_ASSETS_CDN": UNREACHABLE}
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "leadsim.cli", "serve", "--port", str(port)],
             cwd=ROOT,
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 120
     try:
         while True:
             if proc.poll() is not None:
@@ -64,7 +69,7 @@ def server(tmp_path_factory):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"leadsim serve did not answer within 240 s:\n{log.read_text()}")
+                pytest.fail(f"leadsim serve did not answer within 120 s:\n{log.read_text()}")
             time.sleep(0.5)
         yield url, log
     finally:
@@ -88,111 +93,219 @@ def browser():
             b.close()
 
 
-def _open(browser, server, *, height: int = 1000):
+#: the chart with this id has been drawn by plotly.js, with curves on it
+_DRAWN = (
+    "id => { const el = document.querySelector(`.leadsim-plot[data-chart='${id}']`); "
+    "return !!(el && el.data && el.querySelectorAll('.scatterlayer .trace').length > 0); }"
+)
+
+
+def _open(browser, server, query: str = "", *, viewport=SCREEN, chart: str = "attainment"):
     url, log = server
-    context = browser.new_context(viewport={"width": 1600, "height": height})
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url}"))
-    page.goto(url)
+    page.on(
+        "request",
+        lambda r: (
+            errors.append(f"outward request: {r.url}")
+            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+            else None
+        ),
+    )
+    page.goto(url + query)
     try:
         page.locator(".leadsim-week").wait_for(timeout=60_000)
-        page.wait_for_function(_DRAWN, arg="attainment", timeout=60_000)
+        page.wait_for_function(_DRAWN, arg=chart, timeout=60_000)
     except Exception:
         context.close()
         pytest.fail(f"the page did not draw; browser errors: {errors}; server log:\n{log.read_text()}")
     return context, page, errors
 
 
-#: the chart with this id has been drawn by plotly.js
-_DRAWN = "id => { const el = document.querySelector(`.leadsim-plot[data-chart='${id}']`); return !!(el && el.data); }"
-
-
-#: the chart with this id shows the departure marker
-_MARKED = (
-    "id => { const el = document.querySelector(`.leadsim-plot[data-chart='${id}']`); "
-    "return !!(el && el.layout && (el.layout.annotations || []).some(a => a.text === 'the head leaves')); }"
-)
-
-
 def _week(page) -> int:
     return int(re.search(r"\d+", page.locator(".leadsim-week").inner_text()).group())
 
 
-def _wait_week(page, at_least: int, timeout: float = 60) -> int:
+def _wait_week(page, week: int, timeout: float = 60, exact: bool = True) -> int:
     page.wait_for_function(
-        "n => { const m = document.querySelector('.leadsim-week').innerText.match(/\\d+/); return +m[0] >= n; }",
-        arg=at_least,
+        "([n, exact]) => { const m = document.querySelector('.leadsim-week').innerText.match(/\\d+/); "
+        "return exact ? +m[0] === n : +m[0] >= n; }",
+        arg=[week, exact],
         timeout=timeout * 1000,
     )
     return _week(page)
 
 
 def _chart(page, chart_id: str) -> dict:
+    page.wait_for_function(_DRAWN, arg=chart_id, timeout=15_000)
     return page.evaluate(
         """id => { const el = document.querySelector(`.leadsim-plot[data-chart='${id}']`);
-        return {traces: el.data.map(d => ({name: d.name, dash: d.line && d.line.dash, n: (d.x || []).length})),
-                shapes: (el.layout.shapes || []).map(s => s.x0),
+        return {traces: el.data.filter(d => (d.x || []).length).map(d => ({name: d.name, colour: d.line.color,
+                   dash: d.line.dash, n: d.x.length})),
+                shapes: (el.layout.shapes || []).map(s => Math.round(s.x0 * 39)),
                 notes: (el.layout.annotations || []).map(a => a.text)}; }""",
         chart_id,
     )
 
 
-def test_compare_play_and_the_head_leaves_now(server, browser, tmp_path):
-    context, page, errors = _open(browser, server, height=1900 if SAVE else 1000)
+def _wait_pending(page, text: str) -> None:
+    page.wait_for_function(
+        "t => { const el = document.querySelector('.leadsim-pending'); return !!el && el.innerText.includes(t); }",
+        arg=text,
+        timeout=30_000,
+    )
+
+
+def _wait_address(page, key: str, value: str) -> None:
+    page.wait_for_function(
+        "([k, v]) => new URLSearchParams(location.search).get(k) === v", arg=[key, value], timeout=15_000
+    )
+
+
+def _query(page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def _shot(page, tmp_path: Path, name: str) -> Path:
+    shot = tmp_path / f"{name}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 30_000
+    if SAVE:
+        target = ROOT / "docs" / "img" / f"{name}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target)
+    return shot
+
+
+def _scrub(page, week: int) -> None:
+    """Drag the timeline to ``week`` (what a trainer's mouse does: set the range, release)."""
+    page.locator(".leadsim-scrub").evaluate(
+        "(el, v) => { el.value = v; el.dispatchEvent(new Event('change')); }", str(week)
+    )
+
+
+def test_a_workshop(server, browser, tmp_path):
+    """A trainer's ten minutes: open a shared link, run to year 4, pause, present full screen, the head
+    leaves now, replay from year 4 switching to design instead, export a chart, download the setup and
+    run it with ``leadsim run``."""
+    context, page, errors = _open(browser, server, "?compare=1")
     try:
-        # compare mode: Mesa's model parameter, applied by Reset
-        page.get_by_label("Compare two schools side by side").check()
-        page.get_by_role("button", name="Reset").click()
-        page.wait_for_function(_DRAWN, arg="network-right", timeout=30_000)
         start = _chart(page, "attainment")
-        assert [t["name"] for t in start["traces"]] == ["charismatic-solo", "charismatic-design"]
+        assert [t["name"] for t in start["traces"]] == ["solo head", "distributes by design"]
         assert [t["dash"] for t in start["traces"]] == ["solid", "dash"]
-        assert start["shapes"] == []
+        assert start["traces"][0]["colour"] != start["traces"][1]["colour"]  # two colours, not two dashes only
+        for generic in ("Play Interval", "Render Interval", "Use Threads", "Information", "distribution index"):
+            assert generic not in page.locator("body").inner_text()
 
-        page.get_by_role("button", name="▶").click()
-        if SAVE:  # for the README: the departure exactly at year 5, as in the headline scenarios
-            _wait_week(page, 5 * WEEKS_PER_YEAR - 12, timeout=120)
-            page.get_by_role("button", name="❚❚").click()
-            while (week := _week(page)) < 5 * WEEKS_PER_YEAR - 1:
-                page.get_by_role("button", name="Step").click()
-                _wait_week(page, week + 1)
-            page.locator(".leadsim-head-leaves").click()
-            page.get_by_role("button", name="▶").click()
-        else:  # while playing, as in the room
-            _wait_week(page, 15, timeout=120)
-            page.locator(".leadsim-head-leaves").click()
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.leadsim-plot')].some(el => el.layout && "
-            "(el.layout.annotations || []).some(a => a.text === 'the head leaves'))",
-            timeout=30_000,
-        )
-        _wait_week(page, _week(page) + (3 * WEEKS_PER_YEAR if SAVE else 8), timeout=120)
-        page.get_by_role("button", name="❚❚").click()
+        # run to year 4 (the schools step there), play a little, pause at a moment
+        page.locator(".leadsim-year").select_option("4")
+        assert _wait_week(page, 4 * WEEKS_PER_YEAR) == 156
+        page.locator(".leadsim-play").click()
+        _wait_week(page, 158, exact=False)
+        page.locator(".leadsim-pause").click()
+        page.locator(".leadsim-play").wait_for()
+        paused = _week(page)
         time.sleep(1.0)
+        assert _week(page) == paused  # paused means paused
+        _wait_address(page, "week", str(paused))  # the address follows
+        _shot(page, tmp_path, "app")
 
-        week = _week(page)
+        # presentation: full screen, larger type, the main charts only, all on a 1366x768 screen
+        page.locator(".leadsim-fullscreen").click()
+        page.wait_for_function("() => !document.querySelector('.leadsim-schools')", timeout=15_000)
+        page.wait_for_function(_DRAWN, arg="distribution_index", timeout=30_000)
+        charts = page.eval_on_selector_all(".leadsim-plot", "els => els.map(e => e.getAttribute('data-chart'))")
+        assert charts == ["network-left", "network-right", "attainment", "distribution_index"]
+        bottom = page.eval_on_selector(
+            ".leadsim-plot[data-chart='attainment']", "e => e.getBoundingClientRect().bottom"
+        )
+        assert bottom <= SCREEN["height"], bottom
+        _shot(page, tmp_path, "app-presentation")
+
+        # the head leaves now: it acts on the week on screen, marked at the next week
+        page.locator(".leadsim-head-leaves").click()
+        _wait_pending(page, "the head leaves")
+        page.get_by_role("button", name="+1 term").click()
+        _wait_week(page, paused + 13)
+        marks = _chart(page, "attainment")
+        assert marks["notes"] == ["the head leaves"] and marks["shapes"] == [paused + 1]
+        _wait_address(page, "do", f"{paused}:leave:own:both")
+
+        # replay from year 4 with a different choice: switch to design instead of the departure
+        _scrub(page, 156)
+        _wait_week(page, 156)
+        page.locator(".leadsim-preset").select_option("design")
+        page.locator(".leadsim-switch").click()
+        _wait_pending(page, "switch to teams by design")
+        _wait_address(page, "do", "156:switch:design:both")
+        page.get_by_role("button", name="+1 term").click()
+        _wait_week(page, 169)
         after = _chart(page, "attainment")
-        assert all(t["n"] > start["traces"][0]["n"] + 10 for t in after["traces"]), after  # the curves grew
-        # the event is marked on every time chart, at the week it took effect
-        for chart in ("attainment", "leadership_capacity", "distribution_index", "trust", "cynicism", "students"):
-            # charts out of view are redrawn when they come into view
-            page.locator(f".leadsim-plot[data-chart='{chart}']").scroll_into_view_if_needed()
-            page.wait_for_function(_MARKED, arg=chart, timeout=15_000)
-            marks = _chart(page, chart)
-            assert marks["notes"] == ["the head leaves"], (chart, marks)
-            assert len(marks["shapes"]) == 1
-            assert 0 < marks["shapes"][0] * WEEKS_PER_YEAR <= week
-        status = page.locator(".leadsim-status").inner_text()
-        assert "left (solid): charismatic-solo" in status and "right (dashed): charismatic-design" in status
-        shot = tmp_path / "app.png"
-        page.screenshot(path=str(shot))
-        assert shot.stat().st_size > 50_000
-        if SAVE:
-            target = ROOT / "docs" / "img" / "app.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(shot, target)
+        assert after["notes"] == ["switch to teams by design"] and after["shapes"] == [157]
+        faint = [t for t in after["traces"] if t["name"].startswith("before going back")]
+        assert len(faint) == 2 and faint[0]["n"] == paused + 14  # the run with the departure, kept to compare
+
+        # out of presentation: export a chart, download the setup and run it
+        page.locator(".leadsim-fullscreen").click()
+        page.locator(".leadsim-schools").wait_for(timeout=15_000)
+        page.wait_for_function(_DRAWN, arg="attainment", timeout=30_000)
+        box = page.locator(".leadsim-box", has=page.locator(".leadsim-plot[data-chart='attainment']"))
+        with page.expect_download() as png:
+            box.get_by_text("PNG", exact=True).click()
+        png_path = tmp_path / "chart.png"
+        png.value.save_as(png_path)
+        assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png_path.stat().st_size > 10_000
+        with page.expect_download() as svg:
+            box.get_by_text("SVG", exact=True).click()
+        assert b"<svg" in Path(svg.value.path()).read_bytes()[:2000]
+        with page.expect_download() as data:
+            box.get_by_text("CSV", exact=True).click()
+        rows = Path(data.value.path()).read_text().splitlines()
+        assert rows[0] == "series,x,y" and len(rows) > 2 * 169
+        with page.expect_download() as setup:
+            page.get_by_text("download the left school's setup (YAML)").click()
+        yaml_path = tmp_path / "setup.yaml"
+        setup.value.save_as(yaml_path)
+        run = subprocess.run(
+            [sys.executable, "-m", "leadsim.cli", "run", str(yaml_path), "--out", str(tmp_path / "run")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr
+        assert "week: 157" in yaml_path.read_text()
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_charts_survive_resizes_and_relayouts_while_paused(server, browser, tmp_path):
+    context, page, errors = _open(browser, server, "?compare=1&week=60")
+    try:
+        assert _week(page) == 60
+        ids = ["network-left", "network-right", "attainment", "leadership_capacity", "distribution_index"]
+        for viewport in ({"width": 1000, "height": 650}, {"width": 1600, "height": 1000}, SCREEN):
+            page.set_viewport_size(viewport)
+            time.sleep(1.0)
+            for chart in ids:
+                page.locator(f".leadsim-plot[data-chart='{chart}']").scroll_into_view_if_needed()
+                page.wait_for_function(_DRAWN, arg=chart, timeout=10_000)
+                width = page.eval_on_selector(
+                    f".leadsim-plot[data-chart='{chart}']",
+                    "e => [e.querySelector('.main-svg').getBoundingClientRect().width, e.clientWidth]",
+                )
+                assert width[0] > 100 and abs(width[0] - width[1]) < 30, (viewport, chart, width)
+        # a re-layout (presentation and back) while paused redraws from what the page holds
+        page.locator(".leadsim-fullscreen").click()
+        page.wait_for_function(_DRAWN, arg="network-left", timeout=15_000)
+        page.locator(".leadsim-fullscreen").click()
+        for chart in ids:
+            page.wait_for_function(_DRAWN, arg=chart, timeout=15_000)
+        assert _week(page) == 60
         assert not errors, errors
     finally:
         context.close()
@@ -203,25 +316,78 @@ def test_two_sessions_do_not_share_a_school(server, browser):
     b_context, b, b_errors = _open(browser, server)
     try:
         assert _week(a) == _week(b) == 0
-        step_a = a.get_by_role("button", name="Step")
         for _ in range(3):
-            step_a.click()
-        assert _wait_week(a, 3) == 3
-        time.sleep(1.5)
+            a.get_by_role("button", name="+1 week").click()
+        _wait_week(a, 3)
+        time.sleep(1.0)
         assert _week(b) == 0  # the other session's school did not move
         a.locator(".leadsim-head-leaves").click()
-        step_a.click()
+        a.get_by_role("button", name="+1 week").click()
+        _wait_week(a, 4)
         a.wait_for_function(
             "() => (document.querySelector(\".leadsim-plot[data-chart='attainment']\").layout.annotations || [])"
             ".length === 1",
             timeout=30_000,
         )
-        b.get_by_role("button", name="Step").click()
-        assert _wait_week(b, 1) == 1
-        time.sleep(1.0)
-        assert _week(a) == 4
+        b.get_by_role("button", name="+1 week").click()
+        _wait_week(b, 1)
         assert _chart(b, "attainment")["notes"] == []  # A's departure is not B's
         assert not a_errors and not b_errors, a_errors + b_errors
     finally:
         a_context.close()
         b_context.close()
+
+
+def test_a_bad_link_says_why_and_changes_nothing(server, browser):
+    context, page, errors = _open(browser, server, "?compare=1&left.charisma=9&do=5:leave:nobody:both")
+    try:
+        message = page.locator(".leadsim-message").inner_text()
+        assert "nothing of it was applied" in message
+        assert "left.charisma='9'" in message and "5:leave:nobody:both" in message
+        assert page.eval_on_selector_all(".leadsim-status-line", "els => els.length") == 1  # not compare mode
+        assert _week(page) == 0
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_a_reload_keeps_the_setup(server, browser):
+    context, page, errors = _open(browser, server, "?compare=1&seed=3")
+    try:
+        page.get_by_role("button", name="+1 term").click()
+        _wait_week(page, 13)
+        page.locator(".leadsim-crisis-kind").select_option("results")
+        page.locator(".leadsim-target").select_option("right")
+        page.locator(".leadsim-crisis").click()
+        page.get_by_role("button", name="+1 week").click()
+        _wait_week(page, 14)
+        _wait_address(page, "week", "14")
+        before = _chart(page, "attainment")
+        page.reload()
+        page.locator(".leadsim-week").wait_for(timeout=60_000)
+        page.wait_for_function(_DRAWN, arg="attainment", timeout=60_000)
+        assert _week(page) == 14
+        _wait_address(page, "week", "14")
+        again = _chart(page, "attainment")
+        assert again["notes"] == before["notes"] == ["results crisis 0.6 (right)"]
+        assert again["traces"] == before["traces"]
+        assert _query(page)["seed"] == "3"
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_the_speed_is_in_school_time_and_a_trainer_can_pause_at_a_moment(server, browser):
+    context, page, errors = _open(browser, server)
+    try:
+        page.locator(".leadsim-speed").select_option(label="1 year in 40 s")
+        assert page.locator(".leadsim-speed-value").inner_text() == "(1.0 weeks a second)"
+        page.locator(".leadsim-play").click()
+        time.sleep(3.0)
+        page.locator(".leadsim-pause").click()
+        page.locator(".leadsim-play").wait_for()
+        week = _week(page)
+        assert 1 <= week <= 5, week  # about one week a second: easy to stop where you want
+        assert not errors, errors
+    finally:
+        context.close()

@@ -1,0 +1,562 @@
+"""The trainers' page's logic without Solara or a browser: schools, clock, interventions, replay,
+links, scenario files, "your school" and the figures.
+
+The page itself (Solara, in Chromium) is tested in ``tests/test_app_browser.py``; the server in
+``tests/test_serve.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import yaml
+from leadsim.app.classroom import (
+    PRESETS,
+    Classroom,
+    Clock,
+    Intervention,
+    SchoolSettings,
+    build_scenario,
+    default_settings,
+    months_of_progress,
+    scenario_names,
+)
+from leadsim.app.page import Session, data_csv, figures, live_state, pack_figures, view_rows
+from leadsim.app.sharing import PageSetup, from_query, read_uploaded, setup_of, setup_yaml, to_address, to_query
+from leadsim.app.views import SCHOOL_COLOURS, TIME_CHARTS, explanation_html, node_sizes, time_chart, to_json
+from leadsim.app.yourschool import QUESTIONS, TYPICAL, diagnose
+from leadsim.sim.model import SchoolModel
+from leadsim.sim.scenario import bundled_scenarios, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _demo_pair(**changes) -> tuple[SchoolSettings, SchoolSettings]:
+    left = SchoolSettings.from_scenario("demo")
+    return left, dataclasses.replace(left, **changes)
+
+
+def _columns(room: Classroom) -> list[dict[str, np.ndarray]]:
+    return [s.columns for s in room.series()]
+
+
+def _same(a: Classroom, b: Classroom) -> bool:
+    return all(
+        np.allclose(x[c], y[c], equal_nan=True) for x, y in zip(_columns(a), _columns(b), strict=True) for c in x
+    )
+
+
+# --- settings -> scenario ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["charismatic-solo", "arden", "crisis", "demo"])
+def test_settings_from_a_scenario_rebuild_the_same_school(name):
+    """Untouched settings with the scenario's own events give the scenario's run, week for week."""
+    cfg = load_scenario(name)
+    rebuilt = build_scenario(SchoolSettings.from_scenario(name), seed=cfg.seed, own_events=True)
+    a, b = SchoolModel(cfg, rng=3), SchoolModel(rebuilt, rng=3)
+    a.run(60)
+    b.run(60)
+    assert a.timeseries().equals(b.timeseries())
+
+
+def test_every_bundled_scenario_can_be_chosen():
+    names = scenario_names()
+    assert names[:2] == ("charismatic-solo", "charismatic-design")
+    assert set(names) == {n for n, _, _ in bundled_scenarios()}
+    for name in names:
+        build_scenario(SchoolSettings.from_scenario(name), seed=0, own_events=False)
+
+
+def test_settings_reach_the_scenario():
+    s = dataclasses.replace(
+        SchoolSettings.from_scenario("charismatic-solo"),
+        charisma=0.35,
+        authenticity=0.4,
+        trust=0.7,
+        time_for_collaboration=0.3,
+        solo=0.0,
+        design=1.0,
+        switch_to="default",
+        switch_year=2.0,
+        successor="distributive",
+    )
+    cfg = build_scenario(s, seed=7, own_events=False)
+    assert cfg.seed == 7
+    assert (cfg.head.charisma, cfg.head.authenticity) == (0.35, 0.4)
+    assert cfg.teachers.trust_head == cfg.teachers.trust_colleagues == 0.7
+    assert cfg.leadership.time_for_collaboration == 0.3
+    assert cfg.leadership.pattern.weights() == (0.0, 1.0, 0.0, 0.0)
+    assert [c.step(39) for c in cfg.leadership.schedule] == [78]
+    assert cfg.leadership.schedule[0].pattern.weights() == pytest.approx((0.3, 0.0, 0.7, 0.0))
+    assert cfg.events.successor.style == "distributive"
+    assert cfg.events.head_departures == [] and cfg.events.crises == []  # only what the trainer presses
+    assert cfg.events.head_exit_hazard == 0 and cfg.events.crisis_hazard == 0
+
+
+# --- the classroom: the clock, interventions on the week on screen, replay ---------------------------
+
+
+def test_compare_mode_steps_two_schools_in_lockstep_with_the_same_seed():
+    room = Classroom(settings=_demo_pair(), seed=4, compare=True)
+    assert room.forward(30) == 30
+    left, right = room.schools
+    assert left.week == right.week == room.week == room.cursor == 30
+    assert left.timeseries().equals(right.timeseries())  # same settings, same seed: the same school
+    other = Classroom(settings=_demo_pair(solo=0.2, design=0.8, distribution=0.8), seed=4, compare=True)
+    other.forward(30)
+    a, b = other.series()
+    assert not np.allclose(a.columns["leadership_capacity"], b.columns["leadership_capacity"])
+    assert len(a.years) == len(b.years) == 31
+
+
+def test_an_intervention_acts_on_the_week_on_screen():
+    """Clicked while week 10 is shown: it takes effect at the start of week 11, marked there."""
+    room = Classroom(settings=_demo_pair(), seed=1, compare=True)
+    room.forward(10)
+    room.head_leaves_now("distributive")
+    assert room.pending() == ["the head leaves"]
+    assert room.markers() == []  # not yet on the charts: week 11 is not shown
+    room.forward(1)
+    assert room.pending() == []
+    for school in room.schools:
+        assert [(d["week"], d["reason"]) for d in school.departures] == [(11, "requested")]
+        assert school.head is not None and school.head.distribution == pytest.approx(0.8)  # the chosen successor
+    [marker] = room.markers()
+    assert (marker.week, marker.kind, marker.sides) == (11, "departure", (0, 1))
+    assert marker.year == pytest.approx(11 / 39)
+
+
+def test_a_crisis_in_one_school_only_and_a_switch():
+    room = Classroom(settings=_demo_pair(), seed=1, compare=True)
+    room.forward(1)
+    room.crisis_now("results", 0.7, sides=(1,))
+    assert room.pending() == ["results crisis 0.7 (right)"]
+    room.switch_pattern_now("design", sides=(0,))
+    room.forward(1)
+    assert room.schools[0].crises == []
+    assert [(c["week"], c["kind"]) for c in room.schools[1].crises] == [(2, "results")]
+    assert room.schools[0].pattern.weights() == pytest.approx((0.2, 0.8, 0.0, 0.0))
+    assert {(m.kind, m.sides) for m in room.markers()} == {("crisis", (1,)), ("pattern", (0,))}
+
+
+def test_unknown_interventions_and_acting_after_the_end_are_refused():
+    room = Classroom(settings=_demo_pair(), seed=1)
+    with pytest.raises(ValueError):
+        room.act("leave", "nobody")
+    with pytest.raises(ValueError):
+        room.act("fire", "")
+    room.seek(room.total_weeks)
+    with pytest.raises(ValueError, match="ended"):
+        room.head_leaves_now()
+
+
+def test_replay_moves_the_cursor_without_changing_the_run():
+    room = Classroom(settings=_demo_pair(), seed=2, compare=True)
+    room.forward(40)
+    before = _columns(room)
+    assert room.seek(12) == 12 and room.week == 40  # back: nothing re-run
+    assert len(room.series()[0].years) == 13
+    assert room.frame().week == 12
+    assert room.forward(5) == 17 and room.week == 40  # replaying weeks already run
+    room.seek(40)
+    assert all(
+        np.array_equal(a[c], b[c], equal_nan=True) for a, b in zip(before, _columns(room), strict=True) for c in a
+    )
+    assert room.seek(10_000) == room.total_weeks == room.week  # beyond: runs to the end
+
+
+def test_going_back_and_acting_branches_exactly_as_a_fresh_run_would():
+    """Same school with and without the head leaving: act at week 20, run on, go back, choose otherwise."""
+    room = Classroom(settings=_demo_pair(), seed=3, compare=True)
+    room.forward(20)
+    room.head_leaves_now()
+    room.forward(30)
+    room.checkpoint()
+    room.seek(20)
+    room.switch_pattern_now("design")  # instead of the departure
+    assert [iv.kind for iv in room.log] == ["switch"]
+    assert room.week == room.cursor == 20
+    assert [s.label.startswith("before going back") for s in room.previous] == [True, True]
+    assert len(room.previous[0].years) == 51  # the earlier run, kept to draw faintly
+    room.forward(30)
+    fresh = Classroom(settings=_demo_pair(), seed=3, compare=True, log=[Intervention(20, "switch", (0, 1), "design")])
+    fresh.forward(50)
+    assert _same(room, fresh)
+    assert [(m.week, m.kind) for m in room.markers()] == [(21, "pattern")]
+    # from a later checkpoint too (week 50 was kept at the pause above)
+    room.seek(45)
+    room.crisis_now("behaviour", 0.6)
+    room.forward(5)
+    fresh2 = Classroom(
+        settings=_demo_pair(),
+        seed=3,
+        compare=True,
+        log=[Intervention(20, "switch", (0, 1), "design"), Intervention(45, "crisis", (0, 1), "behaviour", 0.6)],
+    )
+    fresh2.forward(50)
+    assert _same(room, fresh2)
+
+
+def test_the_scenarios_own_events_are_marked_when_kept():
+    room = Classroom(settings=(SchoolSettings.from_scenario("demo"),) * 2, seed=0, compare=False, own_events=True)
+    room.seek(room.total_weeks)
+    assert room.week == room.total_weeks == load_scenario("demo").steps
+    assert [(m.week, m.kind, m.label) for m in room.markers()] == [(78, "departure", "the head leaves (scheduled)")]
+    assert room.forward(1) == room.total_weeks  # past the end: nothing happens
+
+
+def test_without_own_events_nothing_happens_unless_pressed():
+    room = Classroom(settings=(SchoolSettings.from_scenario("reference"),) * 2, seed=0)
+    room.forward(200)
+    assert room.markers() == [] and room.schools[0].departures == [] and room.schools[0].crises == []
+
+
+def test_the_clock_plays_at_its_speed_in_lockstep_with_the_screen():
+    room = Classroom(settings=_demo_pair(), seed=0)
+    shown: list[int] = []
+    clock: Clock
+
+    def on_week():
+        shown.append(room.cursor)
+        if len(shown) % 2:  # the "browser" draws every other week at once, the rest after 0.3 s
+            clock.drawn()
+        else:
+            threading.Timer(0.3, clock.drawn).start()
+
+    clock = Clock(room, on_week, seconds_per_year=2.0)  # 19.5 weeks a second if the screen keeps up
+    clock.play()
+    time.sleep(1.5)
+    clock.pause()
+    weeks = room.cursor
+    # every other week waits 0.3 s for the screen: about 2 weeks per 0.35 s, far below 19.5 a second
+    assert 4 <= weeks <= 14, weeks
+    assert shown[:weeks] == list(range(1, weeks + 1))  # every week was shown, in order, none skipped
+    assert not clock.playing
+    time.sleep(0.3)
+    assert room.cursor == weeks  # paused means paused
+
+
+def test_the_clock_stops_at_the_end():
+    room = Classroom(settings=_demo_pair(), seed=0)
+    room.seek(room.total_weeks - 3)
+    clock = Clock(room, lambda: clock.drawn(), seconds_per_year=0.5)
+    clock.play()
+    for _ in range(100):
+        if not clock.playing:
+            break
+        time.sleep(0.05)
+    assert not clock.playing and room.cursor == room.total_weeks
+
+
+def test_months_of_progress_follow_the_eef_table():
+    assert [months_of_progress(x) for x in (0.0, 0.01, 0.05, 0.1, 0.18, 0.19, 0.26, 0.5, 0.96, 1.5)] == [
+        0,
+        0,
+        1,
+        2,
+        2,
+        3,
+        3,
+        6,
+        12,
+        12,
+    ]
+    assert months_of_progress(-0.2) == -3
+
+
+# --- links and files ---------------------------------------------------------------------------------
+
+
+def test_a_link_reopens_the_same_run():
+    room = Classroom(settings=_demo_pair(charisma=0.3), seed=5, compare=True)
+    room.forward(20)
+    room.head_leaves_now("charismatic", sides=(0,))
+    room.forward(10)
+    room.crisis_now("results", 0.9)
+    room.forward(7)
+    address = to_address(setup_of(room))
+    assert address.startswith("?") and "do=20:leave:charismatic:left,30:crisis:results:0.9:both" in address
+    setup, errors = from_query(to_query(setup_of(room)))
+    assert errors == []
+    again = setup.classroom()
+    assert again.cursor == room.cursor == 37 and again.compare and again.seed == 5
+    assert again.settings == room.settings
+    assert _same(room, again)
+    assert from_query({}) == (PageSetup(default_settings()), [])
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ({"seed": "-1"}, "seed='-1': expected"),
+        ({"seed": "1e9"}, "seed='1e9'"),
+        ({"compare": "yes"}, "compare='yes': expected 0 or 1"),
+        ({"left.charisma": "7"}, "left.charisma='7': expected a number from 0 to 1"),
+        ({"right.trust": "nan"}, "right.trust='nan'"),
+        ({"left": "no-such"}, "left='no-such': no such scenario"),
+        ({"do": "5:leave:nobody:both"}, "for leave, expected one of"),
+        ({"do": "99999:leave:own:both"}, "the week must be"),
+        ({"do": "5:crisis:results:3:left"}, "expected a number from 0.1 to 1"),
+        ({"week": "100000"}, "week='100000'"),
+        ({"hack": "1"}, "hack: not a setting"),
+    ],
+)
+def test_a_bad_link_changes_nothing_and_says_why(query, problem):
+    setup, errors = from_query({"compare": "1", **query})
+    assert setup == PageSetup(default_settings())  # the defaults, not half of the link
+    assert any(problem in e for e in errors), errors
+
+
+def test_the_session_shows_a_bad_links_problem_and_runs_the_defaults():
+    session = Session("compare=1&left.charisma=9")
+    assert "left.charisma='9'" in session.widget.message and "nothing of it was applied" in session.widget.message
+    assert not session.room.compare and session.room.cursor == 0
+
+
+def test_a_saved_setup_runs_with_leadsim_run_and_reopens(tmp_path):
+    room = Classroom(settings=_demo_pair(), seed=2, compare=True)
+    room.forward(20)
+    room.head_leaves_now(sides=(0,))
+    room.forward(10)
+    room.switch_pattern_now("design")
+    path = tmp_path / "setup.yaml"
+    path.write_text(setup_yaml(room, 0))
+    data = yaml.safe_load(path.read_text())
+    assert data["events"]["head_departures"] == [{"week": 21}]
+    assert data["leadership"]["schedule"][-1]["week"] == 31
+    out = subprocess.run(
+        [sys.executable, "-m", "leadsim.cli", "run", str(path), "--out", str(tmp_path / "run")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "run").is_dir()
+    # the same file, opened on the page, is the same school with the same events
+    key, scenario = read_uploaded(path.read_bytes(), "setup.yaml")
+    assert key.startswith("upload:") and scenario.events.head_departures[0].week == 21
+    a = SchoolModel(scenario, rng=2)
+    a.run(35)
+    b = SchoolModel(load_scenario(path), rng=2)
+    b.run(35)
+    assert a.timeseries().equals(b.timeseries())
+
+
+def test_a_bad_uploaded_file_gets_the_clis_one_line_error():
+    with pytest.raises(ValueError) as e:
+        read_uploaded(b"school:\n  teachers: -3\n", "mine.yaml")
+    assert str(e.value).startswith("mine.yaml:2: school.teachers") and "\n" not in str(e.value)
+    with pytest.raises(ValueError, match="mine.yaml"):
+        read_uploaded(b"school: [unclosed\n", "mine.yaml")
+
+
+# --- your school ---------------------------------------------------------------------------------------
+
+
+def test_every_answer_sets_what_the_table_says():
+    for q in QUESTIONS:
+        for answer, sets in q.sets.items():
+            scenario, rows = diagnose({q.key: answer})
+            mine = [r for r in rows if r.question == q.text]
+            assert mine and all(r.answer == q.answers[answer] for r in mine)
+            for path, value in sets.items():
+                if path in ("shift", "trust_head_change", "teachers.middle_leaders"):
+                    continue  # relative settings: checked below
+                got = scenario.model_dump()
+                for part in path.split("."):
+                    got = got[part]
+                want = value if not isinstance(value, dict) else value | {}
+                assert got == pytest.approx(want) if not isinstance(want, dict) else got == want, (q.key, path)
+
+
+def test_your_school_answers_move_the_settings_the_right_way():
+    base, _ = diagnose({})
+    assert base.school.teachers == 60 and base.events.head_exit_hazard == 0
+    shared, _ = diagnose({"distributed": "widely", "roles_work": "lead", "time": "protected", "head": "shares"})
+    assert shared.leadership.pattern.design > base.leadership.pattern.design
+    assert shared.leadership.pattern.solo < base.leadership.pattern.solo
+    assert shared.leadership.time_for_collaboration > base.leadership.time_for_collaboration
+    assert shared.head.distribution > base.head.distribution
+    far, _ = diagnose({"distance": "far", "trust": "middling"})
+    assert far.teachers.trust_head < far.teachers.trust_colleagues
+    small, _ = diagnose({"size": "small", "roles": "many"})
+    assert small.school.teachers == 15 and small.teachers.middle_leaders == 3
+    silos, _ = diagnose({"structure": "silos", "culture": "much"})
+    assert silos.school.egg_crate > base.school.egg_crate and silos.teachers.cynicism > base.teachers.cynicism
+    assert set(TYPICAL) == {q.key for q in QUESTIONS}
+
+
+def test_unknown_questions_and_answers_are_named():
+    with pytest.raises(ValueError, match="colour: not a question"):
+        diagnose({"colour": "blue"})
+    with pytest.raises(ValueError, match="size: 'huge' is not an answer; expected one of small"):
+        diagnose({"size": "huge"})
+
+
+# --- the figures ----------------------------------------------------------------------------------------
+
+
+def _played(compare: bool = True, weeks: int = 50) -> Classroom:
+    room = Classroom(settings=_demo_pair(solo=0.2, design=0.8), seed=2, compare=compare)
+    room.forward(20)
+    room.head_leaves_now()
+    room.forward(10)
+    room.crisis_now("behaviour", 0.5, sides=(0,))
+    room.forward(weeks - 30)
+    return room
+
+
+def test_every_figure_is_a_valid_plotly_figure():
+    room = _played()
+    for presenting in (False, True):
+        figs = figures(room, presenting=presenting)
+        assert set(figs) == (
+            {"network-left", "network-right", "attainment", "distribution_index"}
+            if presenting
+            else {"network-left", "network-right", *TIME_CHARTS}
+        )
+        for fig in figs.values():
+            go.Figure(fig)  # raises on anything plotly does not know
+            json.dumps(fig, allow_nan=False)
+
+
+def test_the_schools_have_their_own_colours_and_names_and_every_event_is_marked():
+    room = _played()
+    figs = figures(room)
+    for key, (_, series, _) in TIME_CHARTS.items():
+        data = [d for d in figs[key]["data"] if d.get("x")]
+        assert len(data) == 2 * len(series)
+        assert {d["line"]["color"] for d in data} == set(SCHOOL_COLOURS)
+        assert {d["line"]["dash"] for d in data if d["line"]["color"] == SCHOOL_COLOURS[0]} <= {"solid", "dot"}
+        assert all(len(d["x"]) == 51 for d in data)
+        notes = [a["text"] for a in figs[key]["layout"]["annotations"]]
+        assert [round(s["x0"] * 39) for s in figs[key]["layout"]["shapes"]] == [21, 31]
+        assert notes == ["the head leaves", "behaviour crisis 0.5 (left)"]
+        layout = figs[key]["layout"]
+        if layout["showlegend"]:  # below the plot: it never covers the title
+            assert layout["legend"]["yanchor"] == "top" and layout["legend"]["y"] < 0
+    names = [d["name"] for d in figs["attainment"]["data"] if d.get("x")]
+    # named by what differs (both start as the same scenario), not by file names
+    assert names == ["mostly the head alone", "mostly teams by design"]
+    single = figures(Classroom(settings=default_settings()))["attainment"]
+    assert [d["name"] for d in single["data"] if d.get("x")] == ["solo head"]
+    months = figs["attainment"]["layout"]["yaxis2"]
+    assert months["title"]["text"] == "months' progress" and "0" in months["ticktext"]
+
+
+def test_after_going_back_the_earlier_run_is_drawn_faintly():
+    room = _played()
+    room.seek(25)
+    room.switch_pattern_now("solo")
+    fig = figures(room)["attainment"]
+    faint = [d for d in fig["data"] if d.get("name", "").startswith("before going back")]
+    assert len(faint) == 2 and len(faint[0]["x"]) == 51
+
+
+def test_the_network_shows_head_teachers_roles_capacity_and_influence():
+    room = _played(compare=False, weeks=40)
+    fig = figures(room)["network-left"]
+    teachers = next(d for d in fig["data"] if d["name"] == "teachers")
+    head = next(d for d in fig["data"] if d["name"] == "head")
+    staff = room.schools[0].staff
+    assert len(teachers["x"]) == staff.n
+    assert teachers["marker"]["color"] == pytest.approx(np.round(staff.capacity, 3).tolist())
+    assert set(teachers["marker"]["symbol"]) <= {"circle", "square", "diamond"}
+    assert head["marker"]["symbol"] == "star"
+    snap = room.frame().snaps[0]
+    assert teachers["marker"]["size"] == pytest.approx(np.round(node_sizes(snap.influence[1:]), 2).tolist())
+    ties = [d for d in fig["data"] if d["name"].startswith("ties")]
+    drawn = sum(sum(v is None for v in d["x"]) for d in ties)
+    assert drawn == int(np.triu(staff.ties > snap.threshold, 1).sum())
+
+
+def test_the_layout_is_stable_between_recomputations():
+    room = Classroom(settings=_demo_pair(), seed=5, compare=False)
+    first = room.frame().positions[0]
+    room.forward(20)
+    assert np.array_equal(room.frame().positions[0], first)  # recomputed once a school year only
+    room.forward(20)
+    moved = np.abs(room.frame().positions[0] - first).max()
+    assert 0 < moved < 1.0
+    assert np.array_equal(Classroom(settings=_demo_pair(), seed=5).frame().positions[0], first)  # seeded
+
+
+def test_live_state_packs_every_figure_and_says_what_is_pending():
+    room = _played(weeks=32)
+    room.head_leaves_now()
+    state = live_state(room)
+    packed = json.loads(state["figures"])
+    assert set(packed) == {"network-left", "network-right", *TIME_CHARTS}
+    assert all(isinstance(v["v"], int) and "data" in v["f"] for v in packed.values())
+    assert state["week_text"].startswith("week 32 ")
+    assert state["alert"] == "from next week: the head leaves"
+    assert state["cursor"] == state["newest"] == 32
+    assert json.loads(pack_figures({"a": to_json(time_chart("trust", room.series()))}))["a"]["f"]["data"]
+
+
+def test_rows_and_csv():
+    single = Classroom(settings=default_settings(), seed=0)
+    assert [r["ids"] for r in view_rows(single)][0] == ["network-left", "attainment"]
+    assert view_rows(single, presenting=True) == [
+        {"ids": ["network-left", "attainment", "distribution_index"], "min": 300}
+    ]
+    room = Classroom(settings=_demo_pair(), compare=True)
+    room.forward(5)
+    lines = data_csv(room).splitlines()
+    assert lines[0].startswith("school,week,year,attainment")
+    assert len(lines) == 1 + 2 * 6
+
+
+def test_presets_and_explanation():
+    for _, weights in PRESETS.values():
+        assert sum(weights.values()) == pytest.approx(1.0)
+    html = explanation_html()
+    assert "<b>What you are seeing.</b>" in html and "**" not in html
+    for jargon in ("distribution index", "SD above the start", "Play Interval", "stance"):
+        assert jargon not in html
+
+
+def _diagnose_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "leadsim.cli", "diagnose", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_leadsim_diagnose_writes_a_scenario_that_runs(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("time: protected\nhead: shares\nsize: small\n")
+    out = _diagnose_cli(str(answers), "--out", str(tmp_path / "mine.yaml"))
+    assert out.returncode == 0, out.stderr
+    assert "leadership.time_for_collaboration = 0.3" in out.stderr
+    scenario = load_scenario(tmp_path / "mine.yaml")
+    assert scenario.school.teachers == 15 and scenario.head.distribution == 0.8
+    assert scenario == diagnose({"time": "protected", "head": "shares", "size": "small"}, name="answers")[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("time: lots\n", "time: 'lots' is not an answer; expected one of hardly, some, protected"),
+        ("colour: blue\n", "colour: not a question"),
+        ("time: [1, 2]\n", "time: expected an answer word"),
+        ("time: [unclosed\n", "answers.yaml:2:1: invalid YAML"),
+    ],
+)
+def test_leadsim_diagnose_refuses_bad_answers_with_one_line(tmp_path, text, problem):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(text)
+    out = _diagnose_cli(str(answers), "--out", str(tmp_path / "mine.yaml"))
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("leadsim: error:") and problem in out.stderr
+    assert not (tmp_path / "mine.yaml").exists()
