@@ -30,13 +30,25 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from leadsim.sim.scenario import BUNDLED_SCENARIOS, ScenarioError
+from leadsim.sim.scenario import ScenarioError
 from leadsim.sim.system_config import SystemScenario, grouping_problems
 from pydantic import ValidationError
 
+from leadsim.bundled import Bundled
 from leadsim.inputs import InputError, apply_override, fmt_key, load_chain, locate, parse_override, validation_error
 
-__all__ = ["SYSTEM_KEYS", "is_system_file", "load_system_scenario", "system_scenario_to_yaml"]
+__all__ = [
+    "BUNDLED_SYSTEMS",
+    "SYSTEM_KEYS",
+    "bundled_systems",
+    "is_system_file",
+    "load_system_scenario",
+    "system_scenario_to_yaml",
+]
+
+#: the bundled system scenarios (``leadsim system scenarios``), package data of ``leadsim.scenarios.systems``;
+#: a folder of their own, so that the single-school listings (page, sweeps) never meet one
+BUNDLED_SYSTEMS = Bundled("leadsim.scenarios.systems", "system scenario")
 
 #: top-level keys only a system scenario has: a file with one of them is a system scenario
 SYSTEM_KEYS = ("schools", "generate", "federations", "executive_heads", "networks", "support", "boundary")
@@ -45,7 +57,7 @@ SYSTEM_KEYS = ("schools", "generate", "federations", "executive_heads", "network
 def is_system_file(scenario: str | Path) -> bool:
     """Whether a scenario file (or bundled name) describes a system of schools rather than one school."""
     try:
-        file = BUNDLED_SCENARIOS.resolve(scenario)
+        file = BUNDLED_SYSTEMS.resolve(scenario)
         data, _ = load_chain(file, str(file), [])
     except InputError:
         return False
@@ -67,7 +79,7 @@ def load_system_scenario(path: str | Path, overrides: Sequence[str | tuple[str, 
     """
     try:
         parsed = [parse_override(SystemScenario, o) for o in overrides]
-        file = BUNDLED_SCENARIOS.resolve(path)
+        file = BUNDLED_SYSTEMS.resolve(path)
     except InputError as e:
         raise ScenarioError(str(e)) from None
     top = str(path) if Path(path).expanduser().exists() else str(file)
@@ -102,3 +114,8 @@ def system_scenario_to_yaml(s: SystemScenario) -> str:
     """The fully resolved system scenario as YAML (every setting, defaults included)."""
     data: dict[str, Any] = s.model_dump(mode="json")
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def bundled_systems() -> list[tuple[str, Path, str]]:
+    """The bundled system scenarios: (name, path, one-line description), by name."""
+    return BUNDLED_SYSTEMS.listing()
