@@ -215,15 +215,30 @@ def run_study(
             progress(done, len(tasks))
 
     if todo and workers > 0:
+        import logging
+        import warnings
+
+        import dask
         from dask.distributed import Client, LocalCluster, as_completed
 
-        with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-            Client(cluster) as client,
-        ):
-            futures = client.map(run_task, todo, pure=False)
-            for future in as_completed(futures):
-                keep(future.result())
+        # As the sweep runner's cluster: bound to 127.0.0.1, no profiler, short message logs.
+        config = {"distributed.worker.profile.enabled": False, "distributed.admin.low-level-log-length": 50}
+        with dask.config.set(config), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            with (
+                LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                futures = client.map(run_task, todo, pure=False)
+                for future in as_completed(futures):
+                    keep(future.result())
     else:
         for task in todo:
             keep(run_task(task))
