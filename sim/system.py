@@ -226,8 +226,8 @@ class SystemModel(mesa.Model):
         specs = list(scenario.schools) + _generated(scenario, self.rng)
         g = scenario.generate
         sizes = {
-            "primary": (g.primary.teachers, g.primary.students),
-            "secondary": (g.secondary.teachers, g.secondary.students),
+            "primary": (g.primary_teachers, g.primary_students),
+            "secondary": (g.secondary_teachers, g.secondary_students),
         }
         self.index = {s.name: i for i, s in enumerate(specs)}
         seeds = self.rng.integers(0, 2**63 - 1, size=len(specs))

@@ -70,25 +70,28 @@ class SchoolSpec(Section):
     leadership: Leadership = Field(default_factory=Leadership, description="how leadership work is taken up")
 
 
-class KindSize(Section):
-    """Size of a kind of school."""
-
-    teachers: int = P(20, "teachers", unit="people", ge=3, le=400)
-    students: int = P(200, "students on roll", unit="people", ge=10, le=20000)
-
-
 class Generator(Section):
     """Schools made up from counts: how many primaries and secondaries, their sizes and intake mix."""
 
     primaries: int = P(0, "primary schools generated (named p001, p002, ...)", unit="schools", ge=0, le=5000)
     secondaries: int = P(0, "secondary schools generated (named s001, s002, ...)", unit="schools", ge=0, le=1000)
-    primary: KindSize = Field(
-        default_factory=lambda: KindSize(teachers=20, students=270),
-        description="size of a generated primary (20 teachers, 270 pupils; see the ODD on the ratio)",
+    primary_teachers: int = P(
+        20, "teachers of a generated primary", unit="people", ge=3, le=400, source="issue 14: 20-teacher primaries"
     )
-    secondary: KindSize = Field(
-        default_factory=lambda: KindSize(teachers=60, students=1000),
-        description="size of a generated secondary (the reference school)",
+    primary_students: int = P(
+        210,
+        "pupils of a generated primary",
+        unit="people",
+        ge=10,
+        le=20000,
+        source="chosen so 135 primaries and 15 secondaries have about 40,000 pupils (issue 14); a 10:1 ratio counts "
+        "the teaching staff of a small primary generously (England's pupil:teacher ratio is about 20:1)",
+    )
+    secondary_teachers: int = P(
+        60, "teachers of a generated secondary", unit="people", ge=3, le=400, source="the reference school"
+    )
+    secondary_students: int = P(
+        1000, "pupils of a generated secondary", unit="people", ge=10, le=20000, source="the reference school"
     )
     intake_mix: float = P(
         0.1,
