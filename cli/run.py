@@ -22,6 +22,10 @@ def _load(scenario: str, overrides: list[str | tuple[str, str]]):
     try:
         return load_scenario(scenario, overrides)
     except ScenarioError as e:
+        from leadsim.sim.system_scenario import is_system_file
+
+        if is_system_file(scenario):  # several schools: say which command runs it
+            raise fail(f"{scenario}: a system of schools; run it with '{PROG} system run {scenario}'") from None
         raise fail(str(e)) from None
 
 

@@ -63,12 +63,12 @@ def params_block() -> str:
     return f"{START}\n{NOTE}\n\n{params_table()}\n\n{END}"
 
 
-def current_block(text: str) -> str:
+def current_block(text: str, start: str = START, end: str = END) -> str:
     """The block as it stands in ``text`` (markers included)."""
-    i, j = text.find(START), text.find(END)
+    i, j = text.find(start), text.find(end)
     if i < 0 or j < i:
-        raise ValueError(f"markers {START} ... {END} not found in order")
-    return text[i : j + len(END)]
+        raise ValueError(f"markers {start} ... {end} not found in order")
+    return text[i : j + len(end)]
 
 
 def update(path: Path = ODD) -> bool:

@@ -318,3 +318,23 @@ def test_system_run_writes_a_run_directory(tmp_path: Path) -> None:
     assert set(df["school"]) == {"hill", "dale", "vale", "moor"}
     again = load_system_scenario(tmp_path / "one" / "scenario.yaml")
     assert again.years == 1.0 and len(again.schools) == 4
+
+
+def test_single_school_command_points_to_the_system_command() -> None:
+    r = subprocess.run([sys.executable, "-m", "leadsim.cli", "run", "federation"], capture_output=True, text=True)
+    assert r.returncode == 2 and "leadsim system run federation" in r.stderr
+
+
+def test_odd_lists_every_system_parameter_as_the_code_has_it() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "gen_system_params.py"
+    spec = importlib.util.spec_from_file_location("gen_system_params", path)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    odd = (path.parent / "ODD.md").read_text(encoding="utf-8")
+    assert gen.current_block(odd) == gen.system_block(), "stale: run python docs/gen_system_params.py"
+    assert "`boundary.partnership_cost`" in gen.system_block()
+    block = gen.current_block(odd)
+    tampered = odd.replace(block, block.replace("| 0.05 |", "| 0.06 |", 1))
+    assert gen.current_block(tampered) != gen.system_block()  # a changed default would be caught
