@@ -242,7 +242,8 @@ def run_study(
     else:
         for task in todo:
             keep(run_task(task))
-    rows = [json.loads(p.read_text()) for p in sorted(rows_dir.glob("*.json"))]
+    # Only this spec's runs: rows of replications a larger spec ran before are kept on disk, not collected.
+    rows = [json.loads((rows_dir / f"{t['id']}.json").read_text()) for t in tasks]
     path = out / "summaries.parquet"
     write_parquet(path, pd.DataFrame(rows).sort_values("id", kind="stable").reset_index(drop=True))
     return path
