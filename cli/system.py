@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from leadsim.cli.core import PROG, app, fail, invocation
+from leadsim.cli.run import run_dir, run_overrides
 from leadsim.sim.scenario import ScenarioError
 from rich.console import Console
 from rich.table import Table
@@ -52,21 +53,11 @@ def run(
 
     The run directory appears only when the run is complete; an earlier run there is replaced.
     """
-    overrides: list[str | tuple[str, str]] = list(set_ or [])
-    if seed is not None:
-        overrides.append((f"--seed {seed}", f"seed={seed}"))
-    if years is not None:
-        overrides.append((f"--years {years:g}", f"years={years!r}"))
-    cfg = _load(scenario, overrides)
-    from leadsim.cli.run import _safe_name
-    from leadsim.experiments.outputs import OutputError, check_out_dir
+    cfg = _load(scenario, run_overrides(seed, years, set_))
+    from leadsim.experiments.outputs import OutputError
     from leadsim.experiments.system_outputs import write_system_run
 
-    out_dir = out if out is not None else Path("runs") / f"{_safe_name(cfg.name)}-{cfg.seed}"
-    try:
-        check_out_dir(out_dir)
-    except OutputError as e:
-        raise fail(f"--out {e}") from None
+    out_dir = run_dir(out, cfg.name, cfg.seed)
     from leadsim.sim.system import SystemModel
 
     model = SystemModel(cfg)

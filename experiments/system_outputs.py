@@ -17,14 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leadsim.experiments.outputs import (
-    RUN_FILES,
-    atomic_write_text,
-    manifest,
-    staged_dir,
-    write_json,
-    write_parquet,
-)
+from leadsim.experiments.outputs import write_run_files
 from leadsim.sim.system_scenario import system_scenario_to_yaml
 
 if TYPE_CHECKING:
@@ -61,11 +54,12 @@ def write_system_run(
     Returns:
         ``out_dir`` as a Path.
     """
-    out = Path(out_dir)
-    with staged_dir(out) as tmp:
-        files = {name: tmp / name for name in RUN_FILES[:-1]}
-        write_parquet(files["timeseries.parquet"], model.timeseries())
-        write_json(files["summary.json"], system_run_summary(model, scenario, seed))
-        atomic_write_text(files["scenario.yaml"], system_scenario_to_yaml(scenario))
-        write_json(tmp / "manifest.json", manifest(scenario, seed, command, files))  # type: ignore[arg-type]
-    return out
+    return write_run_files(
+        out_dir,
+        model.timeseries(),
+        system_run_summary(model, scenario, seed),
+        system_scenario_to_yaml(scenario),
+        scenario,
+        seed,
+        command,
+    )

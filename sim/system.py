@@ -296,12 +296,17 @@ class SystemModel(mesa.Model):
     # --- groupings -----------------------------------------------------------------------------
 
     def _add_group(self, kind: str, name: str, schools: list[str], crossers: float, trust: float) -> None:
-        members = [self.index[s] for s in schools]
-        self.groups.append(Group(kind, name, members, crossers))
-        for i in members:
-            for j in members:
-                if i != j:
-                    self.trust[i, j] = max(self.trust[i, j], trust)
+        group = Group(kind, name, [], crossers)
+        self.groups.append(group)
+        for s in schools:
+            self._join(group, self.index[s], trust)
+
+    def _join(self, group: Group, i: int, trust: float) -> None:
+        """School ``i`` joins ``group``; it and each member start from at least ``trust`` in each other."""
+        for j in group.members:
+            self.trust[i, j] = max(self.trust[i, j], trust)
+            self.trust[j, i] = max(self.trust[j, i], trust)
+        group.members.append(i)
 
     def _generate_networks(self, specs: list[SchoolSpec]) -> None:
         """Learning networks of about ``network_size`` generated schools, ``networks_per_school`` rounds.
@@ -393,22 +398,12 @@ class SystemModel(mesa.Model):
                 home = self._exec_names[e.executive_head]
                 self._lead(home, school.index)
                 grp = next(g for g in self.groups if g.kind == "executive" and g.name == e.executive_head)
-                grp.members.append(school.index)
-                for j in grp.members:
-                    if j != school.index:
-                        t = self.boundary.federation_trust
-                        self.trust[j, school.index] = max(self.trust[j, school.index], t)
-                        self.trust[school.index, j] = max(self.trust[school.index, j], t)
+                self._join(grp, school.index, self.boundary.federation_trust)
                 changed = True
             elif isinstance(e, NetworkChange):
                 grp = next(g for g in self.groups if g.kind == "network" and g.name == e.network)
                 if e.action == "join" and school.index not in grp.members:
-                    grp.members.append(school.index)
-                    for j in grp.members:
-                        if j != school.index:
-                            t = self.boundary.network_trust
-                            self.trust[j, school.index] = max(self.trust[j, school.index], t)
-                            self.trust[school.index, j] = max(self.trust[school.index, j], t)
+                    self._join(grp, school.index, self.boundary.network_trust)
                 elif e.action == "leave" and school.index in grp.members:
                     grp.members.remove(school.index)
                 changed = True
