@@ -339,6 +339,7 @@ class SystemModel(mesa.Model):
 
     def _rebuild_ties(self) -> None:
         """The network space's edges: every pair of schools tied by a grouping or support."""
+        self._count_partnerships()
         graph = self.network.G
         graph.remove_edges_from(list(graph.edges))
         for g in self.groups:
@@ -360,8 +361,17 @@ class SystemModel(mesa.Model):
 
     def partnerships(self, i: int) -> int:
         """Partnerships school ``i`` is in: its groupings and support partnerships on either side."""
-        count = sum(1 for g in self.groups if i in g.members and g.kind != "executive")
-        return count + sum(1 for a, c, _ in self.support if i in (a, c))
+        return int(self._partnerships[i])
+
+    def _count_partnerships(self) -> None:
+        # Counted when the groupings change (start, events), not every week: 150 schools x 30 groups adds up.
+        counts = np.zeros(len(self.schools), dtype=np.int64)
+        for g in self.groups:
+            if g.kind != "executive":
+                counts[g.members] += 1
+        for a, c, _ in self.support:
+            counts[[a, c]] += 1
+        self._partnerships = counts
 
     # --- the week ---------------------------------------------------------------------------------
 
