@@ -232,7 +232,7 @@ def run_study(
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    silence_logs=logging.CRITICAL,  # a worker losing its heartbeat at shutdown is not news
                 ) as cluster,
                 Client(cluster) as client,
             ):
