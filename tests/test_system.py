@@ -395,3 +395,25 @@ def test_a_study_with_an_impossible_level_is_refused(tmp_path: Path) -> None:
     (tmp_path / "study.yaml").write_text(TINY_STUDY.replace("baseline: none", "baseline: nothing"))
     with pytest.raises(Exception, match="compare.baseline"):
         load_study(tmp_path / "study.yaml")
+
+
+@pytest.mark.parametrize("name", ["federation-succession", "executive-head", "partnerships"])
+def test_bundled_studies_load_and_say_what_they_show(name: str) -> None:
+    from leadsim.experiments.system_study import BUNDLED_STUDIES, load_study
+
+    spec, scenario = load_study(name)
+    assert spec.name == name and scenario.exists() and len(spec.points()) >= 4
+    text = BUNDLED_STUDIES.resolve(name).read_text(encoding="utf-8").lower()
+    assert "literature expects" in text and "model shows" in text and "interval" in text
+
+
+@pytest.mark.parametrize(
+    "name", ["federation", "federation-succession", "executive-head", "partnerships", "local-authority"]
+)
+def test_bundled_systems_load_and_document_themselves(name: str) -> None:
+    from leadsim.sim.system_scenario import BUNDLED_SYSTEMS
+
+    s = load_system_scenario(name)
+    assert s.name == name
+    header = BUNDLED_SYSTEMS.resolve(name).read_text(encoding="utf-8").lower()
+    assert "source" in header and "look at" in header and s.description
