@@ -1,1 +1,1 @@
-"""The bundled system scenarios: each ``*.yaml`` here is package data, run by name (``leadsim system run federation``)."""
+"""The bundled system scenarios: each ``*.yaml`` here is package data (``leadsim system run NAME``)."""
