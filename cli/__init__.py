@@ -7,7 +7,7 @@ stays fast. Library functions return results; only these modules print or choose
 
 from __future__ import annotations
 
-from leadsim.cli import calibrate, check, diagnose, report, run, serve, sweep  # noqa: F401 - each registers its commands
+from leadsim.cli import calibrate, check, diagnose, report, run, serve, sweep, system  # noqa: F401 - each registers its commands
 from leadsim.cli.core import PROG, USAGE_ERROR, app, fail, main
 
 __all__ = ["PROG", "USAGE_ERROR", "app", "fail", "main"]

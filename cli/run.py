@@ -23,6 +23,10 @@ def _load(scenario: str, overrides: list[str | tuple[str, str]]):
     try:
         return load_scenario(scenario, overrides)
     except ScenarioError as e:
+        from leadsim.sim.system_scenario import is_system_file
+
+        if is_system_file(scenario):  # several schools: say which command runs it
+            raise fail(f"{scenario}: a system of schools; run it with '{PROG} system run {scenario}'") from None
         raise fail(str(e)) from None
 
 
@@ -46,20 +50,10 @@ def run(
 
     The run directory appears only when the run is complete; an earlier run there is replaced.
     """
-    overrides: list[str | tuple[str, str]] = list(set_ or [])
-    if seed is not None:
-        overrides.append((f"--seed {seed}", f"seed={seed}"))
-    if years is not None:
-        overrides.append((f"--years {years:g}", f"years={years!r}"))
-    cfg = _load(scenario, overrides)
-    from leadsim.experiments.outputs import OutputError, check_out_dir, probe_writable, write_run  # when running
+    cfg = _load(scenario, run_overrides(seed, years, set_))
+    from leadsim.experiments.outputs import OutputError, write_run  # only when running
 
-    out_dir = out if out is not None else Path("runs") / f"{_safe_name(cfg.name)}-{cfg.seed}"
-    try:
-        check_out_dir(out_dir)
-        probe_writable(out_dir, staged=True)  # by trying, before the run: not after minutes of simulation
-    except OutputError as e:
-        raise fail(f"--out {e}") from None
+    out_dir = run_dir(out, cfg.name, cfg.seed)
 
     from leadsim.sim.model import SchoolModel  # heavy import: only when running
 
@@ -91,6 +85,32 @@ def run(
     except OutputError as e:
         raise fail(f"--out {e}") from None
     _print_summary(model, cfg, written)
+
+
+def run_overrides(seed: int | None, years: float | None, set_: list[str] | None) -> list[str | tuple[str, str]]:
+    """The ``--set`` overrides of a run, with ``--seed`` and ``--years`` as the settings they stand for."""
+    overrides: list[str | tuple[str, str]] = list(set_ or [])
+    if seed is not None:
+        overrides.append((f"--seed {seed}", f"seed={seed}"))
+    if years is not None:
+        overrides.append((f"--years {years:g}", f"years={years!r}"))
+    return overrides
+
+
+def run_dir(out: Path | None, name: str, seed: int) -> Path:
+    """The run directory (default ``runs/<name>-<seed>``), refused in one line if it cannot be used.
+
+    Writability is tried (a probe file) before the run, not discovered after minutes of simulation.
+    """
+    from leadsim.experiments.outputs import OutputError, check_out_dir, probe_writable
+
+    out_dir = out if out is not None else Path("runs") / f"{_safe_name(name)}-{seed}"
+    try:
+        check_out_dir(out_dir)
+        probe_writable(out_dir, staged=True)
+    except OutputError as e:
+        raise fail(f"--out {e}") from None
+    return out_dir
 
 
 def _safe_name(name: str) -> str:

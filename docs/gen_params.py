@@ -54,10 +54,10 @@ def default_cell(value: Any) -> str:
     return '""' if value == "" else cell(value)
 
 
-def params_table() -> str:
-    """The markdown table of every parameter, one row per :func:`iter_parameters` row."""
+def params_table(rows: list[dict[str, Any]] | None = None) -> str:
+    """The markdown table of every parameter, one row per :func:`iter_parameters` row (or per given row)."""
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    for row in iter_parameters():
+    for row in iter_parameters() if rows is None else rows:
         cells = [f"`{row['name']}`", cell(row["meaning"]), default_cell(row["default"])]
         cells += [cell(row[k]) for k in HEADER[3:]]
         cells = [c if c else " " for c in cells]

@@ -54,6 +54,7 @@ __all__ = [
     "write_json",
     "write_parquet",
     "write_run",
+    "write_run_files",
 ]
 
 #: the files of a complete run directory (manifest.json last: its presence marks completion)
@@ -321,11 +322,28 @@ def write_run(
     Returns:
         ``out_dir`` as a Path.
     """
+    summary = run_summary(model, scenario, seed)
+    return write_run_files(out_dir, model.timeseries(), summary, scenario_to_yaml(scenario), scenario, seed, command)
+
+
+def write_run_files(
+    out_dir: str | Path,
+    timeseries: pd.DataFrame,
+    summary: Mapping[str, Any],
+    scenario_yaml: str,
+    scenario: Any,
+    seed: int,
+    command: Sequence[str] | str,
+) -> Path:
+    """Write the four files of a run from their contents, all or nothing (a system run uses it too).
+
+    ``scenario`` needs only a ``name`` (for the manifest).
+    """
     out = Path(out_dir)
     with staged_dir(out) as tmp:
         files = {name: tmp / name for name in RUN_FILES[:-1]}
-        write_parquet(files["timeseries.parquet"], model.timeseries())
-        write_json(files["summary.json"], run_summary(model, scenario, seed))
-        atomic_write_text(files["scenario.yaml"], scenario_to_yaml(scenario))
+        write_parquet(files["timeseries.parquet"], timeseries)
+        write_json(files["summary.json"], summary)
+        atomic_write_text(files["scenario.yaml"], scenario_yaml)
         write_json(tmp / "manifest.json", manifest(scenario, seed, command, files))
     return out

@@ -135,6 +135,44 @@ class SchoolModel(mesa.Model):
         """The school runs this pattern mix from the next step (weights of solo/design/default/desperation)."""
         self._pending_requests.append(("pattern", weights))
 
+    # --- a school among schools (leadsim.sim.system calls these between weeks) --------------------
+
+    def commit_time(self, slots: np.ndarray, load: float) -> list[int]:
+        """Teachers in ``slots`` give ``load`` items' worth of this week to work in another school.
+
+        Returns:
+            The teachers' Mesa ids, for :meth:`release_time` (a slot may change hands at year end).
+        """
+        self.staff.load[slots] += load
+        return [self.teacher_agents[int(s)].unique_id for s in slots]
+
+    def release_time(self, slots: np.ndarray, load: float, ids: list[int]) -> None:
+        """The same teachers are back: their load falls again (a novice who took a slot owes nothing)."""
+        same = np.array([self.teacher_agents[int(s)].unique_id == i for s, i in zip(slots, ids, strict=True)])
+        if same.any():
+            back = slots[same]
+            self.staff.load[back] = np.maximum(self.staff.load[back] - load, 0.0)
+
+    def adopt_practice(self, slots: np.ndarray, level: np.ndarray, rate: float) -> float:
+        """Teachers in ``slots`` close ``rate`` of the gap to practice ``level`` seen elsewhere, as far as they buy in.
+
+        The gain goes into the one practice stock (owned practice), which then spreads along the
+        school's own ties. Cynical teachers go through the motions and adopt less (as for a team's success).
+
+        Returns:
+            The practice gained, summed over the teachers.
+        """
+        staff = self.staff
+        buy_in = 1.0 - self.scenario.trust.cynicism_drag * staff.cynicism[slots]
+        gain = rate * buy_in * np.maximum(np.asarray(level) - staff.practice[slots], 0.0)
+        staff.practice[slots] = np.minimum(staff.practice[slots] + gain, 1.0)
+        return float(gain.sum())
+
+    def grow_capacity(self, slots: np.ndarray, rate: float) -> None:
+        """Teachers in ``slots`` are coached in leading: capacity closes ``rate`` of its room to grow."""
+        cap = self.staff.capacity
+        cap[slots] += rate * (1.0 - cap[slots])
+
     # --- the week ---------------------------------------------------------------------------------
 
     def step(self) -> None:

@@ -1,0 +1,148 @@
+"""``leadsim system run | validate | scenarios | study``: systems of schools.
+
+A system scenario (``scenarios/systems/*.yaml``) describes several schools and the ties between
+them; ``leadsim system run`` writes the same four files as ``leadsim run``, with a ``school`` column
+in ``timeseries.parquet``. ``leadsim system study`` runs a paired-seed experiment on a system
+(``experiments/systems/*.yaml``) and writes ``summaries.parquet`` and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from leadsim.cli.core import PROG, app, fail, invocation
+from leadsim.cli.run import run_dir, run_overrides
+from leadsim.sim.scenario import ScenarioError
+from rich.console import Console
+from rich.table import Table
+
+system_app = typer.Typer(
+    name="system",
+    help="Systems of schools: federations, executive heads, learning networks, school-to-school support.",
+    no_args_is_help=True,
+)
+app.add_typer(system_app, name="system")
+
+SYSTEM_HELP = "A system scenario YAML file, or the name of a bundled one (see 'leadsim system scenarios')."
+SET_HELP = "Override one setting, KEY.PATH=VALUE (VALUE is YAML); repeatable."
+
+
+def _load(scenario: str, overrides: list[str | tuple[str, str]]):
+    from leadsim.sim.system_scenario import load_system_scenario
+
+    try:
+        return load_system_scenario(scenario, overrides)
+    except ScenarioError as e:
+        raise fail(str(e)) from None
+
+
+@system_app.command("run", epilog="Examples:  leadsim system run federation --seed 3 --set years=5")
+def run(
+    scenario: Annotated[str, typer.Argument(help=SYSTEM_HELP, show_default=False)],
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed (shorthand for --set seed=N).")] = None,
+    years: Annotated[float | None, typer.Option("--years", help="Years to run (shorthand for --set years=Y).")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP, metavar="KEY=VALUE")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Run directory \\[default: runs/<scenario-name>-<seed>/].")
+    ] = None,
+) -> None:
+    """Run a system scenario: timeseries.parquet (a 'school' column), summary.json, scenario.yaml, manifest.json.
+
+    The run directory appears only when the run is complete; an earlier run there is replaced.
+    """
+    cfg = _load(scenario, run_overrides(seed, years, set_))
+    from leadsim.experiments.outputs import OutputError
+    from leadsim.experiments.system_outputs import write_system_run
+
+    out_dir = run_dir(out, cfg.name, cfg.seed)
+    from leadsim.sim.system import SystemModel
+
+    model = SystemModel(cfg)
+    try:
+        model.run()
+        written = write_system_run(out_dir, model, cfg, cfg.seed, invocation())
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted at week {model.week} of {cfg.steps}; nothing written", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except OutputError as e:
+        raise fail(f"--out {e}") from None
+    s = model.summary()
+    console = Console()
+    console.print(
+        f"[bold]{cfg.name}[/bold] seed {cfg.seed}: {s['schools']} schools, {s['teachers']} teachers, "
+        f"{s['students']} students, {model.week} weeks; {s['departures']} head departure(s)",
+        highlight=False,
+    )
+    console.print(
+        f"  attainment mean {s['final_system_attainment_mean']:.3f} SD, "
+        f"spread {s['final_system_attainment_spread']:.3f}, "
+        f"gap {s['final_system_attainment_gap']:.3f} · practice travelled {s['final_system_practice_travelled']:.2f} "
+        f"· head time away {s['final_system_head_time_away']:.0%}",
+        highlight=False,
+    )
+    console.print(f"wrote {written}/", highlight=False)
+
+
+@system_app.command("validate", epilog="Example:  leadsim system validate my-system.yaml")
+def validate(
+    scenario: Annotated[str, typer.Argument(help=SYSTEM_HELP, show_default=False)],
+    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP, metavar="KEY=VALUE")] = None,
+) -> None:
+    """Check a system scenario, groupings included, without running it."""
+    cfg = _load(scenario, list(set_ or []))
+    print(f"OK {scenario} ({len(cfg.school_names())} schools)")
+
+
+@system_app.command("scenarios")
+def scenarios() -> None:
+    """List the bundled system scenarios (scenarios/systems/*.yaml)."""
+    from leadsim.sim.system_scenario import bundled_systems
+
+    table = Table("name", "description")
+    for name, _, description in bundled_systems():
+        table.add_row(name, description)
+    Console().print(table)
+
+
+@system_app.command("study", epilog="Examples:  leadsim system study federation-succession --workers 2")
+def study(
+    spec: Annotated[str, typer.Argument(help="A system study YAML file or bundled name.", show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder \\[default: runs/<study>/].")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Change one field of the study, FIELD=VALUE.", metavar="F=V")
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes; 0: this process.")] = None,
+) -> None:
+    """Run a paired-seed system study (resumable); write summaries.parquet and report.md."""
+    from leadsim.experiments.system_study import default_workers, load_study, run_study
+
+    from leadsim.inputs import InputError
+
+    try:
+        parsed, scenario = load_study(spec, list(set_ or []))
+    except (InputError, ScenarioError) as e:
+        raise fail(str(e)) from None
+    if workers is not None and workers < 0:
+        raise fail("--workers: expected 0 or more")
+    folder = out if out is not None else Path("runs") / parsed.name
+    if folder.exists() and not folder.is_dir():
+        raise fail(f"--out {folder}: exists and is not a directory")
+    err = Console(stderr=True)
+    total = len(parsed.points()) * parsed.replications
+
+    def progress(done: int, _total: int) -> None:
+        if done % max(1, total // 10) == 0 or done == total:
+            err.print(f"{parsed.name}: {done}/{total} runs", highlight=False)
+
+    import pandas as pd
+    from leadsim.analysis.system_report import study_report
+    from leadsim.experiments.outputs import atomic_write_text
+
+    n = default_workers() if workers is None else workers
+    path = run_study(parsed, scenario, folder, workers=n, progress=progress)
+    report = study_report(pd.read_parquet(path), parsed)
+    atomic_write_text(folder / "report.md", report)
+    print(f"wrote {path} and {folder / 'report.md'}")

@@ -1,0 +1,1 @@
+"""The bundled system scenarios: each ``*.yaml`` here is package data (``leadsim system run NAME``)."""

@@ -1,0 +1,655 @@
+"""A system of schools: federations, executive heads, learning networks and school-to-school support.
+
+Each school is an agent of :class:`SystemModel` holding its own staff, students, parents and head:
+a whole :class:`leadsim.sim.model.SchoolModel`, stepped by the system once a week. Nothing of the
+single-school mechanisms is copied. The schools sit on the nodes of a Mesa network space whose
+edges are the ties between them (federation, executive headship, learning network, support), and
+the cross-school mechanisms act only through each school's public state (see ``docs/ODD.md``,
+"System of schools"):
+
+- **the head's time**: every partnership costs a share of the head's week
+  (``boundary.partnership_cost``), an executive head spends ``boundary.executive_share`` of it
+  in each other school they lead. While the head is away, their personal lift (charisma) is not
+  felt and day-to-day leadership is the best senior colleague's at home (their capacity), so the
+  cost of being away depends on the leadership capacity a school has built in others;
+- **people who cross the boundary**: teachers who work in a partner school (federation,
+  executive headship, learning network) carry load away from home and close part of the gap to
+  the better practice they see there, as far as trust between the schools and their own
+  buy-in allow; trust between schools grows with contact and fades without;
+- **support**: a supporter's strongest leaders spend the week in the supported school,
+  coaching its teachers (practice and leadership capacity), and are not available at home.
+
+What follows inside each school (practice spreading along its ties, effort, teaching,
+attainment, turnover) is the single-school model's own doing.
+
+Example:
+    >>> from leadsim.sim.system import SystemModel
+    >>> from leadsim.sim.system_config import SystemScenario
+    >>> s = SystemScenario.model_validate({"years": 1, "generate": {"primaries": 3}})
+    >>> m = SystemModel(s)
+    >>> m.run()
+    >>> m.timeseries()["school"].unique().tolist()
+    ['p001', 'p002', 'p003']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+from leadsim.sim.config import (
+    Events,
+    Leadership,
+    Pattern,
+    Scenario,
+    Students,
+    Teachers,
+)
+from leadsim.sim.config import School as SchoolSection
+from leadsim.sim.model import SchoolModel
+from leadsim.sim.staff import SENIOR
+from leadsim.sim.system_config import (
+    NetworkChange,
+    SchoolSpec,
+    SystemCrisis,
+    SystemDeparture,
+    SystemScenario,
+    Takeover,
+    grouping_problems,
+)
+from leadsim.sim.work import MAX_LOAD
+from mesa.discrete_space import CellAgent, Network
+
+__all__ = ["SYSTEM_COLUMNS", "SCHOOL_COLUMNS", "School", "SystemModel", "school_scenario"]
+
+#: per-school columns the system adds to each school's own time series
+SCHOOL_COLUMNS = ("head_presence", "partnerships", "teachers_away", "practice_imported", "partner_trust")
+#: system-wide columns, the same on every school's row of a week
+SYSTEM_COLUMNS = (
+    "system_attainment_mean",
+    "system_attainment_spread",
+    "system_attainment_gap",
+    "system_practice_travelled",
+    "system_schools_reached",
+    "system_head_time_away",
+    "system_teacher_time_away",
+)
+#: practice (teacher-units) a school must have taken in from others to count as reached
+REACHED = 0.5
+#: formal roles and phase structure of the two kinds of school
+KIND_DEFAULTS: dict[str, dict[str, int]] = {
+    "primary": {"departments": 3, "cohorts": 7, "senior_team": 2, "middle_leaders": 3},
+    "secondary": {"departments": 6, "cohorts": 5, "senior_team": 4, "middle_leaders": 8},
+}
+
+
+def school_scenario(spec: SchoolSpec, system: SystemScenario, size: tuple[int, int]) -> Scenario:
+    """The single-school scenario of one school of the system.
+
+    Args:
+        spec: the school's entry.
+        system: the system (length, weeks per year, shared hazards and successor).
+        size: (teachers, students) of the school's kind, used where the entry gives none.
+    """
+    kind = KIND_DEFAULTS[spec.kind]
+    teachers = spec.teachers if spec.teachers is not None else size[0]
+    students = spec.students if spec.students is not None else size[1]
+    senior = min(kind["senior_team"], max(0, teachers // 5))
+    middle = min(kind["middle_leaders"], max(0, teachers // 3))
+    ev = system.events
+    return Scenario(
+        name=spec.name,
+        years=system.years,
+        school=SchoolSection(
+            teachers=teachers,
+            students=students,
+            parents=students,
+            departments=min(kind["departments"], teachers),
+            cohorts=kind["cohorts"],
+            weeks_per_year=system.weeks_per_year,
+        ),
+        head=spec.head,
+        leadership=spec.leadership.model_copy(update={"team_size": min(spec.leadership.team_size, teachers)}),
+        events=Events(head_exit_hazard=ev.head_exit_hazard, crisis_hazard=ev.crisis_hazard, successor=ev.successor),
+        teachers=Teachers(senior_team=senior, middle_leaders=middle),
+        students=Students() if spec.intake is None else Students(engagement=spec.intake),
+    )
+
+
+def _generated(system: SystemScenario, rng: np.random.Generator) -> list[SchoolSpec]:
+    """The generated schools: intake drawn around 0.6, a share of heads who distribute by design."""
+    g = system.generate
+    out = []
+    for prefix, kind, count in (("p", "primary", g.primaries), ("s", "secondary", g.secondaries)):
+        for i in range(count):
+            intake = float(np.clip(rng.normal(0.6, g.intake_mix), 0.2, 0.95))
+            if rng.random() < g.distributive_share:
+                head = {"distribution": 0.8, "authenticity": 0.9}
+                lead = Leadership(pattern=Pattern(solo=0.2, design=0.8))
+            else:
+                head, lead = {"distribution": 0.2}, Leadership()
+            out.append(SchoolSpec(name=f"{prefix}{i + 1:03d}", kind=kind, intake=intake, head=head, leadership=lead))
+    return out
+
+
+@dataclass
+class Group:
+    """A federation, an executive headship or a learning network: schools whose teachers cross over."""
+
+    kind: str  # "federation" | "executive" | "network"
+    name: str
+    members: list[int]
+    crossers: float  # teachers per member school per week
+
+
+@dataclass
+class _Loan:
+    """Teachers of one school working elsewhere this week (their slots and Mesa ids, and the load)."""
+
+    school: int
+    slots: np.ndarray
+    ids: list[int]
+    load: float
+    group: str
+    partner: int | None  # the supported school, for a support loan
+
+
+@dataclass
+class _HeadState:
+    """The in-post head's own attributes while the system shows the school their effective ones."""
+
+    head: Any
+    charisma: float
+    capacity: float
+    charisma_eff: float = 0.0
+    capacity_eff: float = 0.0
+    departures: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class School(CellAgent):
+    """One school of the system: a node of the network space holding a whole single-school model.
+
+    Attributes:
+        name: the school's name.
+        kind: primary or secondary.
+        school_model: the school itself (staff, students, parents, head), a :class:`SchoolModel`.
+        presence: share of the head's week spent in this school this week (1 = a head of one school).
+        imported: practice taken in from other schools so far (sum over teachers, practice units).
+    """
+
+    def __init__(self, model: SystemModel, index: int, name: str, kind: str, scenario: Scenario, seed: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.kind = kind
+        self.school_model = SchoolModel(scenario, rng=seed)
+        self.presence = 1.0
+        self.imported = 0.0
+        self.away = 0
+
+    @property
+    def attainment(self) -> float:
+        """Mean attainment of the school's students (SD units against the intake baseline)."""
+        return float(self.school_model.pupils.attainment.mean())
+
+    @property
+    def practice(self) -> float:
+        """Mean owned teaching practice of the school's teachers."""
+        return float(self.school_model.staff.practice.mean())
+
+
+class SystemModel(mesa.Model):
+    """A system of schools stepped one school week at a time.
+
+    Args:
+        scenario: the system; its groupings must be possible (:func:`grouping_problems`).
+        rng: seed or generator; defaults to ``scenario.seed``. Each school's seed is drawn from it.
+
+    Raises:
+        ValueError: an impossible grouping (the loader reports these with file and line first).
+    """
+
+    def __init__(self, scenario: SystemScenario, *, rng: Any = None) -> None:
+        problems = grouping_problems(scenario)
+        if problems:
+            key, msg = problems[0]
+            raise ValueError(f"{'.'.join(str(k) for k in key)}: {msg}")
+        super().__init__(rng=scenario.seed if rng is None else rng)
+        self._system_scenario = scenario
+        b = scenario.boundary
+        self.boundary = b
+        specs = list(scenario.schools) + _generated(scenario, self.rng)
+        g = scenario.generate
+        sizes = {
+            "primary": (g.primary_teachers, g.primary_students),
+            "secondary": (g.secondary_teachers, g.secondary_students),
+        }
+        self.index = {s.name: i for i, s in enumerate(specs)}
+        seeds = self.rng.integers(0, 2**63 - 1, size=len(specs))
+        self.schools: list[School] = [
+            School(self, i, s.name, s.kind, school_scenario(s, scenario, sizes[s.kind]), int(seeds[i]))
+            for i, s in enumerate(specs)
+        ]
+        n = len(specs)
+        self.trust = np.zeros((n, n))
+        self.groups: list[Group] = []
+        for f in scenario.federations:
+            self._add_group("federation", f.name, f.schools, b.federation_crossers, b.federation_trust)
+        for e in scenario.executive_heads:
+            self._add_group("executive", e.name, [e.home, *e.schools], b.federation_crossers, b.federation_trust)
+        for w in scenario.networks:
+            self._add_group("network", w.name, w.schools, b.network_crossers, b.network_trust)
+        self._generate_networks(specs)
+        #: executive headships: home school -> the other schools led, and the reverse
+        self.led: dict[int, list[int]] = {}
+        self.executive_of: dict[int, int] = {}
+        self._exec_names = {e.name: self.index[e.home] for e in scenario.executive_heads}
+        for e in scenario.executive_heads:
+            for s in e.schools:
+                self._lead(self.index[e.home], self.index[s])
+        self.support = [(self.index[p.supporter], self.index[p.supported], p.leaders) for p in scenario.support]
+        for a, c, _ in self.support:
+            self.trust[c, a] = max(self.trust[c, a], b.support_trust)
+            self.trust[a, c] = max(self.trust[a, c], b.support_trust)
+
+        # The Mesa network space: one node per school, one edge per pair of schools tied in any way.
+        graph = nx.Graph()
+        graph.add_nodes_from(range(n))
+        self.network = Network(graph, random=self.random, layout=None)
+        for school in self.schools:
+            school.cell = self.network._cells[school.index]
+        self._rebuild_ties()
+
+        wpy = scenario.weeks_per_year
+        self._events: dict[int, list[Any]] = {}
+        ev = scenario.events
+        for e in [*ev.head_departures, *ev.crises, *ev.takeovers, *ev.network_changes]:
+            self._events.setdefault(e.step(wpy), []).append(e)
+        self.travelled = 0.0
+        self.event_log: list[dict] = []
+        steps = scenario.steps + 1
+        self._school_rows = np.zeros((steps, n, len(SCHOOL_COLUMNS)))
+        self._system_rows = np.zeros((steps, len(SYSTEM_COLUMNS)))
+        self._observe()
+
+    # --- Mesa's conventions ---------------------------------------------------------------------
+
+    @property
+    def scenario(self) -> SystemScenario:  # type: ignore[override]
+        """The system scenario of this run (Mesa's own ``Scenario`` object is not used)."""
+        return self._system_scenario
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:
+        self._mesa_scenario = value
+
+    @property
+    def week(self) -> int:
+        """The school week: Mesa's step counter."""
+        return self.steps
+
+    # --- groupings -----------------------------------------------------------------------------
+
+    def _add_group(self, kind: str, name: str, schools: list[str], crossers: float, trust: float) -> None:
+        group = Group(kind, name, [], crossers)
+        self.groups.append(group)
+        for s in schools:
+            self._join(group, self.index[s], trust)
+
+    def _join(self, group: Group, i: int, trust: float) -> None:
+        """School ``i`` joins ``group``; it and each member start from at least ``trust`` in each other."""
+        for j in group.members:
+            self.trust[i, j] = max(self.trust[i, j], trust)
+            self.trust[j, i] = max(self.trust[j, i], trust)
+        group.members.append(i)
+
+    def _generate_networks(self, specs: list[SchoolSpec]) -> None:
+        """Learning networks of about ``network_size`` generated schools, ``networks_per_school`` rounds.
+
+        Each round is a fresh random partition of the generated schools (the model's rng), so a school
+        is in that many networks and meets different schools in each.
+        """
+        g, b = self.scenario.generate, self.boundary
+        listed = {x.name for x in self.scenario.schools}
+        pool = [i for i, s in enumerate(specs) if s.name not in listed]
+        if g.network_size < 2 or len(pool) < 2:
+            return
+        parts = max(1, round(len(pool) / g.network_size))
+        count = 0
+        for _ in range(g.networks_per_school):
+            order = [pool[int(i)] for i in self.rng.permutation(len(pool))]
+            for part in np.array_split(np.array(order), parts):
+                if part.size >= 2:
+                    count += 1
+                    names = [specs[int(i)].name for i in part]
+                    self._add_group("network", f"n{count:03d}", names, b.network_crossers, b.network_trust)
+
+    def _lead(self, home: int, school: int) -> None:
+        self.led.setdefault(home, []).append(school)
+        self.executive_of[school] = home
+        head = self.schools[school].school_model.head
+        if head is not None:
+            # The school's own head becomes its head of school: a senior leader acting up, day to day.
+            head.capacity = min(head.capacity, self.boundary.head_of_school_capacity)
+
+    def _rebuild_ties(self) -> None:
+        """The network space's edges: every pair of schools tied by a grouping or support."""
+        self._count_partnerships()
+        graph = self.network.G
+        graph.remove_edges_from(list(graph.edges))
+        for g in self.groups:
+            for a in g.members:
+                for c in g.members:
+                    if a < c:
+                        graph.add_edge(a, c)
+                        graph.edges[a, c].setdefault("kinds", set()).add(g.kind)
+        for a, c, _ in self.support:
+            graph.add_edge(a, c)
+            graph.edges[a, c].setdefault("kinds", set()).add("support")
+        for school in self.schools:  # the cells' neighbourhoods follow the graph
+            cell = school.cell
+            for other in list(cell.connections.values()):
+                cell.disconnect(other)
+        for a, c in graph.edges:
+            self.network._cells[a].connect(self.network._cells[c], (a, c))
+            self.network._cells[c].connect(self.network._cells[a], (c, a))
+
+    def partnerships(self, i: int) -> int:
+        """Partnerships school ``i`` is in: its groupings and support partnerships on either side."""
+        return int(self._partnerships[i])
+
+    def _count_partnerships(self) -> None:
+        # Counted when the groupings change (start, events), not every week: 150 schools x 30 groups adds up.
+        counts = np.zeros(len(self.schools), dtype=np.int64)
+        for g in self.groups:
+            if g.kind != "executive":
+                counts[g.members] += 1
+        for a, c, _ in self.support:
+            counts[[a, c]] += 1
+        self._partnerships = counts
+
+    # --- the week ---------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One school week for every school, with the exchange between them."""
+        self._apply_events()
+        loans = self._lend()
+        states = [self._show_presence(s) for s in self.schools]
+        for school in self.schools:
+            school.school_model.step()
+        for school, state in zip(self.schools, states, strict=True):
+            self._restore(school, state)
+        for loan in loans:
+            self.schools[loan.school].school_model.release_time(loan.slots, loan.load, loan.ids)
+        self._exchange(loans)
+        self._observe()
+        self.running = self.steps < self.scenario.steps
+
+    def run(self, steps: int | None = None) -> None:
+        """Run the whole scenario (or ``steps`` more weeks)."""
+        for _ in range(self.scenario.steps - self.week if steps is None else steps):
+            self.step()
+
+    def _apply_events(self) -> None:
+        changed = False
+        for e in self._events.get(self.week, []):
+            school = self.schools[self.index[e.school]]
+            sm = school.school_model
+            if isinstance(e, SystemDeparture):
+                sm.head_leaves_now(e.successor.model_dump() if e.successor is not None else None)
+            elif isinstance(e, SystemCrisis):
+                sm.crisis_now(e.kind, severity=e.severity, duration_weeks=e.duration_weeks)
+            elif isinstance(e, Takeover):
+                home = self._exec_names[e.executive_head]
+                self._lead(home, school.index)
+                grp = next(g for g in self.groups if g.kind == "executive" and g.name == e.executive_head)
+                self._join(grp, school.index, self.boundary.federation_trust)
+                changed = True
+            elif isinstance(e, NetworkChange):
+                grp = next(g for g in self.groups if g.kind == "network" and g.name == e.network)
+                if e.action == "join" and school.index not in grp.members:
+                    self._join(grp, school.index, self.boundary.network_trust)
+                elif e.action == "leave" and school.index in grp.members:
+                    grp.members.remove(school.index)
+                changed = True
+            self.event_log.append({"week": self.week, "event": type(e).__name__, **e.model_dump(mode="json")})
+        if changed:
+            self._rebuild_ties()
+
+    def _head_presence(self, i: int) -> float:
+        """Share of the head's week left for their own school after partnerships and other schools led."""
+        b = self.boundary
+        away = b.partnership_cost * self.partnerships(i) + b.executive_share * len(self.led.get(i, ()))
+        return max(0.0, 1.0 - away)
+
+    def _cover(self, sm: SchoolModel) -> float:
+        """Capacity of whoever leads day to day while the head is away: the ablest senior colleague at home."""
+        staff = sm.staff
+        here = staff.load < MAX_LOAD  # not lent out for the whole week
+        senior = (staff.role == SENIOR) & here
+        pool = senior if senior.any() else here
+        return float(staff.capacity[pool].max()) if pool.any() else 0.0
+
+    def _show_presence(self, school: School) -> _HeadState | None:
+        """Give the in-post head their effective charisma and capacity for this week's step.
+
+        Charisma is a personal lift felt only where the head is; day-to-day instructional leadership is
+        the head's while present and the ablest senior colleague's while away. In a school led by an
+        executive head, the executive head adds their own lift and capacity for the share of the week
+        they spend there.
+        """
+        sm = school.school_model
+        p = self._head_presence(school.index)
+        school.presence = p
+        head = sm.head
+        if head is None:
+            return None
+        state = _HeadState(head, head.charisma, head.capacity, departures=len(sm.departures))
+        charisma = p * head.charisma
+        capacity = p * head.capacity + (1.0 - p) * self._cover(sm)
+        home = self.executive_of.get(school.index)
+        if home is not None:
+            s = self.boundary.executive_share
+            exec_head = self.schools[home].school_model.head
+            if exec_head is not None:
+                charisma = min(1.0, charisma + s * exec_head.charisma)
+                capacity = (1.0 - s) * capacity + s * exec_head.capacity
+        state.charisma_eff, state.capacity_eff = charisma, capacity
+        head.charisma, head.capacity = charisma, capacity
+        return state
+
+    def _restore(self, school: School, state: _HeadState | None) -> None:
+        """Give the head back their own attributes, keeping what changed during the week (learning in post)."""
+        if state is None:
+            return
+        head, sm = state.head, school.school_model
+        head.capacity = state.capacity + (head.capacity - state.capacity_eff)
+        head.charisma = state.charisma + (head.charisma - state.charisma_eff)
+        if len(sm.departures) > state.departures:  # the head left this week: record them as they were
+            sm.departures[state.departures]["charisma"] = state.charisma
+            if sm.previous_head is not None:
+                sm.previous_head["charisma"] = state.charisma
+
+    def _lend(self) -> list[_Loan]:
+        """Choose who crosses the boundary this week and take their time away from home."""
+        rng, b = self.rng, self.boundary
+        loans: list[_Loan] = []
+        away = [np.zeros(s.school_model.staff.n, dtype=bool) for s in self.schools]
+        for a, c, leaders in self.support:
+            sm = self.schools[a].school_model
+            slots = _ablest(sm, away[a], leaders)
+            away[a][slots] = True
+            loans.append(self._loan(a, slots, float(MAX_LOAD), "support", c))
+        for g in self.groups:
+            if len(g.members) < 2:
+                continue
+            for i in g.members:
+                k = int(g.crossers) + int(rng.random() < g.crossers - int(g.crossers))
+                if k == 0:
+                    continue
+                sm = self.schools[i].school_model
+                free = ~away[i] & (sm.staff.load < MAX_LOAD)
+                if not free.any():
+                    continue
+                # Those who already lead are the ones asked to work across schools.
+                w = (0.05 + sm.staff.capacity) * free
+                slots = rng.choice(sm.staff.n, size=min(k, int(free.sum())), replace=False, p=w / w.sum())
+                away[i][slots] = True
+                loans.append(self._loan(i, slots, b.crossing_load, g.name, None))
+        for school in self.schools:
+            school.away = int(away[school.index].sum())
+        return loans
+
+    def _loan(self, i: int, slots: np.ndarray, load: float, group: str, partner: int | None) -> _Loan:
+        sm = self.schools[i].school_model
+        return _Loan(i, slots, sm.commit_time(slots, load), load, group, partner)
+
+    def _exchange(self, loans: list[_Loan]) -> None:
+        """Crossers close part of the gap to better practice they saw; trust between schools moves."""
+        b = self.boundary
+        met = np.zeros_like(self.trust, dtype=bool)
+        by_group: dict[str, list[_Loan]] = {}
+        for loan in loans:
+            if loan.partner is not None:
+                self._coach(loan)
+                met[loan.school, loan.partner] = met[loan.partner, loan.school] = True
+            else:
+                by_group.setdefault(loan.group, []).append(loan)
+        for group_loans in by_group.values():
+            if len(group_loans) < 2:
+                continue
+            seen = [
+                (ln.school, self.schools[ln.school].school_model.staff.practice[ln.slots].mean()) for ln in group_loans
+            ]
+            for ln in group_loans:
+                i = ln.school
+                others = [(j, lvl) for j, lvl in seen if j != i]
+                sm = self.schools[i].school_model
+                # What each crosser takes home: the best practice they saw in a partner school, as far
+                # as they trust that school (more partners, more chances to meet better practice).
+                level = np.array([lvl for _, lvl in others])
+                trust = self.trust[i, [j for j, _ in others]]
+                mine = sm.staff.practice[ln.slots]
+                gap = (trust[None, :] * np.maximum(level[None, :] - mine[:, None], 0.0)).max(axis=1)
+                gained = sm.adopt_practice(ln.slots, mine + gap, b.exchange_rate)
+                self.schools[i].imported += gained
+                self.travelled += gained
+                openness = float(sm.staff.trust_colleagues[ln.slots].mean())
+                for j, _ in others:
+                    met[i, j] = True
+                    self.trust[i, j] += b.trust_growth * openness * (1.0 - self.trust[i, j])
+        tied = self.trust > 0
+        fade = tied & ~met
+        self.trust[fade] -= b.trust_decay * self.trust[fade]
+
+    def _practice_of(self, loan: _Loan) -> float:
+        """Mean practice of the teachers of one loan: what colleagues from elsewhere see of their school."""
+        return float(self.schools[loan.school].school_model.staff.practice[loan.slots].mean())
+
+    def _coach(self, loan: _Loan) -> None:
+        """Lent leaders coach teachers of the supported school: practice toward theirs, capacity grows."""
+        b = self.boundary
+        giver = self.schools[loan.school].school_model
+        w = loan.partner
+        taker = self.schools[w].school_model
+        k = min(taker.staff.n, b.support_coachees * loan.slots.size)
+        if k == 0:
+            return
+        # The coached are those furthest behind (the support is aimed where it is needed).
+        coached = np.argsort(taker.staff.practice, kind="stable")[:k]
+        level = float(giver.staff.practice[loan.slots].mean())
+        trust = float(self.trust[w, loan.school])
+        gained = taker.adopt_practice(coached, np.full(k, level), b.support_rate * trust)
+        coach = float(giver.staff.capacity[loan.slots].mean())
+        taker.grow_capacity(coached, b.support_capacity * coach)
+        self.schools[w].imported += gained
+        self.travelled += gained
+        openness = float(taker.staff.trust_colleagues[coached].mean())
+        self.trust[w, loan.school] += b.trust_growth * openness * (1.0 - self.trust[w, loan.school])
+        self.trust[loan.school, w] = self.trust[w, loan.school]
+
+    # --- measures -------------------------------------------------------------------------------
+
+    def _observe(self) -> None:
+        w = self.week
+        rows = self._school_rows[w]
+        total_teachers = 0
+        away = 0
+        for s in self.schools:
+            i = s.index
+            partners = self.trust[i][self.trust[i] > 0]
+            rows[i] = (
+                s.presence,
+                self.partnerships(i) + len(self.led.get(i, ())) + (i in self.executive_of),
+                s.away,
+                s.imported,
+                float(partners.mean()) if partners.size else np.nan,
+            )
+            total_teachers += s.school_model.staff.n
+            away += s.away
+        att = np.array([s.attainment for s in self.schools])
+        imported = rows[:, SCHOOL_COLUMNS.index("practice_imported")]
+        self._system_rows[w] = (
+            float(att.mean()),
+            float(att.std()),
+            float(att.max() - att.min()),
+            self.travelled,
+            float((imported >= REACHED).mean()),
+            float(1.0 - rows[:, 0].mean()),
+            away / max(1, total_teachers),
+        )
+
+    # --- results -------------------------------------------------------------------------------
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per school per week: the school's own measures, the system's additions, the system's measures."""
+        frames = []
+        upto = self.week + 1
+        system = pd.DataFrame(self._system_rows[:upto], columns=list(SYSTEM_COLUMNS))
+        for s in self.schools:
+            df = s.school_model.timeseries()
+            extra = pd.DataFrame(self._school_rows[:upto, s.index], columns=list(SCHOOL_COLUMNS))
+            extra["partnerships"] = extra["partnerships"].astype("int64")
+            extra["teachers_away"] = extra["teachers_away"].astype("int64")
+            frame = pd.concat([df, extra, system], axis=1)
+            frame.insert(0, "school", s.name)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self) -> dict[str, Any]:
+        """Final system measures, and per school: its summary, succession measures and events."""
+        last = self._system_rows[self.week]
+        out: dict[str, Any] = {f"final_{c}": float(v) for c, v in zip(SYSTEM_COLUMNS, last, strict=True)}
+        out["schools"] = len(self.schools)
+        out["teachers"] = sum(s.school_model.staff.n for s in self.schools)
+        out["students"] = sum(s.school_model.pupils.n for s in self.schools)
+        out["departures"] = sum(len(s.school_model.departures) for s in self.schools)
+        return out
+
+    def school_results(self) -> dict[str, dict[str, Any]]:
+        """Per school: kind, summary, succession measures around each departure, departures, crises."""
+        return {
+            s.name: {
+                "kind": s.kind,
+                "summary": s.school_model.summary(),
+                "succession": s.school_model.succession(),
+                "departures": s.school_model.departures,
+                "crises": s.school_model.crises,
+                "practice_imported": s.imported,
+            }
+            for s in self.schools
+        }
+
+
+def _ablest(sm: SchoolModel, taken: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` teachers with most leadership capacity not already away (senior roles first on ties)."""
+    staff = sm.staff
+    score = staff.capacity + 0.001 * staff.role
+    score = np.where(taken, -np.inf, score)
+    k = min(k, int((~taken).sum()))
+    return np.argsort(-score, kind="stable")[:k]
