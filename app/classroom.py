@@ -35,15 +35,16 @@ from leadsim.sim.config import Scenario
 from leadsim.sim.metrics import ALPHA
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.scenario import bundled_scenarios, load_scenario
+from leadsim.sim.vocabulary import MIXES, PATTERNS
 
 # --- what a trainer can choose ---------------------------------------------------------------------
 
 #: pattern mixes offered for a later switch and for "switch the pattern now": key -> (label, weights)
 PRESETS: dict[str, tuple[str, dict[str, float]]] = {
-    "solo": ("the head leads alone", {"solo": 1.0}),
-    "design": ("shared by design: teams with time and support", {"solo": 0.2, "design": 0.8}),
-    "default": ("left to volunteers", {"solo": 0.3, "default": 0.7}),
-    "desperation": ("all hands in a crisis", {"solo": 0.2, "desperation": 0.8}),
+    "solo": ("the head leads alone", MIXES["solo"]),
+    "design": ("shared by design: teams with time and support", MIXES["design"]),
+    "default": ("left to volunteers", MIXES["default"]),
+    "desperation": ("all hands in a crisis", MIXES["desperation"]),
 }
 #: the model's pattern names -> a school leader's words (the model's term goes in a tooltip)
 PATTERN_WORDS: dict[str, str] = {
@@ -52,7 +53,8 @@ PATTERN_WORDS: dict[str, str] = {
     "default": "volunteers",
     "desperation": "all hands",
 }
-PATTERN_NAMES = tuple(PATTERN_WORDS)
+PATTERN_NAMES = PATTERNS
+assert tuple(PATTERN_WORDS) == PATTERNS, "one word for each of the model's patterns, in its order"
 NO_SWITCH = "no later change"
 SCENARIO_SWITCH = "as in the scenario"
 #: successor styles (leadsim.sim.heads.STYLES and like_predecessor) -> label
