@@ -388,17 +388,22 @@ def test_a_folder_that_is_not_a_sweep_is_refused(tmp_path: Path, capsys: pytest.
 
 def test_bundled_experiments_are_valid() -> None:
     succession = load_experiment("succession")
-    assert (succession.n_points, succession.n_runs) == (16, 800)
-    assert [f.key for f in succession.factors] == ["pattern", "head.charisma", "events.successor.style"]
-    desperation = succession.scenario(succession.points.index(("desperation", 0.5, "top_down")))
-    assert [(c.year, c.kind, c.severity) for c in desperation.events.crises] == [
-        (2, "behaviour", 0.7),
-        (4, "behaviour", 0.7),
-    ]
-    design = succession.scenario(succession.points.index(("design", 0.9, "distributive")))
-    assert design.school.student_council and design.head.charisma == 0.9
-    assert design.leadership.pattern.weights()[:2] == pytest.approx((0.2, 0.8))
-    assert design.events.successor.style == "distributive" and design.years == 12
+    assert (succession.n_points, succession.n_runs) == (32, 1600)
+    keys = [f.key for f in succession.factors]
+    assert keys == ["pattern", "events.successor.style", "events.successor.origin", "departure"]
+    assert succession.spec.paired  # every departure has its no-departure twin with the same seed
+    arms = {p[0]: succession.scenario(succession.points.index((p[0], "top_down", "external", "leaves")))
+            for p in succession.points}  # fmt: skip
+    for arm in arms.values():  # the arms differ in leadership only: same crises, council and head elsewhere
+        assert [(c.year, c.kind, c.severity) for c in arm.events.crises] == [
+            (2, "behaviour", 0.7),
+            (4, "behaviour", 0.7),
+        ]
+        assert not arm.school.student_council and arm.head.charisma == arms["solo"].head.charisma
+        assert arm.head.authenticity == arms["solo"].head.authenticity and arm.years == 12
+    assert arms["design"].leadership.pattern.weights()[:2] == pytest.approx((0.2, 0.8))
+    stays = succession.scenario(succession.points.index(("design", "distributive", "internal", "stays")))
+    assert stays.events.head_departures == [] and arms["design"].events.head_departures
 
     sensitivity = load_experiment("sensitivity")
     assert sensitivity.spec.design == "morris" and len(sensitivity.factors) == 12
