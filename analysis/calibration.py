@@ -568,7 +568,7 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Callable | 
 
         try:
             client = Client(scheduler, timeout="20s", set_as_default=False)
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, ValueError) as e:  # unreachable, or not an address
             raise CalibrationError(f"--scheduler {scheduler}: cannot connect ({e})") from None
         try:
             n = max(1, sum(client.nthreads().values()))
