@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from leadsim.analysis.validation import CALM, W, merge
+from leadsim.experiments.spec import Range
 from leadsim.sim.config import Scenario
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -126,19 +127,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, populate_by_name=True)
 
 
-class Prior(_Strict):
-    """A parameter's uniform prior range."""
-
-    min: float
-    max: float
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Prior:
-        if not self.min < self.max:
-            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
-        return self
-
-
 class Target(_Strict):
     """What the data say about one measure: a range (``low``, ``high``) or a value with its ``sd``."""
 
@@ -173,7 +161,7 @@ class Spec(_Strict):
     name: str | None = Field(None, min_length=1, max_length=100, description="default: the file's name")
     description: str = ""
     set_: dict[str, Any] = Field(default_factory=dict, alias="set", description="a scenario fragment under all runs")
-    parameters: dict[str, Prior] = Field(min_length=1, max_length=20)
+    parameters: dict[str, Range] = Field(min_length=1, max_length=20)  # uniform priors
     targets: list[str] | dict[str, Target | None] = Field(default_factory=list)
     data: str | None = Field(None, min_length=1, description="a YAML file of the researcher's own statistics")
     population: int = Field(24, ge=2, le=10_000)
@@ -580,7 +568,7 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Callable | 
 
         try:
             client = Client(scheduler, timeout="20s", set_as_default=False)
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, ValueError) as e:  # unreachable, or not an address
             raise CalibrationError(f"--scheduler {scheduler}: cannot connect ({e})") from None
         try:
             n = max(1, sum(client.nthreads().values()))

@@ -61,3 +61,28 @@ def test_check_refuses_a_figures_path_it_cannot_write_before_running_anything(tm
     assert out.stderr.strip().count("\n") == 0 and "--figures" in out.stderr
     assert "E2" not in out.stdout  # refused before any check ran
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_the_base_seed_moves_every_check_to_other_seeds_and_zero_keeps_todays():
+    import numpy as np
+    from leadsim.analysis.empirical import e2_teacher_turnover
+    from leadsim.analysis.suite import run_check
+    from leadsim.analysis.validation import population_draws, random_school
+
+    today = e2_teacher_turnover(range(3))
+    assert run_check("E2", 3, 1).value == today.value  # --seed 0 (the default): today's seeds
+    moved = run_check("E2", 3, 1, base_seed=5)
+    assert moved.value == e2_teacher_turnover(range(5, 8)).value != today.value
+    # the random schools of E4-E6 and P8: base 0 draws today's population, another base another one
+    rng, seeds = population_draws(2006, range(3), 12)
+    assert seeds == range(36)
+    assert random_school(rng) == random_school(np.random.default_rng(2006))
+    rng5, seeds5 = population_draws(2006, range(5, 8), 12)
+    assert seeds5 == range(60, 96) and random_school(rng5) != random_school(np.random.default_rng(2006))
+
+
+def test_check_takes_a_base_seed(capsys):
+    from leadsim.cli import main
+
+    assert main(["check", "--only", "E2", "--seeds", "3", "--seed", "5", "--workers", "1"]) == 0
+    assert "base seed 5" in capsys.readouterr().out
