@@ -79,7 +79,7 @@ def figures(room: Classroom, *, presenting: bool = False) -> dict[str, dict]:
     network_height = 400 if presenting else (340 if room.compare else 380)
     for s, (snap, pos) in enumerate(zip(frame.snaps, frame.positions, strict=True)):
         where = f"{SIDE_NAMES[s]}: " if room.compare else ""
-        title = f"Staff network · {where}{room.labels[s]} · week {frame.week}"
+        title = f"{'' if presenting else 'Staff network · '}{where}{room.labels[s]} · week {frame.week}"
         figs[f"network-{SIDE_NAMES[s]}"] = network_figure(snap, pos, title=title, height=network_height)
     keys = PRESENT_CHARTS if presenting else tuple(TIME_CHARTS)
     for key in keys:
