@@ -404,6 +404,13 @@ def test_your_school_answers_move_the_settings_the_right_way():
     assert set(TYPICAL) == {q.key for q in QUESTIONS}
 
 
+def test_diagnosing_changes_nothing_for_the_next_school():
+    first, _ = diagnose({"roles_work": "lead"})
+    for _ in range(3):
+        again, _ = diagnose({"roles_work": "lead"})
+        assert again == first
+
+
 def test_unknown_questions_and_answers_are_named():
     with pytest.raises(ValueError, match="colour: not a question"):
         diagnose({"colour": "blue"})
