@@ -174,7 +174,7 @@ def read_provenance(d: Path, spec: dict[str, Any]) -> Provenance:
     a version is read too where a manifest names one (a run folder's ``manifest.json``, a line of
     ``runs/manifest.jsonl``, or the spec), so the header names it once the sweep records it.
     """
-    from leadsim.experiments.runner import code_fingerprint
+    from leadsim.experiments.worker import model_hash as code_fingerprint
     from leadsim.sim import __version__
 
     sha = None

@@ -413,8 +413,8 @@ class Classroom:
             other = self.settings[1 - side]
             if s.scenario == other.scenario and s != other:
                 return ", ".join(s.differences(other)[:2])
-            if s == other:
-                return f"{SIDE_NAMES[side]} school"
+            if s == other:  # the same school twice (a seed check): name it and its side
+                return f"{human_name(s.scenario)} ({SIDE_NAMES[side]})"
         return human_name(s.scenario) + (" (changed)" if s.changed else "")
 
     @property
@@ -698,8 +698,6 @@ def network_snapshot(school: SchoolModel) -> NetworkSnapshot:
 #: the speeds offered, in school time: seconds for one school year (39 weeks)
 SPEEDS: tuple[float, ...] = (40.0, 20.0, 10.0, 5.0, 3.0, 2.0)
 DEFAULT_SPEED = 10.0
-#: seconds to wait for the browser to draw a week before moving on anyway
-MAX_UNACKED = 1.0
 
 
 def speed_label(seconds_per_year: float) -> str:
@@ -710,11 +708,11 @@ def speed_label(seconds_per_year: float) -> str:
 class Clock:
     """Plays a :class:`Classroom`: moves its cursor on one week at a time at the chosen speed.
 
-    Lockstep with the screen: after each week ``on_week`` is called (the page sends the week to the
-    browser) and the clock waits until :meth:`drawn` says the browser has drawn it (or
-    :data:`MAX_UNACKED` seconds) before the next week, so the week on screen is the classroom's
-    cursor - a click acts on what the trainer sees - and a slow browser slows the clock instead of
-    falling behind.
+    The clock keeps school time whatever the browser does: ``on_week`` is called after each week
+    and the page decides what to send (it skips weeks while the browser is still drawing, see
+    :meth:`leadsim.app.page.Session.refresh`). A copy of the schools is kept once a school year
+    while playing, so that acting on an earlier week (the one on screen, or one chosen on the
+    timeline) re-runs at most a year.
 
     Args:
         room: the classroom to play.
@@ -726,8 +724,6 @@ class Clock:
         self.room = room
         self.on_week = on_week
         self.seconds_per_year = float(seconds_per_year)
-        self._acked = threading.Event()
-        self._acked.set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         #: called with the clock's thread before it starts (the page binds it to the browser session)
@@ -752,25 +748,23 @@ class Clock:
         self._stop.set()
         thread = self._thread
         if wait and thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
-
-    def drawn(self) -> None:
-        """The browser has drawn the last week sent."""
-        self._acked.set()
+            thread.join(timeout=10)
 
     def _run(self) -> None:
-        last = 0.0
+        room = self.room
+        due = time.monotonic()
         try:
-            while not self._stop.is_set() and not self.room.at_end:
-                self._acked.wait(MAX_UNACKED)
-                wait = self.seconds_per_year / self.room.weeks_per_year - (time.monotonic() - last)
+            while not self._stop.is_set() and not room.at_end:
+                due += self.seconds_per_year / room.weeks_per_year
+                wait = due - time.monotonic()
                 if wait > 0 and self._stop.wait(wait):
                     break
-                last = time.monotonic()
-                self._acked.clear()
-                self.room.forward(1)
+                due = max(due, time.monotonic() - 0.5)  # a slow week is not made up in a burst
+                newest = room.week
+                room.forward(1)
+                if room.week > newest and room.week % room.weeks_per_year == 0:
+                    room.checkpoint()
                 self.on_week()
         finally:
             self._stop.set()
-            self._acked.set()
             self.on_week()

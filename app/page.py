@@ -23,6 +23,7 @@ import csv
 import dataclasses
 import io
 import threading
+import time
 import zlib
 from typing import Any
 from urllib.parse import parse_qsl
@@ -62,6 +63,8 @@ from leadsim.app.views import (
 )
 from leadsim.app.yourschool import QUESTIONS, TYPICAL, register_answers
 
+#: seconds to wait for the browser to draw a week before sending a newer one anyway
+MAX_UNACKED = 1.0
 #: the charts a presentation shows (large): the network(s), results, and leading shared
 PRESENT_CHARTS = ("attainment", "distribution_index")
 
@@ -76,7 +79,7 @@ def figures(room: Classroom, *, presenting: bool = False) -> dict[str, dict]:
     network_height = 400 if presenting else (340 if room.compare else 380)
     for s, (snap, pos) in enumerate(zip(frame.snaps, frame.positions, strict=True)):
         where = f"{SIDE_NAMES[s]}: " if room.compare else ""
-        title = f"Staff network · {where}{room.labels[s]} · week {frame.week}"
+        title = f"{'' if presenting else 'Staff network · '}{where}{room.labels[s]} · week {frame.week}"
         figs[f"network-{SIDE_NAMES[s]}"] = network_figure(snap, pos, title=title, height=network_height)
     keys = PRESENT_CHARTS if presenting else tuple(TIME_CHARTS)
     for key in keys:
@@ -477,6 +480,9 @@ class Session:
         self.widget.observe(self._speed, names="speed")
         self.widget.observe(self._presenting, names="presenting")
         self._context = _kernel_context()
+        self._stale = False
+        self._sent_at = 0.0
+        self._sent_week: dict[int, int] = {}
         self.room: Classroom = setup.classroom()
         self.clock = self._clock()
         self._layout()
@@ -496,7 +502,8 @@ class Session:
             set_context_for_thread(self._context, thread)
 
     def _drawn(self, change: dict) -> None:
-        self.clock.drawn()
+        if self._stale:
+            self.refresh()
 
     def _speed(self, change: dict) -> None:
         self.clock.seconds_per_year = float(change["new"])
@@ -516,15 +523,33 @@ class Session:
             self.widget.compare = room.compare
 
     def refresh(self, force: bool = False) -> None:
-        """Send the week on screen to the browser (the clock calls this after each week)."""
+        """Send the week on screen to the browser (the clock calls this after each week).
+
+        Flow control: while the browser is still drawing the last week sent (for at most
+        :data:`MAX_UNACKED` seconds) a new week is not sent but remembered, and sent when the
+        browser says it has drawn; so a slow browser skips weeks instead of queueing them.
+        """
         with self.lock:
-            state = live_state(self.room, presenting=self.widget.presenting)
             w = self.widget
+            busy = w.seq > w.drawn and time.monotonic() - self._sent_at < MAX_UNACKED
+            if busy and not force:
+                self._stale = True
+                return
+            self._stale = False
+            state = live_state(self.room, presenting=w.presenting)
             with w.hold_sync():
                 for name, value in state.items():
                     setattr(w, name, value)
                 w.playing = self.clock.playing
                 w.seq = w.seq + 1
+            self._sent_week[w.seq] = self.room.cursor
+            for old in [k for k in self._sent_week if k < w.seq - 50]:
+                del self._sent_week[old]
+            self._sent_at = time.monotonic()
+
+    def shown_week(self) -> int:
+        """The week the browser last drew (what the trainer sees)."""
+        return self._sent_week.get(self.widget.drawn, self.room.cursor)
 
     def push_address(self) -> None:
         """Put the setup into the address bar (so that a reload or a shared link reopens it).
@@ -539,37 +564,50 @@ class Session:
     def play(self) -> None:
         self.widget.message = ""
         self.clock.play()
-        self.refresh()
+        self.refresh(force=True)
 
     def pause(self) -> None:
+        """Stop at the week on screen (the clock may have run a week or two past it)."""
         self.clock.pause()
+        self.room.seek(self.shown_week())
         self.room.checkpoint()  # going back is likely now: make it quick
-        self.refresh()
+        self.refresh(force=True)
         self.push_address()
 
     def step(self, weeks: int) -> None:
         self.clock.pause()
         self.room.forward(weeks)
-        self.refresh()
+        self.refresh(force=True)
         self.push_address()
 
     def seek(self, week: int) -> None:
         self.clock.pause()
         self.room.seek(week)
-        self.refresh()
+        self.refresh(force=True)
         self.push_address()
 
     def act(self, data: dict) -> None:
-        """An intervention from the widget: ``{kind, arg, side, severity}``."""
+        """An intervention from the widget, ``{kind, arg, side, severity}``, on the week on screen.
+
+        While playing, the clock may be a few weeks ahead of what the browser has drawn: the clock
+        is paused, the schools go back to the week on screen (re-run from the last yearly copy),
+        the intervention is logged there, and play goes on.
+        """
         sides = {"left": (0,), "right": (1,)}.get(str(data.get("side", "both")))
+        playing = self.clock.playing
+        self.clock.pause()
+        shown = self.shown_week()
         try:
+            if shown < self.room.cursor:
+                self.room.seek(shown)
             self.room.act(str(data.get("kind")), str(data.get("arg") or ""), sides, float(data.get("severity", 0.6)))
             self.widget.message = ""
         except ValueError as e:
             self.widget.message = str(e)
-        self.refresh()
-        if not self.clock.playing:
-            self.push_address()
+        self.refresh(force=True)
+        self.push_address()
+        if playing:
+            self.clock.play()
 
     def restart(self, setup: PageSetup) -> None:
         """New schools from ``setup`` (the sidebar's "start again", an opened file)."""
@@ -579,7 +617,7 @@ class Session:
             self.clock = self._clock()
         self.widget.message = ""
         self._layout()
-        self.refresh()
+        self.refresh(force=True)
         self.push_address()
 
     def close(self) -> None:

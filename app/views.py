@@ -298,7 +298,9 @@ def _marker_shapes(markers: Sequence[Marker], show_side: bool) -> tuple[list[dic
 def _months_axis(yrange: list[float]) -> dict:
     """A right-hand axis over the attainment axis: months of additional progress (EEF's bands)."""
     vals, text = [0.0], ["0"]
-    for months, sd in MONTH_TICKS:
+    # on a tall axis the 1-month band (0.02 SD) would print on top of 0
+    ticks = MONTH_TICKS[1:] if yrange[1] - yrange[0] > 0.15 else MONTH_TICKS
+    for months, sd in ticks:
         for sign in (1, -1):
             if yrange[0] <= sign * sd <= yrange[1]:
                 vals.append(sign * sd)
@@ -423,7 +425,7 @@ def time_chart(
         layout["height"] = height + 18 * legend_rows
     if large:
         layout["font"] = {**FONT, "size": 15}
-        layout["title"]["font"] = {"size": 20}
+        layout["title"]["font"] = {"size": 17}
     return {"data": data, "layout": layout, "config": CONFIG}
 
 

@@ -11,6 +11,7 @@ docs/ODD.md), chosen to sit inside each setting's documented range around the re
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -203,7 +204,7 @@ def _set(d: dict, path: str, value: Any) -> None:
     *parents, last = path.split(".")
     for p in parents:
         d = d[p]
-    d[last] = value
+    d[last] = copy.deepcopy(value)  # never share (and later change) a dict of QUESTIONS
 
 
 def diagnose(answers: Mapping[str, str], name: str = "your-school") -> tuple[Scenario, list[Mapped]]:

@@ -65,7 +65,9 @@ def model_hash() -> str:
     Cached: the source of a running process does not change under it (a changed file on disk is
     not what the process runs), and a task checks it for every chunk.
     """
-    root = Path(__file__).resolve().parent.parent / "sim"
+    import leadsim.sim
+
+    root = Path(leadsim.sim.__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(root.glob("*.py")):
         digest.update(path.name.encode())

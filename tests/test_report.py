@@ -24,7 +24,7 @@ import yaml
 from leadsim.analysis.report import build_report, load_sweep, write_report
 from leadsim.analysis.statistics import bootstrap_ci, mean_ci
 from leadsim.cli import main
-from leadsim.experiments.runner import code_fingerprint
+from leadsim.experiments.worker import model_hash as code_fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 
