@@ -35,6 +35,7 @@ from leadsim.app.views import SCHOOL_COLOURS, TIME_CHARTS, explanation_html, nod
 from leadsim.app.yourschool import QUESTIONS, TYPICAL, diagnose
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.scenario import bundled_scenarios, load_scenario
+from leadsim.sim.vocabulary import MIXES, PATTERNS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,7 +97,9 @@ def test_settings_reach_the_scenario():
     assert cfg.leadership.time_for_collaboration == 0.3
     assert cfg.leadership.pattern.weights() == (0.0, 1.0, 0.0, 0.0)
     assert [c.step(39) for c in cfg.leadership.schedule] == [78]
-    assert cfg.leadership.schedule[0].pattern.weights() == pytest.approx((0.3, 0.0, 0.7, 0.0))
+    # "switch to volunteers" is the vocabulary's named mix for leadership by default
+    want = tuple(MIXES["default"].get(k, 0.0) for k in PATTERNS)
+    assert cfg.leadership.schedule[0].pattern.weights() == pytest.approx(want)
     assert cfg.events.successor.style == "distributive"
     assert cfg.events.head_departures == [] and cfg.events.crises == []  # only what the trainer presses
     assert cfg.events.head_exit_hazard == 0 and cfg.events.crisis_hazard == 0

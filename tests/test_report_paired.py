@@ -47,7 +47,7 @@ def paired_sweep(tmp_path_factory) -> Path:
     spec = d / "paired.yaml"
     spec.write_text(SPEC, encoding="utf-8")
     out = d / "out"
-    assert sweep(spec, out=out, workers=0) == 0
+    assert sweep(spec, out=out, workers=0).status == "ok"
     return out
 
 
