@@ -9,9 +9,7 @@ and ``leadsim check`` run these functions.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +18,6 @@ import pandas as pd
 from leadsim.analysis import validation_figures as vf
 from leadsim.analysis.statistics import bootstrap_ci
 from leadsim.experiments.worker import run_seeds
-from leadsim.sim.config import Scenario
 from leadsim.sim.metrics import MIN_GAIN
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.vocabulary import MIXES, PATTERNS
@@ -30,8 +27,6 @@ from leadsim.inputs import deep_merge
 #: runs used by the patterns are controlled stories: no random departures or crises unless stated
 CALM: dict[str, Any] = {"events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0}}
 W = 39  # weeks per year in every pattern (the default)
-#: worker processes start clean: forking a process that may hold threads can deadlock
-_CONTEXT = multiprocessing.get_context("forkserver")
 
 SOLO_CHARISMATIC = {"head": {"charisma": 0.8, "distribution": 0.2, "authenticity": 0.8}}
 DESIGN_CHARISMATIC = {
@@ -45,15 +40,6 @@ DESIGN = {"head": {"distribution": 0.8, "authenticity": 0.9}, "leadership": {"pa
 def merge(base: dict, over: dict) -> dict:
     """Deep-merge two scenario dicts (mappings merge, everything else replaces): as ``extends`` does."""
     return deep_merge(base, over)
-
-
-def _run(args: tuple[dict, int]) -> pd.DataFrame:
-    spec, seed = args
-    model = SchoolModel(Scenario.model_validate(spec), rng=seed)
-    model.run()
-    ts = model.timeseries()
-    ts.attrs["departures"] = model.departures
-    return ts
 
 
 def _series(model: SchoolModel) -> pd.DataFrame:
@@ -458,12 +444,7 @@ def p8_association(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     """Across many schools, more distributed leadership goes with faster improvement, modestly."""
     rng, school_seeds = population_draws(2008, seeds, 6)
     specs = [random_school(rng) for _ in school_seeds]  # random departures and crises stay on
-    jobs = list(zip(specs, school_seeds, strict=True))
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool:
-            runs = list(pool.map(_run, jobs, chunksize=8))
-    else:
-        runs = [_run(j) for j in jobs]
+    runs = run_seeds(list(zip(specs, school_seeds, strict=True)), _series, workers)
     x = np.array([ts["distribution_index"].mean() for ts in runs])
     y = np.array([ts["attainment"].iloc[-1] for ts in runs])
     r = float(np.corrcoef(x, y)[0, 1])
