@@ -49,6 +49,7 @@ __all__ = [
     "fmt_key",
     "get_path",
     "load_chain",
+    "load_named",
     "note_origin",
     "locate",
     "one_line",
@@ -337,6 +338,29 @@ def load_chain(
     base, base_origins = load_chain(target, target_name, stack + [(real, name)], what)
     origins = {k: v for k, v in origins.items() if k != (EXTENDS,)}
     return deep_merge(base, data), _merge_origins(base_origins, origins, data)
+
+
+def load_named(
+    file: Path, top: str, parsed: list[tuple[str, Key, Any]], what: str = "scenario"
+) -> tuple[dict, dict[Key, Origin]]:
+    """A file with everything it extends merged in, named after the file unless it names itself, with
+    ``parsed`` overrides (from :func:`parse_override`) applied: the data a schema is validated on.
+
+    Raises:
+        InputError: one line; a problem in a file it extends says "(extended by TOP)".
+    """
+    try:
+        data, origins = load_chain(file, top, [], what)
+    except InputError as e:
+        if not str(e).startswith(f"{top}:"):  # the problem is in a file it extends
+            raise InputError(f"{e} (extended by {top})") from None
+        raise
+    if origins.get(("name",), (None,))[0] != top:  # not set by the file itself (maybe by a base)
+        data["name"] = file.stem
+        origins.pop(("name",), None)
+    for label, key, value in parsed:
+        apply_override(data, origins, top, label, key, value)
+    return data, origins
 
 
 def deep_merge(base: Any, over: Any) -> Any:

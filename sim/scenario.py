@@ -30,7 +30,7 @@ from leadsim.sim.config import Scenario
 from pydantic import ValidationError
 
 from leadsim.bundled import Bundled
-from leadsim.inputs import InputError, apply_override, load_chain, parse_override, validation_error
+from leadsim.inputs import InputError, load_named, parse_override, validation_error
 
 __all__ = [
     "BUNDLED_SCENARIOS",
@@ -83,17 +83,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str | tuple[str, str]] =
     file = resolve_scenario_path(path)
     top = str(path) if Path(path).expanduser().exists() else str(file)
     try:
-        data, origins = load_chain(file, top, [])
-    except InputError as e:
-        if not str(e).startswith(f"{top}:"):  # the problem is in a file it extends
-            raise ScenarioError(f"{e} (extended by {top})") from None
-        raise ScenarioError(str(e)) from None
-    if origins.get(("name",), (None,))[0] != top:  # not set by the file itself (maybe by a base)
-        data["name"] = file.stem
-        origins.pop(("name",), None)
-    try:
-        for label, key, value in parsed:
-            apply_override(data, origins, top, label, key, value)
+        data, origins = load_named(file, top, parsed)
     except InputError as e:
         raise ScenarioError(str(e)) from None
     try:

@@ -35,7 +35,7 @@ from leadsim.sim.system_config import SystemScenario, grouping_problems
 from pydantic import ValidationError
 
 from leadsim.bundled import Bundled
-from leadsim.inputs import InputError, apply_override, fmt_key, load_chain, locate, parse_override, validation_error
+from leadsim.inputs import InputError, fmt_key, load_chain, load_named, locate, parse_override, validation_error
 
 __all__ = [
     "BUNDLED_SYSTEMS",
@@ -84,15 +84,7 @@ def load_system_scenario(path: str | Path, overrides: Sequence[str | tuple[str, 
         raise ScenarioError(str(e)) from None
     top = str(path) if Path(path).expanduser().exists() else str(file)
     try:
-        data, origins = load_chain(file, top, [])
-    except InputError as e:
-        raise ScenarioError(str(e) if str(e).startswith(f"{top}:") else f"{e} (extended by {top})") from None
-    if origins.get(("name",), (None,))[0] != top:
-        data["name"] = file.stem
-        origins.pop(("name",), None)
-    try:
-        for label, key, value in parsed:
-            apply_override(data, origins, top, label, key, value)
+        data, origins = load_named(file, top, parsed)
     except InputError as e:
         raise ScenarioError(str(e)) from None
     try:
