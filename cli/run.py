@@ -17,6 +17,13 @@ from rich.table import Column, Table
 
 SCENARIO_HELP = "A scenario YAML file, or the name of a bundled scenario (see 'leadsim scenarios')."
 SET_HELP = "Override one setting, KEY.PATH=VALUE (VALUE is YAML); repeatable."
+#: the options every run command takes (``leadsim run``, ``leadsim system run``)
+SeedOption = Annotated[int | None, typer.Option("--seed", help="Seed (shorthand for --set seed=N).")]
+YearsOption = Annotated[float | None, typer.Option("--years", help="Years to run (shorthand for --set years=Y).")]
+SetOption = Annotated[list[str] | None, typer.Option("--set", help=SET_HELP, metavar="KEY=VALUE")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Run directory \\[default: runs/<scenario-name>-<seed>/].")
+]
 
 
 def _load(scenario: str, overrides: list[str | tuple[str, str]]):
@@ -39,12 +46,10 @@ def _load(scenario: str, overrides: list[str | tuple[str, str]]):
 )
 def run(
     scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP, show_default=False)],
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed (shorthand for --set seed=N).")] = None,
-    years: Annotated[float | None, typer.Option("--years", help="Years to run (shorthand for --set years=Y).")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP, metavar="KEY=VALUE")] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Run directory \\[default: runs/<scenario-name>-<seed>/].")
-    ] = None,
+    seed: SeedOption = None,
+    years: YearsOption = None,
+    set_: SetOption = None,
+    out: OutOption = None,
 ) -> None:
     """Run a scenario and write timeseries.parquet, summary.json, scenario.yaml and manifest.json.
 

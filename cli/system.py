@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from leadsim.cli.core import PROG, app, fail, invocation
-from leadsim.cli.run import run_dir, run_overrides
+from leadsim.cli.run import OutOption, SeedOption, SetOption, YearsOption, run_dir, run_overrides
 from leadsim.sim.scenario import ScenarioError
 from rich.console import Console
 from rich.table import Table
@@ -42,12 +42,10 @@ def _load(scenario: str, overrides: list[str | tuple[str, str]]):
 @system_app.command("run", epilog="Examples:  leadsim system run federation --seed 3 --set years=5")
 def run(
     scenario: Annotated[str, typer.Argument(help=SYSTEM_HELP, show_default=False)],
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed (shorthand for --set seed=N).")] = None,
-    years: Annotated[float | None, typer.Option("--years", help="Years to run (shorthand for --set years=Y).")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help=SET_HELP, metavar="KEY=VALUE")] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Run directory \\[default: runs/<scenario-name>-<seed>/].")
-    ] = None,
+    seed: SeedOption = None,
+    years: YearsOption = None,
+    set_: SetOption = None,
+    out: OutOption = None,
 ) -> None:
     """Run a system scenario: timeseries.parquet (a 'school' column), summary.json, scenario.yaml, manifest.json.
 
