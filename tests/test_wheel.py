@@ -10,6 +10,7 @@ imported by accident.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -98,8 +99,20 @@ def _free_port() -> int:
 
 
 def test_serve_from_the_wheel_answers(venv: Path, tmp_path: Path) -> None:
-    port = _free_port()
+    """A wheel install serves the page once its front-end files are prepared (``leadsim serve --prepare``,
+    which ``scripts/setup.sh`` runs): the files this environment prepared are copied over, so the test
+    needs no network; without them, the installed command prepares its own."""
+    from leadsim.app.server import assets_dir
+
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    prepared = assets_dir()
+    target = venv / "share" / "solara" / "cdn"
+    if prepared.is_dir() and any(prepared.iterdir()):
+        shutil.copytree(prepared, target, dirs_exist_ok=True)
+    else:
+        done = _run(venv, "serve", "--prepare", cwd=tmp_path, timeout=900)
+        assert done.returncode == 0, done.stderr
+    port = _free_port()
     proc = subprocess.Popen(
         [str(venv / "bin" / "leadsim"), "serve", "--port", str(port)],
         cwd=tmp_path,
