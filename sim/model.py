@@ -19,12 +19,13 @@ from leadsim.sim.community import (
     update_students,
 )
 from leadsim.sim.config import Crisis, Departure, Pattern, Scenario, Successor
+from leadsim.sim.conventions import LeadsimModel
 from leadsim.sim.heads import EXPERIENCED_CAPACITY, NOVICE_CAPACITY, arrive, depart, deputy, first_head
 from leadsim.sim.metrics import COLUMNS, Measures, succession_measures
 from leadsim.sim.staff import fill_roles, initial_staff, replace_with_novice
 
 
-class SchoolModel(mesa.Model):
+class SchoolModel(LeadsimModel):
     """A simulated school under a mix of leadership patterns.
 
     Args:
@@ -42,7 +43,7 @@ class SchoolModel(mesa.Model):
     def __init__(self, scenario: Scenario | None = None, *, rng: Any = None) -> None:
         cfg = scenario if scenario is not None else Scenario()
         super().__init__(rng=cfg.seed if rng is None else rng)
-        self._school_scenario = cfg
+        self._leadsim_scenario = cfg
         wpy = cfg.school.weeks_per_year
         self.staff = initial_staff(self.rng, cfg)
         self.pupils = initial_pupils(self.rng, cfg)
@@ -86,23 +87,6 @@ class SchoolModel(mesa.Model):
         self.current: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters={c: (lambda m, c=c: m.current[c]) for c in COLUMNS})
         self._observe()
-
-    # --- Mesa's conventions ---------------------------------------------------------------------
-
-    @property
-    def scenario(self) -> Scenario:  # type: ignore[override]
-        """leadsim's scenario of this run (Mesa's own ``Scenario`` object is not used)."""
-        return self._school_scenario
-
-    @scenario.setter
-    def scenario(self, value: Any) -> None:
-        # Mesa's constructor assigns its empty default scenario here; the seed is already the model's rng.
-        self._mesa_scenario = value
-
-    @property
-    def week(self) -> int:
-        """The school week: Mesa's step counter (week 0 is the starting state)."""
-        return self.steps
 
     # --- properties the mechanisms read ------------------------------------------------------
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import mesa
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -50,6 +49,7 @@ from leadsim.sim.config import (
     Teachers,
 )
 from leadsim.sim.config import School as SchoolSection
+from leadsim.sim.conventions import LeadsimModel
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.staff import SENIOR
 from leadsim.sim.system_config import (
@@ -203,7 +203,7 @@ class School(CellAgent):
         return float(self.school_model.staff.practice.mean())
 
 
-class SystemModel(mesa.Model):
+class SystemModel(LeadsimModel):
     """A system of schools stepped one school week at a time.
 
     Args:
@@ -220,7 +220,7 @@ class SystemModel(mesa.Model):
             key, msg = problems[0]
             raise ValueError(f"{'.'.join(str(k) for k in key)}: {msg}")
         super().__init__(rng=scenario.seed if rng is None else rng)
-        self._system_scenario = scenario
+        self._leadsim_scenario = scenario
         b = scenario.boundary
         self.boundary = b
         specs = list(scenario.schools) + _generated(scenario, self.rng)
@@ -276,22 +276,6 @@ class SystemModel(mesa.Model):
         self._school_rows = np.zeros((steps, n, len(SCHOOL_COLUMNS)))
         self._system_rows = np.zeros((steps, len(SYSTEM_COLUMNS)))
         self._observe()
-
-    # --- Mesa's conventions ---------------------------------------------------------------------
-
-    @property
-    def scenario(self) -> SystemScenario:  # type: ignore[override]
-        """The system scenario of this run (Mesa's own ``Scenario`` object is not used)."""
-        return self._system_scenario
-
-    @scenario.setter
-    def scenario(self, value: Any) -> None:
-        self._mesa_scenario = value
-
-    @property
-    def week(self) -> int:
-        """The school week: Mesa's step counter."""
-        return self.steps
 
     # --- groupings -----------------------------------------------------------------------------
 
