@@ -764,7 +764,11 @@ class Clock:
                 room.forward(1)
                 if room.week > newest and room.week % room.weeks_per_year == 0:
                     room.checkpoint()
+                if self._stop.is_set():
+                    break  # paused during the week: whoever paused sends the week to show
                 self.on_week()
         finally:
+            paused = self._stop.is_set()
             self._stop.set()
-            self.on_week()
+            if not paused:
+                self.on_week()  # play ran to the end: the page learns it stopped

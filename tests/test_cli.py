@@ -2,12 +2,15 @@
 
 The corpus in ``tests/malformed/`` holds realistic mistakes, one per file, each starting with a
 comment saying what is wrong (files under ``_parts/`` are bases that malformed files extend).
-Every file is run through ``python -m leadsim.cli validate`` and ``python -m leadsim.cli run`` as real
-subprocesses; they run in parallel, so the module stays well under a minute.
+Every file is run through ``leadsim validate`` and ``leadsim run`` in this process (the command
+line's ``main``, in the file's own empty working folder), and a few of them also as real
+``python -m leadsim.cli`` subprocesses, so that what a user's shell sees is checked too.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -80,6 +83,27 @@ def sim_env() -> dict[str, str]:
 
 
 def _run_one(job: tuple[str, Path, Path]) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """One command on one file in ``cwd``, in this process: its exit code, output and what it left."""
+    command, path, cwd = job
+    cwd.mkdir(parents=True)
+    args = [command, str(path)]
+    if command == "run":
+        args += ["--out", str(cwd / "x")]
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(args)
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue()), sorted(
+        p.name for p in cwd.iterdir()
+    )
+
+
+def _run_process(job: tuple[str, Path, Path]) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """The same as a real ``python -m leadsim.cli`` subprocess."""
     command, path, cwd = job
     cwd.mkdir(parents=True)
     args = [sys.executable, "-m", "leadsim.cli", command, str(path)]
@@ -89,9 +113,13 @@ def _run_one(job: tuple[str, Path, Path]) -> tuple[subprocess.CompletedProcess, 
     return proc, sorted(p.name for p in cwd.iterdir())
 
 
+#: files also run as subprocesses: the exploits, the resource bomb, bytes that are not text
+AS_PROCESSES = ("alias_bomb", "python_name_tag", "python_object_tag", "binary_garbage", "misspelt_nested_key")
+
+
 @pytest.fixture(scope="module")
 def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Run, in parallel, the (command, file) subprocesses the collected tests need."""
+    """Run the (command, file) pairs the collected tests need; a few also as subprocesses (in parallel)."""
     wanted = set()
     for item in request.session.items:
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -99,9 +127,12 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             wanted.update((c, params["path"]) for c in ([params["command"]] if "command" in params else COMMANDS))
     base = tmp_path_factory.mktemp("corpus")
     jobs = [(c, p, base / f"{p.stem}-{c}") for c, p in sorted(wanted)]
-    with ThreadPoolExecutor(max_workers=max(2, (os.cpu_count() or 2) + 1)) as pool:
-        results = list(pool.map(_run_one, jobs))
-    return {(c, p): r for (c, p, _), r in zip(jobs, results, strict=True)}
+    results = {(c, p): _run_one((c, p, cwd)) for c, p, cwd in jobs}
+    processes = [(c, p, base / f"{p.stem}-{c}-process") for c, p, _ in jobs if p.stem in AS_PROCESSES]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for (c, p, _), r in zip(processes, pool.map(_run_process, processes), strict=True):
+            results[(c, p, "process")] = r
+    return results
 
 
 def test_corpus_is_large_and_documented() -> None:
@@ -117,7 +148,12 @@ def test_corpus_is_large_and_documented() -> None:
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("path", MALFORMED, ids=lambda p: p.stem)
 def test_malformed_scenario_is_refused(corpus: dict, command: str, path: Path) -> None:
-    proc, left = corpus[(command, path)]
+    for key in [(command, path), (command, path, "process")]:
+        if key in corpus:
+            _refused_cleanly(*corpus[key], command, path)
+
+
+def _refused_cleanly(proc: subprocess.CompletedProcess, left: list[str], command: str, path: Path) -> None:
     assert proc.returncode == 2, f"exit {proc.returncode}; stderr: {proc.stderr}"
     assert "Traceback" not in proc.stderr + proc.stdout
     lines = proc.stderr.splitlines()

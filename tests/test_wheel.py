@@ -1,8 +1,8 @@
 """leadsim installed from its wheel, outside the checkout, works: bundled scenarios and experiments
 are shipped as package data and nothing squats on a generic top-level import name.
 
-The wheel is built from the checkout and installed, with its dependencies, into a fresh virtual
-environment in a temporary folder (pip's cache, filled by ``scripts/setup.sh``, makes this quick).
+The wheel is built from the checkout and installed into a fresh virtual environment in a temporary
+folder, which borrows its dependencies from the environment running the tests (see ``venv``).
 Commands run with the temporary folder as working directory, so nothing of the checkout can be
 imported by accident.
 """
@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.request
 import zipfile
@@ -40,17 +41,38 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh environment holding the wheel; its dependencies are borrowed from this environment.
+
+    Installing numpy, pandas, mesa, solara... again would take minutes and test pip rather than
+    leadsim: a ``.pth`` file puts this environment's site-packages *after* the fresh one's, where
+    ``.pth`` files are not run, so this checkout's editable ``leadsim`` stays invisible; the widgets'
+    data files under ``etc/`` and ``share/`` are copied. ``pip check`` then says whether the
+    wheel's declared dependencies are all there.
+    """
     home = tmp_path_factory.mktemp("venv")
     env_dir = home / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True, timeout=300)
     py = env_dir / "bin" / "python"
+    fresh = Path(
+        subprocess.check_output(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
+    (fresh / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    for data in ("etc/jupyter", "share/jupyter"):  # the widgets' data files (solara reads their config)
+        if (Path(sys.prefix) / data).is_dir():
+            shutil.copytree(Path(sys.prefix) / data, env_dir / data, symlinks=True)
     proc = subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
+        [str(py), "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check", str(wheel)],
         capture_output=True,
         text=True,
         timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+    checked = subprocess.run(
+        [str(py), "-m", "pip", "check", "--disable-pip-version-check"], capture_output=True, text=True, timeout=300
+    )
+    assert checked.returncode == 0, checked.stdout[-2000:]
     return env_dir
 
 
