@@ -150,15 +150,25 @@ def e3_head_change_dip(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     )
 
 
+#: the last population run, by its seeds: E4, E5 and E6 measure the same schools (a run depends
+#: on its seed only, not on the number of workers, so the seeds are the whole key)
+_LAST_POPULATION: dict[tuple[int, ...], list[dict]] = {}
+
+
 def _population(seeds: Sequence[int], workers: int) -> list[dict]:
     """Twelve random schools per seed (240 at the default 20), as many as P8 uses.
 
     Cross-sectional correlations of about 0.2 need that many schools for a 95 % interval that
-    excludes zero when the effect is there; with 120 the interval of E6 touched zero.
+    excludes zero when the effect is there; with 120 the interval of E6 touched zero. The
+    schools are run once for E4-E6 together.
     """
-    rng, school_seeds = population_draws(2006, seeds, 12)
-    specs = [random_school(rng) for _ in school_seeds]
-    return run_many_models(specs, school_seeds, workers, paired=True)
+    key = tuple(int(s) for s in seeds)
+    if key not in _LAST_POPULATION:
+        rng, school_seeds = population_draws(2006, seeds, 12)
+        specs = [random_school(rng) for _ in school_seeds]
+        _LAST_POPULATION.clear()
+        _LAST_POPULATION[key] = run_many_models(specs, school_seeds, workers, paired=True)
+    return _LAST_POPULATION[key]
 
 
 def _r2(x: np.ndarray, y: np.ndarray) -> float:
