@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 import numpy as np
 from leadsim.analysis import validation_figures as vf
+from leadsim.analysis.statistics import EQUIVALENCE_LEVEL, bootstrap_ci, within
 from leadsim.analysis.validation import (
     CALM,
     PatternResult,
     W,
-    bootstrap_ci,
     merge,
     population_draws,
     random_school,
@@ -34,14 +34,14 @@ def e1_head_turnover(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     for m in models:
         weeks = [d["week"] for d in m["departures"]]
         spells.extend(np.diff(weeks) / W)  # spells that began and ended inside the run
-    rate, (lo, hi) = float(rates.mean()), bootstrap_ci(rates)
+    rate, (lo, hi) = float(rates.mean()), bootstrap_ci(rates, level=EQUIVALENCE_LEVEL)
     tenure = float(np.mean(spells)) if spells else float("nan")
-    ok = 0.15 <= rate <= 0.22 and 3.5 <= tenure <= 5.0
+    ok = within((lo, hi), 0.15, 0.22) and 3.5 <= tenure <= 5.0
     return PatternResult(
         "E1",
         "head turnover and tenure",
         "NCES; Bartanen, Grissom & Rogers 2019; Miller 2013",
-        "15-22 % of heads leave a year; mean completed tenure 3.5-5 years",
+        "15-22 % of heads leave a year (90% CI inside); mean completed tenure 3.5-5 years",
         rate,
         lo,
         hi,
@@ -71,25 +71,26 @@ def e2_teacher_turnover(seeds: Sequence[int], workers: int = 1) -> PatternResult
             for m in models
         ]
     )
-    rate, (lo, hi) = float(per_run.mean()), bootstrap_ci(per_run)
-    ok = 0.14 <= rate <= 0.18 and nov > vet
+    rate, (lo, hi) = float(per_run.mean()), bootstrap_ci(per_run, level=EQUIVALENCE_LEVEL)
 
     def stage(m: dict, who: str) -> float:
         e = m["teacher_exits"]
         return sum(x[f"{who}_leavers"] for x in e) / max(1, sum(x[f"{who}s"] for x in e))
 
     by_stage = {f"{who}s": np.array([stage(m, who) for m in models]) for who in ("novice", "veteran")}
+    gap_lo, gap_hi = bootstrap_ci(by_stage["novices"] - by_stage["veterans"])
+    ok = within((lo, hi), 0.14, 0.18) and gap_lo > 0
     return PatternResult(
         "E2",
         "teacher turnover",
         "NCES Teacher Follow-up Survey; Ingersoll 2003",
-        "about 16 % a year (14-18 %); novices (< 3 years) leave more than veterans",
+        "about 16 % a year (14-18 %, 90% CI inside); novices (< 3 years) leave more than veterans (95% CI)",
         rate,
         lo,
         hi,
         ok,
         f"{100 * rate:.1f} %/yr [{100 * lo:.1f}, {100 * hi:.1f}]; novices {100 * nov:.1f} %, "
-        f"veterans {100 * vet:.1f} %",
+        f"veterans {100 * vet:.1f} % (per run: {100 * gap_lo:+.1f} to {100 * gap_hi:+.1f} points)",
         {"rate": rate, "novices": nov, "veterans": vet},
         figure=vf.arms(
             "E2: teachers leaving a year by career stage, one value per run", by_stage, "share leaving a year"
@@ -124,14 +125,14 @@ def e3_head_change_dip(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         return float(worst + back[0] + 1) if back.size else float("nan")  # years after the change
 
     dip, recover = dip_of(yearly), recovery_of(yearly)
-    lo, hi = bootstrap_ci(yearly, stat=dip_of)
-    ok = 0.01 <= dip <= 0.06 and 3.0 <= recover <= 5.0
+    lo, hi = bootstrap_ci(yearly, stat=dip_of, level=EQUIVALENCE_LEVEL)
+    ok = within((lo, hi), 0.01, 0.06) and 3.0 <= recover <= 5.0
     return PatternResult(
         "E3",
         "achievement dip after an ordinary head change",
         "Bartanen et al. 2019; Miller 2013",
         "yearly gains dip 0.01-0.06 SD within 2 years of the change (vs the same school without "
-        "it) and are back (3/4 of the dip made up) within 3-5 years",
+        "it; 90% CI inside) and are back (3/4 of the dip made up) within 3-5 years",
         dip,
         lo,
         hi,
@@ -196,18 +197,21 @@ def e4_total_vs_head(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     all_infl = h_infl + (n_staff - 1) * np.array([m["staff_influence"].mean() for m in models])
     ri_total, ri_head = _r2(all_infl, y), _r2(h_infl, y)
     ratio = r_total / max(r_head, 1e-9)
-    ok = r_total >= 2.0 * r_head and 0.1 <= r_total <= 0.45
+    lo, hi = bootstrap_ci(
+        np.column_stack([total, y]), stat=lambda p: _r2(p[:, 0], p[:, 1]), n=1000, level=EQUIVALENCE_LEVEL
+    )
+    ok = r_total >= 2.0 * r_head and within((lo, hi), 0.1, 0.45)
     return PatternResult(
         "E4",
         "total leadership explains more than the head's",
         "Leithwood, Day, Sammons, Harris & Hopkins 2006",
-        "R² of attainment on total leadership acts 0.10-0.45 and at least twice the R² "
+        "R² of attainment on total leadership acts 0.10-0.45 (90% CI inside) and at least twice the R² "
         "on the head's own acts (27 % vs 5-7 % reported)",
         r_total,
-        r_head,
-        r_total,
+        lo,
+        hi,
         ok,
-        f"R² total {r_total:.2f}, head {r_head:.3f} ({ratio:.0f}x) over {len(y)} schools; "
+        f"R² total {r_total:.2f} [{lo:.2f}, {hi:.2f}], head {r_head:.3f} ({ratio:.0f}x) over {len(y)} schools; "
         f"on influence: all {ri_total:.2f}, head {ri_head:.2f}",
         {"r2_total": r_total, "r2_head": r_head, "r2_influence_all": ri_total, "r2_influence_head": ri_head},
         figure=vf.scatter(
@@ -240,19 +244,20 @@ def e5_mediation(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     raw = float(np.corrcoef(lead, growth)[0, 1])
     partial = _partial_r(lead, growth, np.column_stack([capacity, teaching]))
     pairs = np.column_stack([lead, growth, capacity, teaching])
-    lo, hi = bootstrap_ci(pairs, stat=lambda p: _partial_r(p[:, 0], p[:, 1], p[:, 2:]), n=1000)
-    ok = abs(partial) <= 0.15 and raw > 0.2
+    lo, hi = bootstrap_ci(pairs, stat=lambda p: _partial_r(p[:, 0], p[:, 1], p[:, 2:]), n=1000, level=EQUIVALENCE_LEVEL)
+    raw_lo, _ = bootstrap_ci(pairs[:, :2], stat=lambda p: float(np.corrcoef(p[:, 0], p[:, 1])[0, 1]), n=1000)
+    ok = within((lo, hi), -0.15, 0.15) and raw_lo > 0.2
     return PatternResult(
         "E5",
         "leadership acts through capacity and teaching",
         "Heck & Hallinger 2009, 2010",
         "partial r of distribution with attainment growth, capacity and teaching held fixed, "
-        "|r| <= 0.15 (while the raw r > 0.2)",
+        "|r| <= 0.15 (90% CI inside), while the raw r > 0.2 (95% CI)",
         partial,
         lo,
         hi,
         ok,
-        f"raw r {raw:.2f}; partial r {partial:.2f} [{lo:.2f}, {hi:.2f}]",
+        f"raw r {raw:.2f} (95% CI from {raw_lo:.2f}); partial r {partial:.2f} [{lo:.2f}, {hi:.2f}]",
         {"raw_r": raw, "partial_r": partial},
         figure=vf.scatter(
             "E5: distribution and attainment with capacity and teaching held fixed (residuals)",

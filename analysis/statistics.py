@@ -35,6 +35,22 @@ def bootstrap_ci(
     return float(np.quantile(vals, a)), float(np.quantile(vals, 1.0 - a))
 
 
+#: level of the interval that must lie inside a range (two one-sided tests at 5 %: Schuirmann 1987)
+EQUIVALENCE_LEVEL = 0.90
+
+
+def within(interval: tuple[float, float], low: float, high: float) -> bool:
+    """The range rule of the checks: the whole interval lies inside ``[low, high]``.
+
+    With a 90 % interval this is the two one-sided tests of equivalence (Schuirmann 1987), the
+    usual test that a model's output agrees with a published range (Robinson & Froese 2004): a
+    point estimate inside the range is not enough, since near an edge it moves in and out with
+    the sample.
+    """
+    lo, hi = interval
+    return low <= lo and hi <= high
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A mean with its bootstrap interval, over the values that were not missing."""

@@ -8,6 +8,28 @@ from pathlib import Path
 DOUBLE_SEEDS = ("P5", "P8")
 
 
+#: The standing docs/validation.md records for checks the model does not pass reliably, with the
+#: reason: "fails" (fails at the default 20 seeds) or "unstable" (its verdict changes with the
+#: number of seeds or the base seed, so it is not passing either). A check not listed holds: it
+#: passed at 20 and 40 seeds and at three base seeds. ``leadsim check --as-documented`` (CI) fails
+#: when a verdict departs from this, in either direction.
+STANDING: dict[str, tuple[str, str]] = {}
+
+#: the standings a check can have (not listed: "holds")
+STANDINGS = ("holds", "fails", "unstable")
+
+
+def standing(key: str) -> str:
+    """``holds``, ``fails`` or ``unstable``: what docs/validation.md records of the check ``key``."""
+    return STANDING.get(key, ("holds", ""))[0]
+
+
+def as_documented(key: str, passed: bool) -> bool:
+    """Whether a verdict is the one the check's standing expects (an unstable check may go either way)."""
+    kind = standing(key)
+    return kind == "unstable" or passed == (kind == "holds")
+
+
 def suite() -> dict:
     """Every check by key: the brief's patterns (P1-P8), then the empirical ranges (E1-E6)."""
     from leadsim.analysis.empirical import EMPIRICAL

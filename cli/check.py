@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from leadsim.analysis.suite import run_check, suite, write_figures
+from leadsim.analysis.suite import as_documented, run_check, standing, suite, write_figures
 from leadsim.cli.core import app, fail
 
 EPILOG = (
     "Examples:  leadsim check   |   leadsim check --seeds 40   |   leadsim check --only P1,E2 --seeds 10"
+    "   |   leadsim check --as-documented"
     "   |   leadsim check --seed 100   |   leadsim check --figures validation.html"
 )
 
@@ -27,10 +28,16 @@ def check(
         Path | None,
         typer.Option("--figures", help="Also write an HTML page with the figure behind each check here."),
     ] = None,
+    documented: bool = typer.Option(
+        False,
+        "--as-documented",
+        help="Exit 0 when every verdict is the one docs/validation.md records (known failures included).",
+    ),
 ) -> None:
     """Run the validation suite and print pattern, source, expected range, measured value, pass/fail.
 
-    Exit code 1 when any check fails.
+    Exit code 1 when any check fails; with --as-documented, when any verdict differs from the
+    check's recorded standing (a known failure that now passes too), which is what CI runs.
     """
     import os
 
@@ -55,7 +62,7 @@ def check(
     table = Table(title=title, show_lines=True)
     for col in ("check", "source", "expected", "measured", "pass"):
         table.add_column(col, overflow="fold")
-    failed = []
+    failed, departed = [], []
     results = []
     console = Console()
     for key in keys:
@@ -63,19 +70,25 @@ def check(
             result = run_check(key, seeds, n_workers, base_seed=seed)
         results.append(result)
         row = result.row()
-        table.add_row(
-            row["pattern"],
-            row["source"],
-            row["expected"],
-            row["measured"],
-            "[green]pass[/]" if result.passed else "[red]FAIL[/]",
-        )
+        verdict = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
+        if standing(key) != "holds":
+            verdict += f" ({'known' if standing(key) == 'fails' else 'unstable'})"
+        table.add_row(row["pattern"], row["source"], row["expected"], row["measured"], verdict)
         if not result.passed:
             failed.append(key)
+        if not as_documented(key, result.passed):
+            departed.append(key)
     console.print(table)
     if figures is not None:
         console.print(f"figures: {write_figures(results, figures, seeds)}", markup=False)
     if failed:
         console.print(f"{len(failed)} of {len(keys)} checks failed: {', '.join(failed)}")
+    else:
+        console.print(f"all {len(keys)} checks passed")
+    if departed:
+        console.print(
+            f"not as docs/validation.md records: {', '.join(departed)} "
+            "(a check recorded as holding failed, or one recorded as failing passed)"
+        )
+    if departed or (failed and not documented):
         raise typer.Exit(1)
-    console.print(f"all {len(keys)} checks passed")
