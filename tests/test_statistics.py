@@ -125,3 +125,21 @@ def test_sobol_on_a_known_function():
     assert res.table.loc["a", "S1"] == pytest.approx(0.8, abs=0.1)
     assert res.table.loc["b", "S1"] == pytest.approx(0.2, abs=0.1)
     assert abs(res.table.loc["c", "ST"]) < 0.05
+
+
+def test_a_range_holds_only_when_the_whole_interval_is_inside_it():
+    from leadsim.analysis.statistics import within
+
+    assert within((0.16, 0.21), 0.15, 0.22)
+    assert within((0.15, 0.22), 0.15, 0.22)  # the edges belong to the range
+    assert not within((0.148, 0.19), 0.15, 0.22)  # the mean may be inside; the interval is not
+    assert not within((0.10, 0.30), 0.15, 0.22)
+
+
+def test_a_narrower_interval_at_90_percent_than_at_95():
+    from leadsim.analysis.statistics import EQUIVALENCE_LEVEL, bootstrap_ci
+
+    x = np.random.default_rng(1).normal(0.17, 0.02, size=40)
+    lo90, hi90 = bootstrap_ci(x, level=EQUIVALENCE_LEVEL)
+    lo95, hi95 = bootstrap_ci(x)
+    assert lo95 < lo90 < x.mean() < hi90 < hi95
