@@ -13,7 +13,20 @@ DOUBLE_SEEDS = ("P5", "P8")
 #: number of seeds or the base seed, so it is not passing either). A check not listed holds: it
 #: passed at 20 and 40 seeds and at three base seeds. ``leadsim check --as-documented`` (CI) fails
 #: when a verdict departs from this, in either direction.
-STANDING: dict[str, tuple[str, str]] = {}
+STANDING: dict[str, tuple[str, str]] = {
+    "P4": (
+        "unstable",
+        "at base seed 1000 the trusting school keeps no more of the crisis's jump than the distrustful one",
+    ),
+    "P5": ("unstable", "at base seed 1000 the later gains' interval includes zero (-0.006 [-0.018, +0.006])"),
+    "E1": (
+        "unstable",
+        "head turnover sits near the range's edges: 90% interval [14.8, 19.5] at base 1000, [17.2, 22.7] at 2000",
+    ),
+    "E3": ("unstable", "the dip sits at the floor of 0.01-0.06: its interval reaches below 0.01 at base 0 and 1000"),
+    "E5": ("unstable", "the partial r's interval reaches above 0.15 at base 0 ([-0.01, 0.20]) and 2000 ([0.04, 0.23])"),
+    "E6": ("unstable", "at base seed 2000 the correlation's interval includes zero ([-0.01, 0.31])"),
+}
 
 #: the standings a check can have (not listed: "holds")
 STANDINGS = ("holds", "fails", "unstable")

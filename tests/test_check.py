@@ -128,3 +128,16 @@ def test_check_takes_a_base_seed(capsys):
 
     assert main(["check", "--only", "E2", "--seeds", "3", "--seed", "5", "--workers", "1"]) == 0
     assert "base seed 5" in capsys.readouterr().out
+
+
+def test_the_recorded_standing_is_the_one_docs_validation_md_shows():
+    """docs/validation.md and analysis/suite.py record the same standing for every check."""
+    from leadsim.analysis.suite import STANDING, STANDINGS, standing, suite
+
+    doc = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    section = doc.split("## Standing of every check", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|") for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    shown = {cells[1].split()[0]: cells[-2].strip() for cells in rows[1:]}
+    assert set(shown) == set(suite())
+    assert {key: standing(key) for key in shown} == shown
+    assert all(kind in STANDINGS and reason for kind, reason in STANDING.values())
