@@ -43,6 +43,11 @@ MEASURES: tuple[Measure, ...] = (
         "(expected growth, before individual noise)",
     ),
     Measure(
+        "value_added",
+        "mean `learning_gain` over the last school year, SD per year: the school's value added "
+        "without the year-end saw-tooth of `attainment` (over the weeks so far in the first year)",
+    ),
+    Measure(
         "teaching_quality",
         "mean teaching effectiveness of teachers: owned practice + compliance + effort (can exceed 1)",
     ),
@@ -188,7 +193,10 @@ def succession_measures(ts: pd.DataFrame, departures: list[dict], weeks_per_year
 class Measures:
     """Running state behind the weekly measures (smoothed acts and influence)."""
 
-    def __init__(self, n_teachers: int) -> None:
+    def __init__(self, n_teachers: int, weeks_per_year: int = 39) -> None:
+        # The last school year's weekly gains: attainment is a stock over the cohorts on roll and
+        # jumps when a cohort leaves and a new one arrives at 0; a year's mean gain does not.
+        self.gains = np.zeros(weeks_per_year)
         self.head_acts = 0.0
         self.other_acts = 0.0  # students and parents
         self.acts = np.zeros(n_teachers)
@@ -270,11 +278,15 @@ class Measures:
         pupils, families = model.pupils, model.families
         strength = np.minimum((infl.sum(axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
         n = staff.n
+        if model.week > 0:  # week 0 is the starting state: no week of teaching yet
+            self.gains[(model.week - 1) % len(self.gains)] = model.learning_gain
+        so_far = min(model.week, len(self.gains))
         return {
             "step": model.week,
             "year": model.week / model.scenario.school.weeks_per_year,
             "attainment": float(pupils.attainment.mean()),
             "learning_gain": model.learning_gain,
+            "value_added": float(self.gains[:so_far].mean()) if so_far else 0.0,
             "teaching_quality": float(model.teaching.mean()),
             "teaching_practice": float(staff.practice.mean()),
             "leadership_capacity": float(staff.capacity.mean()),

@@ -83,7 +83,7 @@ class SchoolModel(LeadsimModel):
         self._update_effort_and_teaching()
         self._frozen = self.teaching.copy() if cfg.practice.freeze_teaching else None
 
-        self.measures = Measures(self.staff.n)
+        self.measures = Measures(self.staff.n, self.scenario.school.weeks_per_year)
         self.current: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters={c: (lambda m, c=c: m.current[c]) for c in COLUMNS})
         self._observe()

@@ -285,6 +285,7 @@ def test_invariants_hold_in_every_pattern(spec):
             "year",
             "attainment",
             "learning_gain",
+            "value_added",
             "teaching_quality",
             "leadership_acts",
             "head_id",
@@ -392,6 +393,25 @@ def test_learning_gain_is_the_weekly_value_added_in_sd_per_year():
     m.step()
     gain = m.timeseries()["learning_gain"].iloc[-1]
     assert gain == pytest.approx((m.pupils.attainment - before).mean() * 39)
+
+
+def test_value_added_is_the_mean_of_the_last_school_years_gains():
+    m = SchoolModel(scenario(), rng=43)
+    m.run(100)
+    ts = m.timeseries()
+    expected = ts["learning_gain"].where(ts["step"] > 0).rolling(39, min_periods=1).mean().fillna(0.0)
+    np.testing.assert_allclose(ts["value_added"], expected, atol=1e-12)
+
+
+def test_attainment_saw_tooths_at_the_year_end_and_value_added_does_not():
+    """A cohort leaves with its gains and a new one arrives at 0: attainment drops; a year's mean gain does not."""
+    m = SchoolModel(scenario(d=DESIGN), rng=44)
+    m.run(6 * 39)
+    ts = m.timeseries().iloc[40:]  # after the first school year
+    year_end = (ts["step"] % 39 == 0).to_numpy()
+    att, va = ts["attainment"].diff().abs().to_numpy(), ts["value_added"].diff().abs().to_numpy()
+    assert np.nanmean(att[year_end]) > 5 * np.nanmean(att[~year_end])  # the saw-tooth
+    assert np.nanmean(va[year_end]) < 2 * np.nanmean(va[~year_end])  # none in value added
 
 
 def test_a_head_who_coaches_teams_gains_influence_with_them():
