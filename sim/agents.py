@@ -85,13 +85,19 @@ class Teacher(_SlotView):
 
     @property
     def practice(self) -> float:
-        """Owned teaching practice quality."""
+        """Teaching practice quality (0-1)."""
         return float(self.model.staff.practice[self.slot])
 
     @property
-    def compliance(self) -> float:
-        """Practice held only by a head's pressure."""
-        return float(self.model.staff.compliance[self.slot])
+    def ownership(self) -> float:
+        """Share of the teacher's practice they own (0-1); the rest erodes without press."""
+        p = self.model.staff.practice[self.slot]
+        return float(self.model.staff.owned[self.slot] / p) if p > 0 else 1.0
+
+    @property
+    def fatigue(self) -> float:
+        """Strain from overload, crisis work and imposed initiatives (0-1)."""
+        return float(self.model.staff.fatigue[self.slot])
 
     @property
     def capacity(self) -> float:

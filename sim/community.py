@@ -59,10 +59,22 @@ class Families:
         return self.engagement.shape[0]
 
 
+#: the national average share of disadvantaged students, where the other defaults sit (DfE 2024)
+AVERAGE_DISADVANTAGE = 0.24
+#: intake engagement lower per unit of disadvantage above the average (Muijs et al. 2004)
+DISADVANTAGE_ENGAGEMENT = 0.3
+
+
+def intake_engagement(cfg: Scenario) -> float:
+    """Mean engagement students bring on arrival, lower in schools serving poorer communities."""
+    shift = DISADVANTAGE_ENGAGEMENT * (cfg.school.disadvantage - AVERAGE_DISADVANTAGE)
+    return float(np.clip(cfg.students.engagement - shift, 0.0, 1.0))
+
+
 def initial_pupils(rng: np.random.Generator, cfg: Scenario) -> Pupils:
     """Students spread evenly over cohorts; older cohorts start with no value added yet."""
     n = cfg.school.students
-    intake = np.clip(rng.normal(cfg.students.engagement, 0.15, n), 0.0, 1.0)
+    intake = np.clip(rng.normal(intake_engagement(cfg), 0.15, n), 0.0, 1.0)
     pupils = Pupils(
         attainment=np.zeros(n),
         engagement=intake.copy(),
@@ -87,7 +99,7 @@ def elect_council(rng: np.random.Generator, pupils: Pupils, cfg: Scenario) -> No
 def new_intake(rng: np.random.Generator, pupils: Pupils, slots: np.ndarray, cfg: Scenario) -> None:
     """A new cohort takes the slots of the one that left."""
     k = slots.size
-    intake = np.clip(rng.normal(cfg.students.engagement, 0.15, k), 0.0, 1.0)
+    intake = np.clip(rng.normal(intake_engagement(cfg), 0.15, k), 0.0, 1.0)
     pupils.attainment[slots] = 0.0
     pupils.engagement[slots] = intake
     pupils.intake_engagement[slots] = intake
@@ -121,12 +133,14 @@ def update_students(
     teaching: np.ndarray,
     openness: float,
     cfg: Scenario,
+    engagement_lift: float = 0.0,
 ) -> float:
     """One week of learning, engagement and voice; returns the mean expected growth (SD/week).
 
     Args:
         teaching: effectiveness of each teacher this week.
         openness: how much the school invites student voice now (0-1).
+        engagement_lift: steadier engagement from the school's behaviour routines (0-1).
     """
     s = cfg.students
     ref = s.reference_teaching
@@ -135,7 +149,7 @@ def update_students(
     m = families.n
     if m:
         home[:m] = cfg.parents.support_effect * (families.engagement - cfg.parents.engagement)
-    target = np.clip(pupils.intake_engagement + 0.5 * taught + home, 0.0, 1.0)
+    target = np.clip(pupils.intake_engagement + 0.5 * taught + home + engagement_lift, 0.0, 1.0)
     pupils.engagement += s.engagement_rate * (target - pupils.engagement)
     growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
     expected = float(growth.mean())

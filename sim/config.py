@@ -122,6 +122,16 @@ class School(Section):
         le=0.5,
         source="one or two representatives per class of ~25-30",
     )
+    disadvantage: float = P(
+        0.24,
+        "share of students from poor homes; 0.24 is the national average, where the model's other "
+        "defaults sit: above it starting engagement is lower, improvement harder, turnover higher",
+        unit="share",
+        ge=0,
+        le=1,
+        source="England: 24.6% of pupils eligible for free school meals (DfE 2024); schools in challenging "
+        "circumstances (Harris & Chapman 2002; Muijs, Harris, Chapman, Stoll & Russ 2004)",
+    )
 
 
 class Head(Section):
@@ -208,6 +218,16 @@ class Head(Section):
         ge=0.1,
         le=10,
         source="the head as bottleneck (Harris 2008); about one new initiative a week",
+    )
+    involvement: float = P(
+        0.05,
+        "share of the staff a head involves in carrying out the changes they lead alone (the rest are told); "
+        "involved teachers can own the change",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Harris 2008: heads who involve staff in implementation; ownership comes from participation "
+        "(Fullan 2001); assumption",
     )
 
 
@@ -365,14 +385,6 @@ class Leadership(Section):
         le=0.6,
         source="Harris 2008: heads must set time aside; ~half a day a week",
     )
-    collaboration_discipline: float = P(
-        0.9,
-        "how focused designed collaboration is on learners (disciplined inquiry) rather than loose cooperation",
-        unit="0-1",
-        ge=0,
-        le=1,
-        source="Harris & Jones 2012: disciplined collaboration",
-    )
     parent_involvement: float = P(
         0.3,
         "how strongly the school invites parents into problem solving when the pattern is design or desperation",
@@ -413,12 +425,12 @@ class Teachers(Section):
     """The teaching staff at the start and as novices join."""
 
     practice_mean: float = P(
-        0.5,
+        0.58,
         "mean teaching practice quality at the start",
         unit="0-1",
         ge=0,
         le=1,
-        source="scale midpoint: an ordinary school",
+        source="calibrated: the level an unchanged ordinary school holds (stationary baseline, docs/validation.md)",
     )
     practice_sd: float = P(
         0.1,
@@ -435,14 +447,6 @@ class Teachers(Section):
         ge=0,
         le=1,
         source="novices are markedly less effective for 3-5 years (Kini & Podolsky 2016)",
-    )
-    compliance: float = P(
-        0.05,
-        "practice imposed by the head in post and held by their pressure, at the start",
-        unit="0-1",
-        ge=0,
-        le=1,
-        source="steady state of the default (top-down) school, measured in the model",
     )
     capacity_mean: float = P(
         0.2,
@@ -464,12 +468,22 @@ class Teachers(Section):
         0.5, "teachers' trust in colleagues at the start", unit="0-1", ge=0, le=1, source="neutral start"
     )
     cynicism: float = P(
-        0.28,
+        0.35,
         "cynicism about improvement efforts at the start",
         unit="0-1",
         ge=0,
         le=1,
         source="steady state of the default school (0.28, measured in the model)",
+    )
+    novice_share: float = P(
+        0.41,
+        "share of teachers in their first three years at the school at the start (tenure is then spread "
+        "geometrically, as under steady turnover)",
+        unit="share",
+        ge=0,
+        le=1,
+        source="1 - 0.84^3 = 0.41: steady state of ~16%/yr turnover (NCES); higher in challenging schools "
+        "(Muijs et al. 2004)",
     )
     time_available: float = P(
         0.05,
@@ -542,7 +556,7 @@ class Students(Section):
         source="calibrated so a strong school gains ~0.2-0.4 SD over a cohort's years (Hattie 2009 effect sizes)",
     )
     reference_teaching: float = P(
-        0.70,
+        0.735,
         "teaching effectiveness at which students make exactly expected progress (the intake baseline)",
         unit="effectiveness",
         ge=0,
@@ -675,35 +689,30 @@ class PracticeParams(Section):
 
     gain: float = P(
         0.05,
-        "owned practice gain for a member of a successful item (times learner focus, buy-in and room to improve)",
+        "practice gain for a teacher who carries out a successful item (times learner focus, buy-in and room to "
+        "improve); the same for a head's mandate and a team's finding",
         unit="0-1",
         ge=0,
         le=1,
         source="assumption: a successful inquiry cycle moves practice a little",
     )
-    mandate_gain: float = P(
-        0.012,
-        "compliance gain for every teacher when a head's mandate succeeds (times trust in the head and 0.5 + charisma)",
-        unit="0-1",
-        ge=0,
-        le=1,
-        source="assumption: mandates reach all, shallowly",
-    )
-    compliance_decay: float = P(
-        0.04,
-        "weekly loss of compliance without a head pressing for it; a head who presses halves it (initiative fatigue)",
-        unit="1/week",
-        ge=0,
-        le=1,
-        source="imposed change fades when pressure goes (Harris 2008)",
-    )
     internalisation: float = P(
         0.002,
-        "weekly share of compliance that becomes owned practice while pressed",
+        "weekly share of practice not (yet) owned that becomes owned while someone presses for it (habit)",
         unit="1/week",
         ge=0,
         le=1,
         source="assumption: habits form slowly",
+    )
+    erosion: float = P(
+        0.04,
+        "weekly loss of practice a teacher does not own when nobody presses for it (a head following up, "
+        "observation, data meetings); full press stops it",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="imposed change fades when pressure goes (Harris 2008; Fullan 2001); the rate of the former "
+        "compliance decay, so the default school's stock is unchanged",
     )
     spread: float = P(
         0.02,
@@ -712,22 +721,6 @@ class PracticeParams(Section):
         ge=0,
         le=1,
         source="practice spreads through professional collaboration (Harris 2014)",
-    )
-    default_discipline: float = P(
-        0.2,
-        "focus of default (volunteer) collaboration on learners",
-        unit="0-1",
-        ge=0,
-        le=1,
-        source="'letting a thousand flowers bloom' (Harris): loose",
-    )
-    desperation_discipline: float = P(
-        0.5,
-        "focus of crisis collaboration on learners",
-        unit="0-1",
-        ge=0,
-        le=1,
-        source="focused on the crisis, not on teaching",
     )
     experience_growth: float = P(
         0.008,
@@ -797,6 +790,15 @@ class CapacityParams(Section):
         le=1,
         source="capacity is 'lost without use' (model brief)",
     )
+    everyday_leadership: float = P(
+        0.5,
+        "how much of a week's leading a formal role holder does in everyday departmental and pastoral "
+        "leadership, outside improvement items (keeps their capacity in use)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="middle leaders lead their departments every week (Harris 2008; Bennett et al. 2003)",
+    )
     override_loss: float = P(
         0.1,
         "share of leadership capacity (self-efficacy) a member loses when the head overrides the team's decision",
@@ -805,15 +807,6 @@ class CapacityParams(Section):
         le=1,
         source="delegation without authority does not build leaders (Harris 2014; seed 004); "
         "efficacy falls with reversed decisions (Bandura 1997)",
-    )
-    novice_mentoring: float = P(
-        0.01,
-        "weekly share of the gap to the formal leaders' mean practice that a novice closes through designed "
-        "mentoring (times the design weight and the head's support)",
-        unit="1/week",
-        ge=0,
-        le=1,
-        source="Arden: middle leaders mentor new staff",
     )
 
 
@@ -930,6 +923,319 @@ class NetworkParams(Section):
     )
 
 
+class TimeParams(Section):
+    """Each teacher's weekly time: teaching and preparation first, then leading and collaborating."""
+
+    item_time: float = P(
+        0.08,
+        "share of a teacher's week one improvement item takes from each person on it",
+        unit="share/week",
+        ge=0,
+        le=0.5,
+        source="a team meeting and follow-up, about 3-4 hours of a 45-hour week (TALIS 2018); assumption",
+    )
+    protected_budget: float = P(
+        0.04,
+        "protected time the school can fund, as a share of all teachers' time (cover, timetabling); teams "
+        "formed by design draw on it instead of adding hours",
+        unit="share",
+        ge=0,
+        le=0.5,
+        source="Arden: time set aside for teams; about 2 periods a fortnight for a fifth of staff; assumption",
+    )
+    overload_penalty: float = P(
+        0.5,
+        "teaching effectiveness lost per unit of commitments beyond a teacher's week",
+        unit="per share",
+        ge=0,
+        le=5,
+        source="workload crowds out preparation (TALIS 2018; Day et al. 2007); assumption",
+    )
+
+
+class FatigueParams(Section):
+    """Strain: raised by overload, crisis work and imposed initiatives, lowered by calm weeks and holidays."""
+
+    overload_gain: float = P(
+        0.3,
+        "fatigue gained per week per unit of commitments beyond the week",
+        unit="per share",
+        ge=0,
+        le=5,
+        source="assumption: sustained overload accumulates (Day et al. 2007, teacher well-being)",
+    )
+    crisis_strain: float = P(
+        0.02,
+        "fatigue gained per week of crisis work, times the crisis's severity",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="leadership by desperation is short-lived (Gronn 2002; Harris 2008, seed 002)",
+    )
+    initiative: float = P(
+        0.02,
+        "fatigue each imposed whole-school initiative adds to every teacher when it starts",
+        unit="per initiative",
+        ge=0,
+        le=1,
+        source="initiative overload (Fullan 2001; Hargreaves & Fink 2006)",
+    )
+    recovery: float = P(
+        0.05,
+        "weekly share of fatigue lost in a week without overload",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption: a calm half-term halves strain",
+    )
+    holiday_recovery: float = P(
+        0.7,
+        "share of fatigue lost over the summer holiday",
+        unit="share",
+        ge=0,
+        le=1,
+        source="assumption: holidays restore most, not all, strain",
+    )
+    effort_effect: float = P(
+        0.5,
+        "effort lost per unit of fatigue",
+        unit="per unit",
+        ge=0,
+        le=2,
+        source="burnout lowers effort (Maslach & Leiter 2016); assumption",
+    )
+    cynicism_effect: float = P(
+        0.002,
+        "weekly cynicism gained per unit of fatigue",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="exhaustion breeds cynicism (Maslach & Leiter 2016); assumption",
+    )
+    exit_effect: float = P(
+        1.0,
+        "relative rise in a teacher's chance of leaving per unit of fatigue",
+        unit="per unit",
+        ge=0,
+        le=10,
+        source="workload is the main reason teachers give for leaving (DfE 2018); assumption",
+    )
+
+
+class ThreatParams(Section):
+    """A crisis is a threat with costs, and how a school meets it depends on its trust."""
+
+    learning_cost: float = P(
+        0.3,
+        "share of a week's learning lost per unit of crisis severity while the crisis lasts",
+        unit="share",
+        ge=0,
+        le=1,
+        source="disruption costs learning; assumption",
+    )
+    rigidity: float = P(
+        1.0,
+        "how far low trust turns a crisis's pull toward central control instead of all-hands work "
+        "(0: every school opens up; 1: a school with no trust only centralises)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="threat-rigidity (Staw, Sandelands & Dutton 1981); low-trust schools centralise under "
+        "accountability pressure (Daly 2009)",
+    )
+    inspection_trigger: float = P(
+        -0.05,
+        "value added (SD per year, mean over the last school year) below which an inspection crisis starts; -1 never",
+        unit="SD/year",
+        ge=-1,
+        le=1,
+        source="accountability triggers after sustained low progress (Ofsted; Muijs et al. 2004); assumption",
+    )
+
+
+class OrchestrationParams(Section):
+    """Distribution by design is work for the head and the senior team, built up in phases."""
+
+    team_cost: float = P(
+        0.25,
+        "share of the head's bandwidth one running design team takes (forming, backing, following up)",
+        unit="items",
+        ge=0,
+        le=5,
+        source="the head as 'leader of leaders' orchestrates (Harris 2008); assumption",
+    )
+    senior_share: float = P(
+        0.5,
+        "teams each senior-team member can orchestrate, per unit of their capacity",
+        unit="teams",
+        ge=0,
+        le=10,
+        source="senior and middle leaders share orchestration (Arden, seed 002); assumption",
+    )
+    phase_rate: float = P(
+        0.02,
+        "weekly rate at which the share of design a head can run follows staff trust in the head",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="heads distribute in phases as trust grows (Day et al. 2009); about a year to build",
+    )
+
+
+class ReformParams(Section):
+    """An imposed reform programme: whole-school initiatives at a pace."""
+
+    pace: float = P(
+        0.0,
+        "whole-school initiatives imposed per term (13 weeks) on top of the improvement work",
+        unit="1/term",
+        ge=0,
+        le=13,
+        source="Fullan 2001; Hargreaves & Fink 2006 ('sustainable leadership'); 0 = no programme",
+    )
+    initiative_weeks: int = P(
+        13,
+        "weeks each imposed initiative runs",
+        unit="weeks",
+        ge=1,
+        le=52,
+        source="a term; assumption",
+    )
+
+
+class MentoringParams(Section):
+    """Mentoring as pairs: a mentor and a novice."""
+
+    time: float = P(
+        0.04,
+        "share of a mentor's week a mentee takes",
+        unit="share/week",
+        ge=0,
+        le=0.5,
+        source="about an hour and a half a week; assumption",
+    )
+    rate: float = P(
+        0.02,
+        "weekly share of the gap to their mentor's practice a mentee closes",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="Arden: middle leaders mentor new staff; induction effects (Ingersoll & Strong 2011)",
+    )
+    informal: float = P(
+        0.3,
+        "chance a novice finds a mentor among colleagues they are tied to when no scheme exists",
+        unit="share",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+
+
+class RoutinesParams(Section):
+    """Routines and structures: where leadership practice lives beyond people (Spillane 2006)."""
+
+    creation: float = P(
+        0.15,
+        "strength a successful collaborative item adds to the routine of its domain",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="leadership practice is stretched over routines and tools (Spillane 2006); assumption",
+    )
+    decay: float = P(
+        0.01,
+        "weekly loss of a routine's strength when nobody keeps it up",
+        unit="1/week",
+        ge=0,
+        le=1,
+        source="assumption: an unused routine lapses within about two years",
+    )
+    upkeep: float = P(
+        0.3,
+        "capacity (summed over role holders and the head) needed to keep one unit of routine strength up",
+        unit="capacity",
+        ge=0.01,
+        le=10,
+        source="assumption",
+    )
+    time: float = P(
+        0.01,
+        "share of every teacher's week one routine at full strength takes",
+        unit="share/week",
+        ge=0,
+        le=0.2,
+        source="a meeting a fortnight; assumption",
+    )
+    press: float = P(
+        0.5,
+        "press on practice from observation and data routines at full strength (0-1 each)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="making practice visible holds it (Harris 2014; Spillane 2006); assumption",
+    )
+    dismantle_cost: float = P(
+        0.1,
+        "cynicism a successor causes in every teacher by dismantling a routine at full strength",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="sustainable succession (Hargreaves & Fink 2006); assumption",
+    )
+
+
+class MemoryParams(Section):
+    """The school's memory of abandoned and failed initiatives."""
+
+    scale: float = P(
+        3.0,
+        "memories of abandoned initiatives at which the floor of a teacher's cynicism is 63 % of the way to 1",
+        unit="initiatives",
+        ge=0.1,
+        le=100,
+        source="each failed or abandoned effort leaves staff more cynical (Harris 2008); assumption",
+    )
+    forget: float = P(
+        0.05,
+        "share of their memory a teacher lets go of when an item they are on succeeds",
+        unit="share",
+        ge=0,
+        le=1,
+        source="cynicism falls slowly after a run of success (Harris 2008); assumption",
+    )
+    transmission: float = P(
+        0.5,
+        "share of their colleagues' (tie-weighted) memory a newcomer takes on",
+        unit="share",
+        ge=0,
+        le=1,
+        source="newcomers are socialised into staff attitudes (Kardos & Johnson 2007)",
+    )
+
+
+class SuccessionParams(Section):
+    """What a head's departure does to the staff, through their own state."""
+
+    uncertainty: float = P(
+        0.1,
+        "effort lost while the post is vacant and in the successor's first year",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="uncertainty after a principal change (Hargreaves & Fink 2006; Béteille et al. 2012)",
+    )
+    loyalty_exit: float = P(
+        0.5,
+        "relative rise in the chance of leaving, in the year after the departure, per unit of trust in "
+        "the head who left",
+        unit="per unit",
+        ge=0,
+        le=5,
+        source="teacher turnover rises after principal turnover (Béteille, Kalogrides & Loeb 2012)",
+    )
+
+
 class Scenario(Section):
     """A school and its story: everything a run needs besides the seed."""
 
@@ -949,6 +1255,15 @@ class Scenario(Section):
     capacity: CapacityParams = Field(default_factory=CapacityParams)
     trust: TrustParams = Field(default_factory=TrustParams)
     network: NetworkParams = Field(default_factory=NetworkParams)
+    time: TimeParams = Field(default_factory=TimeParams)
+    fatigue: FatigueParams = Field(default_factory=FatigueParams)
+    threat: ThreatParams = Field(default_factory=ThreatParams)
+    orchestration: OrchestrationParams = Field(default_factory=OrchestrationParams)
+    reform: ReformParams = Field(default_factory=ReformParams)
+    mentoring: MentoringParams = Field(default_factory=MentoringParams)
+    routines: RoutinesParams = Field(default_factory=RoutinesParams)
+    memory: MemoryParams = Field(default_factory=MemoryParams)
+    succession: SuccessionParams = Field(default_factory=SuccessionParams)
 
     @field_validator("name", "description")
     @classmethod

@@ -1,7 +1,9 @@
-"""Heads: the styles successors bring, departures and arrivals.
+"""Heads: the styles successors bring, and what an arriving head is like.
 
-A head's charisma lifts staff effort only while they are in post: when they leave,
-``model.head`` is None (or the successor), and the lift is gone the same week.
+These functions compute; :class:`~leadsim.sim.model.SchoolModel` changes its own state
+(``depart_head``, ``install_successor``). A head's charisma lifts staff effort only while they
+are in post: when they leave, ``model.head`` is None (or the successor), and the lift is gone
+the same week.
 """
 
 from __future__ import annotations
@@ -9,11 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from leadsim.sim.agents import Head, Teacher
+from leadsim.sim.agents import Head
 from leadsim.sim.config import Pattern, Successor
-from leadsim.sim.staff import SENIOR, fill_roles, replace_with_novice
+from leadsim.sim.staff import SENIOR
 from leadsim.sim.vocabulary import MIXES
-from leadsim.sim.work import abandon_all, abandon_mandates, drop_members
 
 if TYPE_CHECKING:
     from leadsim.sim.model import SchoolModel
@@ -61,97 +62,51 @@ def deputy(model: SchoolModel) -> int:
     return int(senior[np.argmax(staff.capacity[senior])])
 
 
-def depart(model: SchoolModel, successor: Successor, reason: str) -> None:
-    """The head in post leaves now; the successor arrives after any interim."""
-    head = model.head
-    if head is None:
-        return
-    # Mandates held by this head's pressure and the work they led alone stop with them.
-    abandon_mandates(model)
-    planning = head.succession_planning
-    # What the head imposed now has nobody pressing for it: it starts to lapse.
-    model.staff.lapsing += model.staff.compliance
-    model.staff.compliance[:] = 0.0
-    model.departures.append(
-        {
-            "week": model.week,
-            "head_id": head.unique_id,
-            "reason": reason,
-            "charisma": head.charisma,
-            "tenure": head.tenure,
-        }
-    )
-    model.last_support = head.support
-    model.previous_head = {
-        "charisma": head.charisma,
-        "distribution": head.distribution,
-        "authenticity": head.authenticity,
-        "succession_planning": head.succession_planning,
-        "control_reversion": head.control_reversion,
-        "pattern": model.pattern,
-    }
-    head.remove()
-    model.head = None
-    origin = successor.origin
-    if origin == "auto":
-        origin = "internal" if model.rng.random() < planning else "external"
-    model.pending_successor = (successor, origin, model.week + successor.interim_weeks)
-    if successor.interim_weeks == 0:
-        arrive(model)
+def successor_head(model: SchoolModel, successor: Successor, origin: str, previous: dict) -> dict:
+    """What the arriving head is like: the style's traits (or the predecessor's), with overrides.
 
-
-def arrive(model: SchoolModel) -> None:
-    """The pending successor takes up post."""
-    successor, origin, _ = model.pending_successor
-    model.pending_successor = None
-    prev = model.previous_head or {}
+    Returns the keyword arguments of :class:`Head` plus ``pattern`` (the mix they run) and
+    ``internal``.
+    """
     if successor.style == "like_predecessor":
-        base = {k: prev.get(k, getattr(model.scenario.head, k)) for k in ("charisma", "distribution", "authenticity")}
-        pattern = prev.get("pattern", model.pattern)
+        base = {
+            k: previous.get(k, getattr(model.scenario.head, k)) for k in ("charisma", "distribution", "authenticity")
+        }
+        pattern = previous.get("pattern", model.pattern)
     else:
         style = STYLES[successor.style]
         base = {k: style[k] for k in ("charisma", "distribution", "authenticity")}
         pattern = style["pattern"]
-    for k in base:
+    for k in list(base):
         override = getattr(successor, k)
         if override is not None:
             base[k] = override
-    staff = model.staff
-    internal = origin == "internal"
     capacity = EXPERIENCED_CAPACITY if successor.experienced else NOVICE_CAPACITY
+    if origin == "internal":
+        capacity = max(capacity, float(model.staff.capacity[deputy(model)]))
+    return {
+        **base,
+        "succession_planning": previous.get("succession_planning", model.scenario.head.succession_planning),
+        "control_reversion": previous.get("control_reversion", model.scenario.head.control_reversion),
+        "experience": 5.0 if successor.experienced else 0.0,
+        "tenure": 0.0,
+        "capacity": capacity,
+        "internal": origin == "internal",
+        "pattern": pattern,
+    }
+
+
+def keep_chance(model: SchoolModel, distribution: float) -> np.ndarray:
+    """Per routine, the chance an arriving head keeps it: a head who distributes keeps what others run;
+    any head keeps what is embedded (strong routines are hard to undo: Hargreaves & Fink 2006)."""
+    r = model.routines
+    return np.clip(distribution + (1.0 - distribution) * r, 0.0, 1.0)
+
+
+def trust_in_successor(model: SchoolModel, internal: bool) -> np.ndarray:
+    """Staff trust in the arriving head: a colleague they know, or a stranger who inherits part of the office's."""
+    staff = model.staff
     if internal:
-        slot = deputy(model)
-        capacity = max(capacity, float(staff.capacity[slot]))
-        # Colleagues trust someone they have worked with as much as they trusted working with them.
-        known = staff.ties[:, slot]
-        staff.trust_head = np.clip(0.5 * staff.trust_colleagues + 0.5 * (0.3 + known), 0.0, 1.0)
-        _remove_teacher(model, slot)
-    else:
-        # A stranger starts from neutral; part of the old trust (or distrust) carries to the office.
-        staff.trust_head = 0.5 * staff.trust_head + 0.5 * model.scenario.teachers.trust_head
-    model.head = Head(
-        model,
-        charisma=base["charisma"],
-        distribution=base["distribution"],
-        authenticity=base["authenticity"],
-        succession_planning=prev.get("succession_planning", model.scenario.head.succession_planning),
-        control_reversion=prev.get("control_reversion", model.scenario.head.control_reversion),
-        experience=5.0 if successor.experienced else 0.0,
-        tenure=0.0,
-        capacity=capacity,
-        internal=internal,
-    )
-    model.pattern = pattern
-    if not successor.keeps_running_work:
-        abandon_all(model)
-
-
-def _remove_teacher(model: SchoolModel, slot: int) -> None:
-    """A teacher leaves their slot mid-year (promoted to head): a novice is hired at once."""
-    slots = np.array([slot])
-    drop_members(model, slots)
-    model.teacher_agents[slot].remove()
-    replace_with_novice(model.rng, model.staff, slots, model.scenario)
-    model.measures.forget(slots)
-    model.teacher_agents[slot] = Teacher(model, slot)
-    fill_roles(model.staff, model.scenario)
+        known = staff.ties[:, deputy(model)]
+        return np.clip(0.5 * staff.trust_colleagues + 0.5 * (0.3 + known), 0.0, 1.0)
+    return 0.5 * staff.trust_head + 0.5 * model.scenario.teachers.trust_head

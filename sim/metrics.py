@@ -52,6 +52,10 @@ MEASURES: tuple[Measure, ...] = (
         "mean teaching effectiveness of teachers: owned practice + compliance + effort (can exceed 1)",
     ),
     Measure("teaching_practice", "mean owned teaching practice of teachers, without compliance or effort (0–1)"),
+    Measure(
+        "practice_owned",
+        "share of teachers' teaching practice that they own rather than comply with (0–1)",
+    ),
     Measure("leadership_capacity", "mean leadership capacity of teachers (0–1)"),
     Measure("leadership_density", "share of teachers exercising leadership now (0–1)"),
     Measure("distribution_index", "share of all leadership acts not performed by the head (0–1)"),
@@ -76,6 +80,10 @@ MEASURES: tuple[Measure, ...] = (
     Measure("network_density", "share of possible collaboration ties among teachers that are present (0–1)"),
     Measure("network_clustering", "global clustering coefficient (transitivity) of the tie network (0–1)"),
     Measure("teacher_turnover", "share of teachers who left at the last year end (0–1)"),
+    Measure("fatigue", "teachers' mean fatigue (strain) stock (0–1)"),
+    Measure("overload", "teachers' mean commitments beyond their weekly time budget (share of the budget)"),
+    Measure("routines", "mean strength of the school's improvement routines and structures (0–1)"),
+    Measure("design_readiness", "how far the head's distribution by design has been built up (0–1, in phases)"),
     Measure("student_engagement", "mean student engagement and behaviour (0–1)"),
     Measure("student_voice", "mean student voice: how far students are heard (0–1)"),
     Measure("parent_engagement", "mean parent engagement with the school (0–1)"),
@@ -193,10 +201,7 @@ def succession_measures(ts: pd.DataFrame, departures: list[dict], weeks_per_year
 class Measures:
     """Running state behind the weekly measures (smoothed acts and influence)."""
 
-    def __init__(self, n_teachers: int, weeks_per_year: int = 39) -> None:
-        # The last school year's weekly gains: attainment is a stock over the cohorts on roll and
-        # jumps when a cohort leaves and a new one arrives at 0; a year's mean gain does not.
-        self.gains = np.zeros(weeks_per_year)
+    def __init__(self, n_teachers: int) -> None:
         self.head_acts = 0.0
         self.other_acts = 0.0  # students and parents
         self.acts = np.zeros(n_teachers)
@@ -278,17 +283,15 @@ class Measures:
         pupils, families = model.pupils, model.families
         strength = np.minimum((infl.sum(axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
         n = staff.n
-        if model.week > 0:  # week 0 is the starting state: no week of teaching yet
-            self.gains[(model.week - 1) % len(self.gains)] = model.learning_gain
-        so_far = min(model.week, len(self.gains))
         return {
             "step": model.week,
             "year": model.week / model.scenario.school.weeks_per_year,
             "attainment": float(pupils.attainment.mean()),
             "learning_gain": model.learning_gain,
-            "value_added": float(self.gains[:so_far].mean()) if so_far else 0.0,
             "teaching_quality": float(model.teaching.mean()),
             "teaching_practice": float(staff.practice.mean()),
+            "practice_owned": float(staff.owned.sum() / max(staff.practice.sum(), 1e-12)),
+            "value_added": model.value_added,
             "leadership_capacity": float(staff.capacity.mean()),
             "leadership_density": float((acts > DENSITY_THRESHOLD).mean()),
             "distribution_index": float(1.0 - head_acts / total) if total > 0 else 0.0,
@@ -304,6 +307,10 @@ class Measures:
             "network_density": density,
             "network_clustering": clustering,
             "teacher_turnover": self.turnover,
+            "fatigue": float(staff.fatigue.mean()),
+            "overload": float(model.overload.mean()),
+            "routines": float(model.routines.mean()),
+            "design_readiness": model.readiness,
             "student_engagement": float(pupils.engagement.mean()),
             "student_voice": float(pupils.voice.mean()),
             "parent_engagement": float(families.engagement.mean()) if families.n else 0.0,

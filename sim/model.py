@@ -7,8 +7,8 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-from leadsim.sim import work
-from leadsim.sim.agents import Parent, Student, Teacher
+from leadsim.sim import routines, work
+from leadsim.sim.agents import Head, Parent, Student, Teacher
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -20,9 +20,41 @@ from leadsim.sim.community import (
 )
 from leadsim.sim.config import Crisis, Departure, Pattern, Scenario, Successor
 from leadsim.sim.conventions import LeadsimModel
-from leadsim.sim.heads import EXPERIENCED_CAPACITY, NOVICE_CAPACITY, arrive, depart, deputy, first_head
+from leadsim.sim.heads import (
+    EXPERIENCED_CAPACITY,
+    NOVICE_CAPACITY,
+    deputy,
+    first_head,
+    keep_chance,
+    successor_head,
+    trust_in_successor,
+)
+from leadsim.sim.mentoring import assign_mentors, mentoring_lift, mentoring_time
 from leadsim.sim.metrics import COLUMNS, Measures, succession_measures
 from leadsim.sim.staff import fill_roles, initial_staff, replace_with_novice
+
+#: a crisis opens leadership up fully where staff trust each other at least this much (trust in
+#: colleagues times one minus cynicism); below it, threat-rigidity centralises (Staw et al. 1981)
+TRUST_TO_OPEN = 0.5
+
+
+def cynicism_floor(memory: np.ndarray, cfg: Scenario) -> np.ndarray:
+    """The level cynicism relaxes to, set by the initiatives a teacher remembers failing or dropped:
+    every one raises it, without limit short of 1 (Harris 2008)."""
+    base = 0.5 * cfg.teachers.cynicism
+    return base + (1.0 - base) * (1.0 - np.exp(-memory / cfg.memory.scale))
+
+
+def memory_behind(cynicism: np.ndarray, cfg: Scenario) -> np.ndarray:
+    """The memory that holds a starting cynicism where it is (the inverse of :func:`cynicism_floor`):
+    a school's staff arrive at the run with a past."""
+    base = 0.5 * cfg.teachers.cynicism
+    above = np.clip((cynicism - base) / max(1.0 - base, 1e-9), 0.0, 0.95)
+    return -cfg.memory.scale * np.log1p(-above)
+
+
+#: a school re-inspected at most once a school year
+INSPECTION_GAP_YEARS = 1
 
 
 class SchoolModel(LeadsimModel):
@@ -44,6 +76,7 @@ class SchoolModel(LeadsimModel):
         cfg = scenario if scenario is not None else Scenario()
         super().__init__(rng=cfg.seed if rng is None else rng)
         self._leadsim_scenario = cfg
+        self.routines = np.zeros(len(routines.ROUTINES))
         wpy = cfg.school.weeks_per_year
         self.staff = initial_staff(self.rng, cfg)
         self.pupils = initial_pupils(self.rng, cfg)
@@ -73,6 +106,17 @@ class SchoolModel(LeadsimModel):
         self.pending_successor = None
         self.previous_head: dict | None = None
         self.last_support = 0.0
+        self.routines = routines.initial_routines(self)
+        self.staff.memory = memory_behind(self.staff.cynicism, cfg)
+        # Trust in the head who left, held for a year: loyalty that raises intention to leave.
+        self.loyalty = np.zeros(self.staff.n)
+        self.overload = np.zeros(self.staff.n)
+        # How much of the planned design the head can run yet: built as trust grows (Day et al. 2009).
+        self.readiness = float(np.clip(self.staff.trust_head.mean() / 0.6, 0.0, 1.0))
+        self.value_added = 0.0  # mean learning_gain over the last school year
+        self._recent_gain = np.zeros(wpy)
+        self._last_inspection = -(10**9)
+        assign_mentors(self)
 
         self.weights = np.array(self.pattern.weights())
         self.permission = 1.0
@@ -80,10 +124,11 @@ class SchoolModel(LeadsimModel):
         self.learning_gain = 0.0  # the school's value added this week, in SD per school year
         self.effort = np.zeros(self.staff.n)
         self.teaching = np.zeros(self.staff.n)
+        self._commit_time()
         self._update_effort_and_teaching()
         self._frozen = self.teaching.copy() if cfg.practice.freeze_teaching else None
 
-        self.measures = Measures(self.staff.n, self.scenario.school.weeks_per_year)
+        self.measures = Measures(self.staff.n)
         self.current: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(model_reporters={c: (lambda m, c=c: m.current[c]) for c in COLUMNS})
         self._observe()
@@ -96,8 +141,8 @@ class SchoolModel(LeadsimModel):
 
     @property
     def council_open(self) -> bool:
-        """The council is consulted now: it exists and someone leads in a way that invites it."""
-        return self.council_exists and (self.weights[work.DESIGN] + self.weights[work.DESPERATION]) > 0
+        """Students are taking part in improvement work now."""
+        return any(item.students for item in self.items)
 
     # --- interventions (the trainers' page calls these mid-run) ----------------------------------
 
@@ -164,6 +209,7 @@ class SchoolModel(LeadsimModel):
         self._events()
         self._set_weights()
         self._do_work()
+        self._commit_time()
         self._update_practice()
         self._update_effort_and_teaching()
         self._update_climate()
@@ -183,7 +229,7 @@ class SchoolModel(LeadsimModel):
         for kind, args in self._pending_requests:
             if kind == "depart":
                 succ = Successor.model_validate({**cfg.events.successor.model_dump(), **args})
-                depart(self, succ, "requested")
+                self.depart_head(succ, "requested")
             elif kind == "crisis":
                 self._start_crisis(Crisis(week=w, **args))
             elif kind == "pattern":
@@ -192,13 +238,13 @@ class SchoolModel(LeadsimModel):
         if w in self._schedule:
             self.pattern = self._schedule[w]
         if self.pending_successor is not None and w >= self.pending_successor[2]:
-            arrive(self)
+            self.install_successor()
         draw = rng.random()  # drawn every week so the stream does not depend on who is in post
         if w in self._departures:
             dep = self._departures[w]
-            depart(self, dep.successor or cfg.events.successor, "scheduled")
+            self.depart_head(dep.successor or cfg.events.successor, "scheduled")
         elif self.head is not None and draw < self._head_hazard:
-            depart(self, cfg.events.successor, "random")
+            self.depart_head(cfg.events.successor, "random")
         if self.crisis is not None and w >= self.crisis_end:
             self.crisis = None
         draw = rng.random()
@@ -207,6 +253,21 @@ class SchoolModel(LeadsimModel):
         elif self.crisis is None and draw < self._crisis_hazard:
             kind = ("results", "behaviour", "inspection")[int(rng.integers(3))]
             self._start_crisis(Crisis(week=w, kind=kind, severity=float(rng.uniform(0.3, 0.8))))
+        elif self.crisis is None and self._inspection_due():
+            # Sustained low value added brings the inspectors: a crisis of the school's own results.
+            self._last_inspection = w
+            self._start_crisis(Crisis(week=w, kind="inspection", severity=0.5))
+        pace = cfg.reform.pace
+        if pace > 0 and rng.random() < min(1.0, pace / 13.0):
+            work.impose_initiative(self)
+
+    def _inspection_due(self) -> bool:
+        wpy = self.scenario.school.weeks_per_year
+        return (
+            self.week >= wpy
+            and self.week - self._last_inspection >= INSPECTION_GAP_YEARS * wpy
+            and self.value_added < self.scenario.threat.inspection_trigger
+        )
 
     def _start_crisis(self, crisis: Crisis) -> None:
         self.crisis = crisis
@@ -221,11 +282,25 @@ class SchoolModel(LeadsimModel):
         w = np.array(self.pattern.weights())
         crisis = self.crisis
         self.pressure = crisis.severity if crisis is not None else 0.0
+        head = self.head
+        if self.scenario.leadership.pattern.design > 0 or w[work.DESIGN] > 0:
+            target = float(np.clip(self.staff.trust_head.mean() / 0.6, 0.0, 1.0)) if head is not None else 0.0
+            self.readiness += self.scenario.orchestration.phase_rate * (target - self.readiness)
+        if w[work.DESIGN] > 0:
+            # What the staff are not ready to take on yet the head still leads (or nobody does).
+            held = w[work.DESIGN] * (1.0 - self.readiness)
+            w[work.DESIGN] -= held
+            w[work.SOLO if head is not None else work.DEFAULT] += held
         if crisis is not None:
             s = self.scenario.work.crisis_pull * crisis.severity
+            staff = self.staff
+            trust = float((staff.trust_colleagues * (1.0 - staff.cynicism)).mean())
+            # Threat-rigidity: where staff trust each other a crisis opens leadership up; where they
+            # do not, control is pulled to the centre (Staw, Sandelands & Dutton 1981; Daly 2009).
+            opens = 1.0 - self.scenario.threat.rigidity * (1.0 - min(1.0, trust / TRUST_TO_OPEN))
             w = (1.0 - s) * w
-            w[work.DESPERATION] += s
-        head = self.head
+            w[work.DESPERATION] += s * opens
+            w[work.SOLO if head is not None else work.DEFAULT] += s * (1.0 - opens)
         if head is not None and self.pressure > 0:
             r = head.control_reversion * self.pressure
             w = (1.0 - r) * w
@@ -245,22 +320,57 @@ class SchoolModel(LeadsimModel):
                 self.measures.failed += 1
         work.arise(self)
 
+    def _commit_time(self) -> None:
+        """Each teacher's week: teaching and preparation first, then items, routines, mentoring, initiatives.
+
+        Teams formed by design draw protected time from the school's budget (and from team time
+        once it is a routine) instead of adding hours; what exceeds the week is overload.
+        """
+        staff, cfg = self.staff, self.scenario
+        t = cfg.time
+        teaching = 1.0 - staff.time_available
+        items = t.item_time * staff.load
+        # Protected time: asked for by design teams, given from what the school funds.
+        designed = np.zeros(staff.n)
+        initiatives = 0
+        for item in self.items:
+            if item.mode == work.DESIGN:
+                designed[item.members] += 1.0
+            elif item.imposed:
+                initiatives += 1
+        supply = t.protected_budget * staff.n * (1.0 + float(self.routines[routines.TEAM_TIME]))
+        demand = t.item_time * float(designed.sum())
+        protected = t.item_time * designed * (min(1.0, supply / demand) if demand > 0 else 0.0)
+        staff.commitment = (
+            teaching + items - protected + routines.weekly_time(self) + mentoring_time(self) + t.item_time * initiatives
+        )
+        self.overload = np.maximum(staff.commitment - 1.0, 0.0)
+
     def _update_practice(self) -> None:
-        """Compliance fades without pressure, some becomes habit; practice spreads along ties."""
+        """Practice nobody owns erodes unless someone presses for it; practice spreads along ties."""
+        self._update_fatigue()
         if self._frozen is not None:
             return
         staff, cfg = self.staff, self.scenario.practice
         head = self.head
-        press = float(self.weights[work.SOLO]) if head is not None else 0.0
-        moved = cfg.internalisation * press * staff.compliance
-        staff.practice += moved
-        staff.compliance -= moved + cfg.compliance_decay * (1.0 - 0.5 * press) * staff.compliance
-        staff.lapsing *= 1.0 - cfg.compliance_decay
+        # Press: a head following up their own initiatives (as far as they fill the head's time and
+        # the head knows the job), and routines that make practice visible.
+        agenda = 0.0
+        if head is not None:
+            agenda = head.capacity * min(1.0, self.head_items / max(work.head_slots(self), 1e-9))
+        press = min(1.0, agenda + routines.press(self))
+        unowned = np.maximum(staff.practice - staff.owned, 0.0)
+        habit = cfg.internalisation * press * unowned
+        staff.owned += habit
+        staff.practice -= cfg.erosion * (1.0 - press) * (unowned - habit)
         # Early-career teachers grow into the practice of their department's experienced colleagues
         # (socialisation into "how we teach here"), and at least into the profession's typical practice.
         early = staff.tenure < 5
         if early.any():
-            staff.practice += cfg.experience_growth * early * np.maximum(self._norm() - staff.practice, 0.0)
+            growth = cfg.experience_growth * early * np.maximum(self._norm() - staff.practice, 0.0)
+            staff.practice += growth
+            staff.owned += growth
+        mentoring_lift(self)
         # The learner focus of the collaboration each teacher is part of now.
         focus = np.zeros(staff.n)
         for item in self.items:
@@ -271,16 +381,22 @@ class SchoolModel(LeadsimModel):
         d = 0.5 * (staff.discipline[:, None] + staff.discipline[None, :])
         w = staff.ties * d
         gap = np.maximum(p[None, :] - p[:, None], 0.0)
-        staff.practice += cfg.spread * (w * gap).sum(axis=1) / (1.0 + staff.ties.sum(axis=1))
-        wd = float(self.weights[work.DESIGN])
-        if wd > 0 and head is not None:
-            # Designed mentoring: middle leaders coach novices (Arden School).
-            novices = staff.tenure < 3
-            mentors = staff.role > 0
-            if novices.any() and mentors.any():
-                lift = np.maximum(staff.practice[mentors].mean() - staff.practice[novices], 0.0)
-                staff.practice[novices] += self.scenario.capacity.novice_mentoring * wd * head.support * lift
+        # Peer observation carries practice further along the same ties.
+        spread = cfg.spread * (1.0 + float(self.routines[routines.OBSERVATION]))
+        learned = spread * (w * gap).sum(axis=1) / (1.0 + staff.ties.sum(axis=1))
+        staff.practice += learned
+        staff.owned += learned
         np.clip(staff.practice, 0.0, 1.0, out=staff.practice)
+        np.clip(staff.owned, 0.0, staff.practice, out=staff.owned)
+
+    def _update_fatigue(self) -> None:
+        """Strain rises with overload and crisis work, and eases as it is recovered from."""
+        staff, f = self.staff, self.scenario.fatigue
+        strain = f.overload_gain * self.overload
+        if self.crisis is not None:
+            strain = strain + f.crisis_strain * self.crisis.severity * np.minimum(staff.load, 1.0)
+        staff.fatigue += strain * (1.0 - staff.fatigue) - f.recovery * staff.fatigue
+        np.clip(staff.fatigue, 0.0, 1.0, out=staff.fatigue)
 
     def _norm(self) -> np.ndarray:
         """Each teacher's department norm: experienced colleagues' mean practice, floored at the profession's."""
@@ -301,20 +417,31 @@ class SchoolModel(LeadsimModel):
         # head in post, a senior colleague acting up does it as a first-time head would.
         capacity = self.head.capacity if self.head is not None else NOVICE_CAPACITY
         self.head_lift = cfg.practice.head_capacity_effect * (capacity - EXPERIENCED_CAPACITY)
-        self.effort = staff.motivation * (1.0 - drag * staff.cynicism) + self.charisma_lift + self.head_lift
+        # Uncertainty while the post is vacant and in a new head's first year.
+        unsettled = self.head is None or self.head.tenure < 1.0
+        self.effort = (
+            staff.motivation * (1.0 - drag * staff.cynicism)
+            + self.charisma_lift
+            + self.head_lift
+            - cfg.fatigue.effort_effect * staff.fatigue
+            - (cfg.succession.uncertainty if unsettled and self.departures else 0.0)
+        )
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return
-        self.teaching = staff.practice + staff.compliance + staff.lapsing + cfg.practice.effort_weight * self.effort
+        overload = getattr(self, "overload", np.zeros(staff.n))
+        self.teaching = staff.practice + cfg.practice.effort_weight * self.effort - cfg.time.overload_penalty * overload
 
     def _update_climate(self) -> None:
-        """Capacity grows by leading and fades unused; ties fade; motivation follows the climate."""
+        """Capacity grows by leading and fades unused; ties fade; cynicism and motivation follow the climate."""
         staff, cfg = self.staff, self.scenario
         c = cfg.capacity
         engaged = np.minimum(staff.load, 1.0)
+        # Formal role holders lead their departments and year groups every week, improvement or not.
+        leading = np.maximum(engaged, c.everyday_leadership * (staff.role > 0))
         coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
-        staff.capacity += c.growth * engaged * coached * (1.0 - staff.capacity)
-        staff.capacity -= c.disuse_decay * (engaged == 0) * staff.capacity
+        staff.capacity += c.growth * leading * coached * (1.0 - staff.capacity)
+        staff.capacity -= c.disuse_decay * (leading == 0) * staff.capacity
         head = self.head
         if head is not None and head.succession_planning > 0:
             d = deputy(self)
@@ -323,7 +450,11 @@ class SchoolModel(LeadsimModel):
         floor = net.everyday_tie * self._same_department * (staff.ties > 0)
         staff.ties -= net.tie_decay * np.maximum(staff.ties - floor, 0.0)
         tr = cfg.trust
-        staff.cynicism -= tr.cynicism_relaxation * staff.cynicism
+        # Cynicism relaxes toward a floor the school's memory sets: every initiative remembered as
+        # dropped or failed raises it, without limit short of 1 (Harris 2008).
+        floor_c = cynicism_floor(staff.memory, cfg)
+        staff.cynicism -= tr.cynicism_relaxation * (staff.cynicism - floor_c)
+        staff.cynicism += cfg.fatigue.cynicism_effect * staff.fatigue * (1.0 - staff.cynicism)
         strength = staff.ties.sum(axis=1)
         tied = strength > 0
         if tr.contagion > 0 and tied.any():
@@ -340,33 +471,55 @@ class SchoolModel(LeadsimModel):
         staff.motivation += tr.motivation_rate * (np.clip(target, 0.0, 1.0) - staff.motivation)
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
             np.clip(arr, 0.0, 1.0, out=arr)
+        routines.upkeep(self)
 
     def _update_community(self) -> None:
-        w = self.weights
+        cfg = self.scenario
         head = self.head
-        council = self.council_exists
-        openness = 0.0
-        if council:
-            genuine = head.authenticity if head is not None else 0.5
-            openness = float(w[work.DESIGN] + w[work.DESPERATION] + 0.2 * w[work.DEFAULT]) * genuine
-        weekly = update_students(self.rng, self.pupils, self.families, self.teaching, openness, self.scenario)
-        self.learning_gain = weekly * self.scenario.school.weeks_per_year
-        invitation = self.scenario.leadership.parent_involvement * float(w[work.DESIGN] + w[work.DESPERATION])
+        # Students are heard as far as the council is used, and genuinely (not for show).
+        genuine = head.authenticity if head is not None else 0.5
+        used = sum(1 for item in self.items if item.students) / max(1, len(self.items))
+        openness = float(self.routines[routines.COUNCIL]) * (0.2 + 0.8 * used) * genuine
+        engagement_lift = 0.1 * float(self.routines[routines.BEHAVIOUR_ROUTINES])
+        weekly = update_students(
+            self.rng, self.pupils, self.families, self.teaching, openness, cfg, engagement_lift=engagement_lift
+        )
+        if self.crisis is not None:
+            # A threat costs learning while it lasts (disruption, attention elsewhere).
+            lost = cfg.threat.learning_cost * self.crisis.severity
+            self.pupils.attainment -= lost * weekly
+            weekly *= 1.0 - lost
+        self.learning_gain = weekly * cfg.school.weeks_per_year
+        wpy = cfg.school.weeks_per_year
+        self._recent_gain[self.week % wpy] = self.learning_gain
+        self.value_added = (
+            float(self._recent_gain.mean())
+            if self.week >= wpy
+            else float(self._recent_gain[1 : self.week + 1].mean() if self.week else 0.0)
+        )
+        # Parents are invited in by the work that asks for them, and by a behaviour crisis.
+        asked = sum(1 for item in self.items if item.parents) / max(1, len(self.items))
+        invitation = cfg.leadership.parent_involvement * asked * 2.0
         if self.crisis is not None and self.crisis.kind == "behaviour":
             invitation += 0.3
         shock, self._crisis_shock = self._crisis_shock, 0.0
-        update_parents(self.families, self.pupils, min(invitation, 1.0), shock, self.scenario)
+        update_parents(self.families, self.pupils, min(invitation, 1.0), shock, cfg)
 
     def _year_end(self) -> None:
         """Teachers leave and novices join; a cohort leaves and a new one arrives; classes change."""
         cfg, rng, staff = self.scenario, self.rng, self.staff
         t = cfg.teachers
         novice = staff.tenure < 3
+        hard = 1.0 + 2.0 * max(0.0, cfg.school.disadvantage - work.AVERAGE_DISADVANTAGE)
         p = (
             t.exit_rate
+            * hard
             * np.where(novice, t.novice_exit_multiplier, 1.0)
             * (0.7 + 0.4 * staff.cynicism + 0.6 * (1.0 - staff.motivation))
+            * (1.0 + cfg.fatigue.exit_effect * staff.fatigue)
+            * (1.0 + cfg.succession.loyalty_exit * self.loyalty)
         )
+        self.loyalty[:] = 0.0
         leavers = np.flatnonzero(rng.random(staff.n) < np.clip(p, 0.0, 1.0))
         self.measures.turnover = leavers.size / staff.n
         left = np.zeros(staff.n, dtype=bool)
@@ -381,15 +534,10 @@ class SchoolModel(LeadsimModel):
             }
         )
         staff.tenure += 1.0
-        if leavers.size:
-            work.drop_members(self, leavers)
-            for s in leavers:
-                self.teacher_agents[s].remove()
-            replace_with_novice(rng, staff, leavers, cfg)
-            self.measures.forget(leavers)
-            for s in leavers:
-                self.teacher_agents[s] = Teacher(self, int(s))
-            fill_roles(staff, cfg)
+        # The summer holiday restores most strain.
+        staff.fatigue *= 1.0 - cfg.fatigue.holiday_recovery
+        self.replace_teachers(leavers)
+        assign_mentors(self)
         if self.head is not None:
             self.head.tenure += 1.0
             self.head.experience += 1.0
@@ -410,6 +558,88 @@ class SchoolModel(LeadsimModel):
             self.parent_agents[s] = Parent(self, int(s))
         pupils.teacher = rng.integers(0, staff.n, pupils.n)
         elect_council(rng, pupils, cfg)
+
+    # --- changes of people: the model's own state changes here -----------------------------------
+
+    def replace_teachers(self, slots: np.ndarray) -> None:
+        """Teachers in ``slots`` leave; newly qualified teachers take their places at once.
+
+        A newcomer takes on part of their colleagues' memory of what failed before (staffroom talk).
+        """
+        if slots.size == 0:
+            return
+        staff, cfg = self.staff, self.scenario
+        work.drop_members(self, slots)
+        for s in slots:
+            self.teacher_agents[s].remove()
+        replace_with_novice(self.rng, staff, slots, cfg)
+        self.measures.forget(slots)
+        for s in slots:
+            self.teacher_agents[s] = Teacher(self, int(s))
+            w = staff.ties[s]
+            if w.sum() > 0:
+                staff.memory[s] = cfg.memory.transmission * float(w @ staff.memory / w.sum())
+        self.loyalty[slots] = 0.0
+        fill_roles(staff, cfg)
+
+    def depart_head(self, successor: Successor, reason: str) -> None:
+        """The head in post leaves now; the successor arrives after any interim.
+
+        Their own initiatives stop; teams they backed lose their sponsor; staff who trusted them
+        are more likely to leave at the year's end (loyalty).
+        """
+        head = self.head
+        if head is None:
+            return
+        work.abandon_mandates(self)
+        work.withdraw_sponsor(self)
+        self.loyalty = self.staff.trust_head.copy()
+        self.departures.append(
+            {
+                "week": self.week,
+                "head_id": head.unique_id,
+                "reason": reason,
+                "charisma": head.charisma,
+                "tenure": head.tenure,
+            }
+        )
+        self.last_support = head.support
+        self.previous_head = {
+            "charisma": head.charisma,
+            "distribution": head.distribution,
+            "authenticity": head.authenticity,
+            "succession_planning": head.succession_planning,
+            "control_reversion": head.control_reversion,
+            "pattern": self.pattern,
+        }
+        planning = head.succession_planning
+        head.remove()
+        self.head = None
+        origin = successor.origin
+        if origin == "auto":
+            origin = "internal" if self.rng.random() < planning else "external"
+        self.pending_successor = (successor, origin, self.week + successor.interim_weeks)
+        if successor.interim_weeks == 0:
+            self.install_successor()
+
+    def install_successor(self) -> None:
+        """The pending successor takes up post: they bring their style, keep or dismantle routines,
+        and keep or stop the running work."""
+        successor, origin, _ = self.pending_successor
+        self.pending_successor = None
+        traits = successor_head(self, successor, origin, self.previous_head or {})
+        pattern = traits.pop("pattern")
+        staff = self.staff
+        staff.trust_head = trust_in_successor(self, traits["internal"])
+        if traits["internal"]:
+            self.replace_teachers(np.array([deputy(self)]))
+        self.head = Head(self, **traits)
+        self.pattern = pattern
+        # A new head builds distribution again from the trust they have, not from the predecessor's.
+        self.readiness = min(self.readiness, float(np.clip(staff.trust_head.mean() / 0.6, 0.0, 1.0)))
+        routines.dismantle(self, keep_chance(self, traits["distribution"]))
+        if not successor.keeps_running_work:
+            work.abandon_all(self)
 
     def _observe(self) -> None:
         self.current = self.measures.observe(self)

@@ -20,9 +20,9 @@ class Staff:
 
     Attributes:
         expertise: (n, domains) expertise per domain, 0-1.
-        practice: owned teaching practice quality, 0-1.
-        compliance: practice imposed by the head in post's mandates, held only by their pressure.
-        lapsing: compliance left behind by a departed head, fading without anyone pressing for it.
+        practice: teaching practice quality, 0-1: one stock, however a change came about.
+        owned: how much of ``practice`` the teacher owns (at most ``practice``); the rest erodes
+            unless someone presses for it.
         capacity: leadership capacity, 0-1.
         motivation: 0-1.
         trust_head: trust in the head in post, 0-1.
@@ -35,12 +35,15 @@ class Staff:
         load: number of improvement items each teacher is working on now.
         support: summed head support of those items (coaching while leading).
         discipline: learner focus of the collaboration each teacher is part of (smoothed).
+        fatigue: strain from overload, crisis work and imposed initiatives, 0-1.
+        memory: abandoned and failed initiatives the teacher remembers (witnessed or heard of).
+        mentor: slot of the teacher's mentor, or -1.
+        commitment: share of this week's time committed (teaching first); above 1 is overload.
     """
 
     expertise: np.ndarray
     practice: np.ndarray
-    compliance: np.ndarray
-    lapsing: np.ndarray
+    owned: np.ndarray
     capacity: np.ndarray
     motivation: np.ndarray
     trust_head: np.ndarray
@@ -53,6 +56,10 @@ class Staff:
     load: np.ndarray
     support: np.ndarray
     discipline: np.ndarray
+    fatigue: np.ndarray
+    memory: np.ndarray
+    mentor: np.ndarray
+    commitment: np.ndarray
     time_available: float
 
     @property
@@ -90,8 +97,9 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
     t = cfg.teachers
     dept = np.arange(n) % cfg.school.departments
     rng.shuffle(dept)
-    # Tenure in a steady state with ~16% yearly exits is roughly geometric.
-    tenure = rng.geometric(0.16, size=n).astype(float) - 1.0
+    # Tenure under steady turnover is geometric; its rate is set by the share in their first three years.
+    exit_share = 1.0 - (1.0 - min(t.novice_share, 0.999)) ** (1.0 / 3.0)
+    tenure = rng.geometric(max(exit_share, 1e-3), size=n).astype(float) - 1.0
     capacity = np.clip(rng.normal(t.capacity_mean, t.capacity_sd, n), 0.0, 1.0)
     role = np.zeros(n, dtype=np.int8)
     # Formal roles go to those with most capacity (then longest serving): role by position.
@@ -104,8 +112,7 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
     staff = Staff(
         expertise=draw_expertise(rng, n, cfg.school.expertise_diversity),
         practice=practice,
-        compliance=np.full(n, t.compliance),
-        lapsing=np.zeros(n),
+        owned=practice.copy(),
         capacity=capacity,
         motivation=np.clip(rng.normal(t.motivation_mean, 0.1, n), 0.0, 1.0),
         trust_head=np.clip(rng.normal(t.trust_head, 0.1, n), 0.0, 1.0),
@@ -118,6 +125,10 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
         load=np.zeros(n),
         support=np.zeros(n),
         discipline=np.zeros(n),
+        fatigue=np.zeros(n),
+        memory=np.zeros(n),
+        mentor=np.full(n, -1, dtype=np.intp),
+        commitment=np.zeros(n),
         time_available=t.time_available,
     )
     staff.ties = initial_ties(rng, staff, cfg)
@@ -144,8 +155,12 @@ def replace_with_novice(rng: np.random.Generator, staff: Staff, slots: np.ndarra
     k = slots.size
     staff.expertise[slots] = draw_expertise(rng, k, cfg.school.expertise_diversity)
     staff.practice[slots] = np.clip(rng.normal(t.novice_practice, t.practice_sd / 2, k), 0.0, 1.0)
-    staff.compliance[slots] = 0.0
-    staff.lapsing[slots] = 0.0
+    staff.owned[slots] = staff.practice[slots]
+    staff.fatigue[slots] = 0.0
+    staff.memory[slots] = 0.0
+    staff.mentor[slots] = -1
+    staff.mentor[np.isin(staff.mentor, slots)] = -1
+    staff.commitment[slots] = 0.0
     staff.capacity[slots] = np.clip(rng.normal(t.novice_capacity, 0.02, k), 0.0, 1.0)
     staff.motivation[slots] = np.clip(rng.normal(t.motivation_mean + 0.1, 0.1, k), 0.0, 1.0)
     staff.trust_head[slots] = t.trust_head

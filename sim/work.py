@@ -4,16 +4,21 @@ Each week improvement items arise from the school's situation, each in an expert
 domain with a difficulty. The leadership pattern decides only *who gets the opportunity,
 time and support* to lead an item:
 
-- ``solo``: the head leads it alone, up to their bandwidth (a bottleneck); success imposes
-  a change on every teacher that only pressure holds (compliance);
-- ``design``: the head forms a team around expertise, protects its time and coaches it;
+- ``solo``: the head leads it alone, up to their bandwidth (a bottleneck), and tells every
+  teacher to carry it out, involving a share of them (``head.involvement``);
+- ``design``: the head forms a team around expertise, protects its time and coaches it, as far
+  as the head and senior team can orchestrate teams;
 - ``default``: nobody is assigned; a capable, motivated teacher may pick it up with
   colleagues they trust, on their own time (overflow from a busy head lands here too);
 - ``desperation``: everyone available piles in (spontaneous collaboration).
 
 How well it goes depends on the people who took it up: their pooled expertise, capacity,
-trust, time, effort and the head's support. What follows (practice, capacity, ties, trust,
-cynicism) comes from the outcome, never from the pattern's name.
+trust, time, effort and the head's support. What follows comes from the outcome and from how
+the change was made, never from the pattern's name: one practice stock, of which teachers own
+as much as they took part in the change, agreed with its aim and were supported
+(:func:`ownership`); collaboration as disciplined as its facilitation, the lead's capacity and
+the evidence at hand make it (:func:`facilitated_discipline`); routines left behind; capacity,
+ties, trust, cynicism and the school's memory of what failed.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from leadsim.sim import routines
+from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
 
@@ -46,6 +53,24 @@ TIME_HALF = 0.05
 MANDATE_SHARE = 0.2
 #: an item a teacher is already carrying counts against joining another
 MAX_LOAD = 2
+#: a mandate reaches every teacher, each carrying it out less deeply than a team member who worked on it
+MANDATE_DEPTH = 0.25
+#: share of a departed head's backing of running teams that the senior team keeps up
+SPONSOR_KEPT = 0.3
+#: share of the gap to full engagement students close when work they took part in succeeds
+STUDENT_RESULT_LIFT = 0.02
+#: competence lost per unit of disadvantage above the average: improvement is harder in challenging
+#: circumstances (Harris & Chapman 2002; Muijs et al. 2004)
+DISADVANTAGE_DIFFICULTY = 0.2
+#: weights of facilitated discipline (sum to 1): the lead's capacity, support and pressure from
+#: whoever backs the work, evidence from data routines (Harris & Jones 2012; seeds 000, 001)
+D_LEAD, D_SUPPORT, D_EVIDENCE = 0.4, 0.3, 0.3
+#: memory an initiative leaves in those who saw it dropped (members 1, everyone else this share)
+#: and in the members of a failed item
+WITNESS_SHARE = 0.2
+FAILURE_MEMORY = 0.5
+#: memory a failed mandate leaves in every teacher: one of many initiatives, not their own work
+MANDATE_FAILURE_MEMORY = 0.01
 
 
 @dataclass
@@ -64,6 +89,8 @@ class Item:
     time: float
     students: bool = False
     parents: bool = False
+    imposed: bool = False
+    involved: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
     req: np.ndarray = field(default_factory=lambda: np.zeros(len(DOMAINS)))
 
 
@@ -92,9 +119,12 @@ def coverage(expertise: np.ndarray, req: np.ndarray) -> float:
 def need_profile(model: SchoolModel) -> np.ndarray:
     """Probabilities of each domain for new items, from the school's situation."""
     staff, pupils = model.staff, model.pupils
-    teaching_gap = max(0.0, 1.0 - float(staff.practice.mean() + staff.compliance.mean()))
+    teaching_gap = max(0.0, 1.0 - float(staff.practice.mean()))
     behaviour_gap = max(0.0, 1.0 - float(pupils.engagement.mean()))
     need = np.array([0.5 + teaching_gap, 0.5 + teaching_gap, 0.5 + 2 * behaviour_gap, 0.5 + teaching_gap, 0.6])
+    # Students who are heard put their own concerns on the agenda: behaviour, inclusion, the curriculum.
+    voice = float(pupils.voice.mean())
+    need[[BEHAVIOUR, INCLUSION, CURRICULUM]] += voice
     crisis = model.crisis
     if crisis is not None:
         if crisis.kind == "behaviour":
@@ -126,24 +156,114 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
     """Route one item by its intended mode; returns the started item, or None if nobody took it."""
     head = model.head
     if mode == SOLO:
-        if head is not None and model.head_items < model.scenario.head.bandwidth * model.scenario.work.duration_weeks:
-            return _begin(
-                model,
-                SOLO,
-                domain,
-                difficulty,
-                HEAD,
-                np.empty(0, dtype=np.intp),
-                support=head.capacity,
-                discipline=0.0,
-                time=0.1,
-            )
+        if head is not None and model.head_items < head_slots(model):
+            return _mandate(model, domain, difficulty)
         mode = DEFAULT  # the head is busy or absent: a gap someone may fill
     if mode == DESIGN:
-        return _design_team(model, domain, difficulty)
+        if design_teams(model) < orchestration_capacity(model):
+            return _design_team(model, domain, difficulty)
+        mode = DEFAULT  # nobody can orchestrate another team: the work is left to whoever picks it up
     if mode == DESPERATION:
         return _all_hands(model, domain, difficulty)
     return _volunteer(model, domain, difficulty)
+
+
+def head_slots(model: SchoolModel) -> float:
+    """Items the head can lead alone at once: bandwidth over the items' duration, less what orchestrating
+    design teams takes (the head's time is one budget)."""
+    cfg = model.scenario
+    free = cfg.head.bandwidth - cfg.orchestration.team_cost * design_teams(model)
+    return max(0.0, free) * cfg.work.duration_weeks
+
+
+def design_teams(model: SchoolModel) -> int:
+    """Design teams running now."""
+    return sum(1 for item in model.items if item.mode == DESIGN)
+
+
+def orchestration_capacity(model: SchoolModel) -> float:
+    """How many design teams the head and senior team can form, back and follow up at once.
+
+    The head's share is their bandwidth (less their own mandates) over the cost of a team, scaled
+    by their capacity against an experienced head's; the senior team adds teams by its capacity.
+    With no head in post only the senior team orchestrates (Day et al. 2009; Harris 2008).
+    """
+    cfg = model.scenario
+    o = cfg.orchestration
+    staff = model.staff
+    senior = float(staff.capacity[staff.role == 2].sum())
+    teams = o.senior_share * senior
+    head = model.head
+    if head is not None and o.team_cost > 0:
+        own = model.head_items / cfg.work.duration_weeks
+        teams += max(0.0, cfg.head.bandwidth - own) / o.team_cost * min(1.0, head.capacity / 0.6)
+    elif o.team_cost == 0:
+        return float("inf")
+    return teams
+
+
+def facilitated_discipline(leader_capacity: float, support: float, evidence: float) -> float:
+    """How focused on learners a piece of collaboration is (0-1), from how it is facilitated.
+
+    Disciplined collaboration, not loose cooperation (Harris & Jones 2012; seeds 000 and 001),
+    comes from the lead's skill, the support and pressure of whoever backs the work, and the
+    evidence to hand (data routines); it is the same rule whoever routed the work.
+    """
+    return float(np.clip(D_LEAD * leader_capacity + D_SUPPORT * support + D_EVIDENCE * evidence, 0.0, 1.0))
+
+
+def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, support: float, time: float) -> np.ndarray:
+    """Share of a practice change each of ``who`` owns rather than complies with (0-1).
+
+    Ownership follows from how the change was made: taking part in it (only those in ``who``
+    did), trust in and agreement with its aim (less for the cynical, and less for those who
+    remember initiatives dropped before), the support given and the time to do it properly
+    (Fullan 2001; Harris 2008).
+    """
+    staff = model.staff
+    drag = model.scenario.trust.cynicism_drag
+    agree = (1.0 - drag * staff.cynicism[who]) * (0.5 + 0.5 * trust_in_aim)
+    backing = 0.5 + 0.25 * support + 0.25 * time / (time + TIME_HALF)
+    return np.clip(agree * backing, 0.0, 1.0)
+
+
+def _evidence(model: SchoolModel) -> float:
+    return float(model.routines[routines.DATA])
+
+
+def _mandate(model: SchoolModel, domain: int, difficulty: float, imposed: bool = False) -> Item:
+    """The head leads it; every teacher is told to carry it out, a share of them involved in doing so."""
+    head = model.head
+    staff, rng = model.staff, model.rng
+    share = model.scenario.head.involvement
+    involved = np.flatnonzero(rng.random(staff.n) < share)
+    return _begin(
+        model,
+        SOLO,
+        domain,
+        difficulty,
+        HEAD,
+        np.empty(0, dtype=np.intp),
+        support=head.capacity if head is not None else 0.0,
+        discipline=facilitated_discipline(head.capacity if head is not None else 0.0, 0.0, _evidence(model)),
+        time=0.1,
+        imposed=imposed,
+        involved=involved,
+    )
+
+
+def impose_initiative(model: SchoolModel) -> Item | None:
+    """A whole-school initiative of an imposed reform programme: it takes every teacher's time for
+    its weeks and adds to their fatigue when it lands (Fullan 2001; Hargreaves & Fink 2006)."""
+    if model.head is None:
+        return None
+    domain = int(model.rng.choice(len(DOMAINS), p=need_profile(model)))
+    difficulty = float(np.clip(model.rng.normal(model.scenario.work.difficulty, 0.1), 0.05, 0.95))
+    item = _mandate(model, domain, difficulty, imposed=True)
+    item.end = model.week + model.scenario.reform.initiative_weeks
+    staff = model.staff
+    staff.fatigue += model.scenario.fatigue.initiative * (1.0 - staff.fatigue)
+    return item
 
 
 def _begin(
@@ -159,6 +279,8 @@ def _begin(
     time: float,
     students: bool = False,
     parents: bool = False,
+    imposed: bool = False,
+    involved: np.ndarray | None = None,
 ) -> Item:
     duration = model.scenario.work.duration_weeks
     if mode == DESPERATION:
@@ -176,19 +298,28 @@ def _begin(
         time=time,
         students=students,
         parents=parents,
+        imposed=imposed,
+        involved=involved if involved is not None else np.empty(0, dtype=np.intp),
         req=REQUIREMENTS[domain],
     )
     staff = model.staff
     np.add.at(staff.load, members, 1.0)
     np.add.at(staff.support, members, support)
-    if mode == SOLO:
+    if mode == SOLO and not imposed:
         model.head_items += 1
     model.items.append(item)
     return item
 
 
 def _available(staff: Staff) -> np.ndarray:
-    return staff.load < MAX_LOAD
+    # A teacher already committed beyond their week does not take on more.
+    return (staff.load < MAX_LOAD) & (staff.commitment < 1.0)
+
+
+def _invite_students(model: SchoolModel, domain: int) -> bool:
+    """Students join work on what concerns them as far as the council is used."""
+    council = float(model.routines[routines.COUNCIL])
+    return council > 0 and domain in (BEHAVIOUR, INCLUSION, CURRICULUM) and model.rng.random() < council
 
 
 def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
@@ -230,7 +361,6 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     # Without a head in post, the senior team keeps the structures going with less backing.
     support = head.support if head is not None else 0.3 * model.last_support
     time = cfg.leadership.time_for_collaboration * (head.distribution if head is not None else 0.5)
-    council = model.council_open and domain in (BEHAVIOUR, INCLUSION, CURRICULUM)
     parents = domain in (BEHAVIOUR, INCLUSION) and rng.random() < cfg.leadership.parent_involvement
     return _begin(
         model,
@@ -240,9 +370,9 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
         leader,
         np.array(team, dtype=np.intp),
         support=support,
-        discipline=cfg.leadership.collaboration_discipline,
+        discipline=facilitated_discipline(float(staff.capacity[leader]), support, _evidence(model)),
         time=time,
-        students=council,
+        students=_invite_students(model, domain),
         parents=parents,
     )
 
@@ -250,7 +380,8 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
 def willingness(model: SchoolModel) -> np.ndarray:
     """Chance each teacher accepts a place on a team the head forms (Harris 2008: staff must embrace it)."""
     staff = model.staff
-    return (1.0 - model.scenario.trust.cynicism_drag * staff.cynicism) * (0.5 + 0.5 * staff.trust_head)
+    tired = 1.0 - staff.fatigue
+    return (1.0 - model.scenario.trust.cynicism_drag * staff.cynicism) * (0.5 + 0.5 * staff.trust_head) * tired
 
 
 def gap_propensity(model: SchoolModel) -> np.ndarray:
@@ -259,7 +390,7 @@ def gap_propensity(model: SchoolModel) -> np.ndarray:
     drag = model.scenario.trust.cynicism_drag
     spare = staff.spare_time() / max(staff.time_available, 1e-9)
     prop = staff.capacity * staff.motivation * (1.0 - drag * staff.cynicism) * staff.trust_colleagues * spare
-    return prop * model.permission
+    return prop * (1.0 - staff.fatigue) * model.permission
 
 
 def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
@@ -279,9 +410,6 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     k = min(2, int(np.count_nonzero(w)))
     if k:
         team.extend(int(j) for j in rng.choice(staff.n, size=k, replace=False, p=w / w.sum()))
-    # Loose by nature, unless the volunteer has learned to run focused inquiry (leading with support).
-    base = model.scenario.practice.default_discipline
-    discipline = base + (1.0 - base) * float(staff.capacity[leader])
     return _begin(
         model,
         DEFAULT,
@@ -290,15 +418,16 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
         leader,
         np.array(team, dtype=np.intp),
         support=0.0,
-        discipline=discipline,
+        discipline=facilitated_discipline(float(staff.capacity[leader]), 0.0, _evidence(model)),
         time=float(staff.spare_time()[leader]),
+        students=_invite_students(model, domain),
     )
 
 
 def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
-    """Spontaneous collaboration: whoever trusts enough and can, joins."""
+    """Spontaneous collaboration: whoever trusts enough, can, and is not worn out, joins."""
     staff, rng, cfg = model.staff, model.rng, model.scenario
-    p = (0.2 + 0.7 * staff.trust_colleagues * (1.0 - staff.cynicism)) / (1.0 + staff.load)
+    p = (0.2 + 0.7 * staff.trust_colleagues * (1.0 - staff.cynicism)) * (1.0 - staff.fatigue) / (1.0 + staff.load)
     members = np.flatnonzero(rng.random(staff.n) < p)
     if members.size < 2:
         return None
@@ -315,9 +444,9 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
         leader,
         members,
         support=support,
-        discipline=cfg.practice.desperation_discipline,
+        discipline=facilitated_discipline(float(staff.capacity[leader]), support, _evidence(model)),
         time=0.1,
-        students=model.council_exists,
+        students=_invite_students(model, domain),
         parents=bool(rng.random() < invite),
     )
 
@@ -326,11 +455,14 @@ def competence(model: SchoolModel, item: Item) -> float:
     """How well placed the people on an item are to succeed (0-1)."""
     staff = model.staff
     head = model.head
+    disadvantage = model.scenario.school.disadvantage - AVERAGE_DISADVANTAGE
     if item.mode == SOLO:
         cap = head.capacity if head is not None else 0.0
         skill = coverage(np.full((1, len(DOMAINS)), 0.5 + 0.2 * cap), item.req)
         trust = float(staff.trust_head.mean())
         effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
+        # Imposed on a tired staff, an initiative is carried out worse.
+        effort *= 1.0 - float(staff.fatigue.mean())
         return (
             W_SKILL * skill
             + W_LEAD * cap
@@ -338,6 +470,7 @@ def competence(model: SchoolModel, item: Item) -> float:
             + W_TIME * item.time / (item.time + TIME_HALF)
             + W_EFFORT * effort
             + W_SUPPORT * cap
+            - DISADVANTAGE_DIFFICULTY * disadvantage
         )
     m = item.members
     skill = coverage(staff.expertise[m], item.req)
@@ -358,6 +491,7 @@ def competence(model: SchoolModel, item: Item) -> float:
         + W_EFFORT * effort
         + W_SUPPORT * item.support
         + bonus
+        - DISADVANTAGE_DIFFICULTY * disadvantage
     )
 
 
@@ -373,7 +507,7 @@ def _release(model: SchoolModel, item: Item) -> None:
     np.subtract.at(staff.support, item.members, item.support)
     np.maximum(staff.load, 0.0, out=staff.load)
     np.maximum(staff.support, 0.0, out=staff.support)
-    if item.mode == SOLO:
+    if item.mode == SOLO and not item.imposed:
         model.head_items -= 1
 
 
@@ -392,6 +526,15 @@ def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: floa
     staff.ties[np.ix_(m, m)] = block
 
 
+def adopt(model: SchoolModel, who: np.ndarray, depth: np.ndarray, own: np.ndarray, focus: float) -> None:
+    """Those in ``who`` change their practice by ``depth`` of the room left; they own ``own`` of it."""
+    staff = model.staff
+    room = np.maximum(0.0, 1.0 - staff.practice[who])
+    gain = model.scenario.practice.gain * focus * depth * room
+    staff.practice[who] += gain
+    staff.owned[who] += own * gain
+
+
 def complete(model: SchoolModel, item: Item) -> str:
     """Resolve a finished item; returns 'success', 'failure' or 'overridden'."""
     _release(model, item)
@@ -399,15 +542,28 @@ def complete(model: SchoolModel, item: Item) -> str:
     tr = cfg.trust
     success = rng.random() < success_chance(model, item)
     head = model.head
+    focus = 0.4 + 0.6 * item.discipline
     if item.mode == SOLO:
+        everyone = np.arange(staff.n)
         if success:
-            room = np.maximum(0.0, 1.0 - staff.practice - staff.compliance)
-            # Staff follow a mandate as far as they trust the head, further for a charismatic one.
+            # Everyone is told to carry it out; they follow as far as they trust the head (further for a
+            # charismatic one) and are not cynical. Those involved in doing it can own it.
             follow = staff.trust_head * (0.5 + (head.charisma if head is not None else 0.0))
-            staff.compliance += cfg.practice.mandate_gain * follow * room
+            buy_in = 1.0 - tr.cynicism_drag * staff.cynicism
+            own = np.zeros(staff.n)
+            inv = item.involved
+            if inv.size:
+                own[inv] = ownership(model, inv, staff.trust_head[inv], item.support, item.time)
+                follow[inv] = np.maximum(follow[inv], 1.0)
+            adopt(model, everyone, np.clip(follow * buy_in, 0.0, 1.5) * MANDATE_DEPTH, own, focus)
+            # A routine the head institutes is as strong as the staff's belief in it, across the school.
+            routines.create(model, item.domain, float(own.mean()), False)
+            # Seeing initiatives work lets the staff let go of a little of what failed before.
+            staff.memory *= 1.0 - WITNESS_SHARE * cfg.memory.forget
         else:
             # A failed initiative imposed on everyone still costs everyone a little faith.
             staff.cynicism += MANDATE_SHARE * tr.cynicism_failure * (1.0 - staff.cynicism)
+            staff.memory += MANDATE_FAILURE_MEMORY
         return "success" if success else "failure"
     m = item.members
     weeks = item.end - item.start
@@ -418,41 +574,52 @@ def complete(model: SchoolModel, item: Item) -> str:
         staff.trust_head[m] -= tr.betrayal * staff.trust_head[m]
         # Everyone sees it happen, members most.
         staff.trust_head -= 0.2 * tr.betrayal * staff.trust_head
+        staff.memory[m] += 1.0
         # Being overruled undermines the self-efficacy that leading had built.
         staff.capacity[m] -= cfg.capacity.override_loss * staff.capacity[m]
         _strengthen_ties(model, m, weeks, 0.5)
         return "overridden"
     if success:
-        focus = 0.4 + 0.6 * item.discipline
         # Cynical members go through the motions: they adopt less of what the team found.
         buy_in = 1.0 - tr.cynicism_drag * staff.cynicism[m]
-        room = (1.0 - staff.practice[m] - staff.compliance[m]).clip(0)
-        staff.practice[m] += cfg.practice.gain * focus * buy_in * room
+        aim = (
+            staff.trust_colleagues[m] if item.support <= 0 else 0.5 * (staff.trust_head[m] + staff.trust_colleagues[m])
+        )
+        own = ownership(model, m, aim, item.support, item.time)
+        adopt(model, m, buy_in, own, focus)
         staff.trust_colleagues[m] += tr.growth * (1.0 - staff.trust_colleagues[m])
         staff.cynicism[m] -= tr.cynicism_recovery * staff.cynicism[m]
+        staff.memory[m] *= 1.0 - cfg.memory.forget
         if head is not None and item.support > 0:
             staff.trust_head[m] += tr.growth * item.support * (1.0 - staff.trust_head[m])
         _strengthen_ties(model, m, weeks, 1.0)
+        routines.create(model, item.domain, float(own.mean()), item.students)
+        if item.students:
+            # Students who see their concerns acted on engage more (student voice with effects).
+            model.pupils.engagement += STUDENT_RESULT_LIFT * model.pupils.voice * (1.0 - model.pupils.engagement)
     else:
         # Failing with backing is learning; failing alone breeds cynicism.
         staff.cynicism[m] += tr.cynicism_failure * (1.0 - 0.5 * item.support) * (1.0 - staff.cynicism[m])
         staff.trust_colleagues[m] -= tr.loss * staff.trust_colleagues[m]
+        staff.memory[m] += FAILURE_MEMORY * (1.0 - 0.5 * item.support)
         _strengthen_ties(model, m, weeks, 0.5)
     return "success" if success else "failure"
 
 
 def _abandon(model: SchoolModel, item: Item) -> None:
-    """Running work stopped before it finished: those who put effort in grow cynical."""
+    """Running work stopped before it finished: those who put effort in grow cynical and remember it."""
     _release(model, item)
-    m = item.members
+    m = item.members if item.mode != SOLO else item.involved
     if m.size:
         cyn = model.staff.cynicism
         cyn[m] += model.scenario.trust.cynicism_abandon * (1.0 - cyn[m])
+        model.staff.memory[m] += 1.0
 
 
 def _staff_sees_work_dropped(model: SchoolModel) -> None:
     cyn = model.staff.cynicism
     cyn += MANDATE_SHARE * model.scenario.trust.cynicism_abandon * (1.0 - cyn)
+    model.staff.memory += WITNESS_SHARE
 
 
 def abandon_mandates(model: SchoolModel) -> None:
@@ -464,6 +631,16 @@ def abandon_mandates(model: SchoolModel) -> None:
         model.items.remove(item)
         _abandon(model, item)
     _staff_sees_work_dropped(model)
+
+
+def withdraw_sponsor(model: SchoolModel) -> None:
+    """The head who backed running teams has gone: their support goes with them (loss of a sponsor)."""
+    staff = model.staff
+    for item in model.items:
+        if item.support > 0 and item.members.size:
+            np.subtract.at(staff.support, item.members, item.support)
+            item.support *= SPONSOR_KEPT
+            np.add.at(staff.support, item.members, item.support)
 
 
 def abandon_all(model: SchoolModel) -> None:
@@ -481,6 +658,7 @@ def drop_members(model: SchoolModel, slots: np.ndarray) -> None:
     staff = model.staff
     for item in list(model.items):
         if item.mode == SOLO:
+            item.involved = item.involved[~np.isin(item.involved, slots)]
             continue
         gone = np.isin(item.members, slots)
         if not gone.any():
