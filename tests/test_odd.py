@@ -15,7 +15,8 @@ from types import ModuleType
 
 import pandas as pd
 import pytest
-from leadsim.sim import heads, metrics, work
+from leadsim.sim import community, heads, mentoring, metrics, routines, work
+from leadsim.sim import model as model_module
 from leadsim.sim.config import PATTERNS, SUCCESSOR_STYLES, iter_parameters
 from leadsim.sim.metrics import COLUMNS, succession_measures
 from leadsim.sim.model import SchoolModel
@@ -36,6 +37,24 @@ CONSTANTS = [
     (work, "MAX_LOAD"),
     (work, "TIME_HALF"),
     (work, "MANDATE_SHARE"),
+    (work, "MANDATE_DEPTH"),
+    (work, "SPONSOR_KEPT"),
+    (work, "STUDENT_RESULT_LIFT"),
+    (work, "DISADVANTAGE_DIFFICULTY"),
+    (work, "D_LEAD"),
+    (work, "D_SUPPORT"),
+    (work, "D_EVIDENCE"),
+    (work, "WITNESS_SHARE"),
+    (work, "FAILURE_MEMORY"),
+    (work, "MANDATE_FAILURE_MEMORY"),
+    (community, "AVERAGE_DISADVANTAGE"),
+    (community, "DISADVANTAGE_ENGAGEMENT"),
+    (routines, "KEPT_SHARE"),
+    (mentoring, "NOVICE_YEARS"),
+    (mentoring, "MENTOR_YEARS"),
+    (mentoring, "MAX_MENTEES"),
+    (model_module, "TRUST_TO_OPEN"),
+    (model_module, "INSPECTION_GAP_YEARS"),
     (metrics, "TERM_WEEKS"),
     (metrics, "ALPHA"),
     (metrics, "DENSITY_THRESHOLD"),
