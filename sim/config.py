@@ -227,7 +227,8 @@ class Head(Section):
         ge=0,
         le=1,
         source="Harris 2008: heads who involve staff in implementation; ownership comes from participation "
-        "(Fullan 2001); assumption",
+        "(Fullan 2001); calibrated: the share that holds the default school's practice stationary "
+        "(docs/validation.md)",
     )
 
 
@@ -473,7 +474,7 @@ class Teachers(Section):
         unit="0-1",
         ge=0,
         le=1,
-        source="steady state of the default school (0.28, measured in the model)",
+        source="calibrated: the level an unchanged ordinary school holds (stationary baseline, docs/validation.md)",
     )
     novice_share: float = P(
         0.41,
@@ -561,8 +562,8 @@ class Students(Section):
         unit="effectiveness",
         ge=0,
         le=2,
-        source="steady-state teaching effectiveness of the default school (measured "
-        "in the model), so an unchanged ordinary school adds only expected progress",
+        source="calibrated: the default school's long-run teaching effectiveness, so an unchanged ordinary "
+        "school adds only expected progress (stationary baseline, docs/validation.md)",
     )
     learning_noise: float = P(
         0.01, "week-to-week spread of individual learning", unit="SD/week", ge=0, le=1, source="assumption"
@@ -756,7 +757,7 @@ class PracticeParams(Section):
     )
     freeze_teaching: bool = P(
         False,
-        "experimental switch: hold each teaching post's effectiveness (practice + compliance + effort) at its "
+        "experimental switch: hold each teaching post's effectiveness (practice + effort) at its "
         "starting value whatever leadership does (pattern 6, Heck & Hallinger 2009)",
         source="validation experiment",
     )
