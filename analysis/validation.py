@@ -104,41 +104,62 @@ def _diff(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 
 
 def p1_succession(seeds: Sequence[int], workers: int = 1) -> PatternResult:
-    """A charismatic head leaves in year 5 of 12: solo loses most gains, design keeps most."""
+    """A charismatic head leaves in year 5 of 12: solo loses most gains, design keeps most.
+
+    The share kept is a ratio of means over the seeds (the attainment gained by the departure,
+    and what is left of it three years on), read over the last term before a year end both
+    times, so that the year-end saw-tooth of attainment does not enter (issue 13). A ratio per
+    run is undefined where a run gained nothing and selects on its denominator.
+    """
     dep = {"years": 12, "events": {"head_departures": [{"year": 5}]}}
-    kept = {}
+    pairs = {}
     for name, spec in (("solo", SOLO_CHARISMATIC), ("design", DESIGN_CHARISMATIC)):
         runs = run_many(merge(merge(CALM, spec), dep), seeds, workers)
-        kept[name] = np.array([_kept(ts, 5, 3) for ts in runs])
-    d, lo, hi = _diff(kept["design"], kept["solo"])
-    solo, design = float(np.nanmean(kept["solo"])), float(np.nanmean(kept["design"]))
-    ok = solo < 0.5 < design and lo > 0.2
+        pairs[name] = np.array([_gain_and_left(ts, 5, 3) for ts in runs])
+    both = np.hstack([pairs["solo"], pairs["design"]])
+
+    def kept(x: np.ndarray, cols: slice) -> float:
+        gain, left = x[:, cols].mean(axis=0)
+        return float(left / gain) if gain > MIN_GAIN else float("nan")
+
+    def diff(x: np.ndarray) -> float:
+        return kept(x, slice(2, 4)) - kept(x, slice(0, 2))
+
+    solo, design = kept(both, slice(0, 2)), kept(both, slice(2, 4))
+    d = design - solo
+    lo, hi = bootstrap_ci(both, diff)
+    ok = bool(solo < 0.5 < design and lo > 0.2)
+    per_run = {
+        name: np.array([left / gain if gain > MIN_GAIN else np.nan for gain, left in pairs[name]]) for name in pairs
+    }
     return PatternResult(
         "P1",
         "charismatic head leaves: solo falls back, design holds",
         "Harris 2008 (seed 002)",
-        "kept after 3 y: solo < 0.5 < design; design - solo > 0.2 (95% CI)",
+        "share of the gain kept after 3 y (ratio of means): solo < 0.5 < design; design - solo > 0.2 (95% CI)",
         d,
         lo,
         hi,
         ok,
-        f"solo {solo:.2f}, design {design:.2f}; diff {d:.2f} [{lo:.2f}, {hi:.2f}]",
+        f"solo {solo:.2f} (gain {pairs['solo'][:, 0].mean():.3f} SD), "
+        f"design {design:.2f} (gain {pairs['design'][:, 0].mean():.3f} SD); diff {d:.2f} [{lo:.2f}, {hi:.2f}]",
         {"solo_kept_3y": solo, "design_kept_3y": design},
         figure=vf.arms(
-            "P1: share of the gain kept 3 years after a charismatic head leaves",
-            {"leads alone": kept["solo"], "distributes by design": kept["design"]},
+            "P1: share of the gain kept 3 years after a charismatic head leaves (per run)",
+            {"leads alone": per_run["solo"], "distributes by design": per_run["design"]},
             "share of the gain kept",
             reference=0.5,
         ),
     )
 
 
-def _kept(ts: pd.DataFrame, year: int, after: int) -> float:
+def _gain_and_left(ts: pd.DataFrame, year: int, after: int) -> tuple[float, float]:
+    """Attainment gained by a departure in ``year``, and left ``after`` years later, both over the
+    last term before a year end (the same point of the school year)."""
     att = ts["attainment"].to_numpy()
-    d = year * W
-    before = att[d - 13 : d].mean()
-    gain = before - att[0]
-    return float((att[d + after * W] - att[0]) / gain) if gain > MIN_GAIN else float("nan")
+    d, term = year * W, 13
+    later = d + after * W
+    return float(att[d - term : d].mean() - att[0]), float(att[later - term : later].mean() - att[0])
 
 
 def p2_capacity(seeds: Sequence[int], workers: int = 1) -> PatternResult:

@@ -675,6 +675,16 @@ class Work(Section):
         le=100,
         source="Hargreaves & Fink 2006: teachers see gaps and fill them",
     )
+    working_group: float = P(
+        5.0,
+        "members who can each take a full part in one piece of improvement work; in a larger group each "
+        "member's part (depth of practice change, ties built, leading done) is working_group / members",
+        unit="people",
+        ge=1,
+        le=50,
+        source="Hackman & Vidmar 1970 (a group of about 4.6 works best); process losses in larger groups "
+        "(Steiner 1972; Latané, Williams & Harkins 1979)",
+    )
     head_routine_acts: float = P(
         2.0,
         "leadership acts per week the head performs outside improvement items (vision, line management)",

@@ -436,7 +436,8 @@ class SchoolModel(LeadsimModel):
         """Capacity grows by leading and fades unused; ties fade; cynicism and motivation follow the climate."""
         staff, cfg = self.staff, self.scenario
         c = cfg.capacity
-        engaged = np.minimum(staff.load, 1.0)
+        # Leading done this week: each teacher's part in the work running now (thin in a crowd).
+        engaged = np.minimum(work.parts(self), 1.0)
         # Formal role holders lead their departments and year groups every week, improvement or not.
         leading = np.maximum(engaged, c.everyday_leadership * (staff.role > 0))
         coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)

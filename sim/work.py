@@ -165,6 +165,13 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
         mode = DEFAULT  # nobody can orchestrate another team: the work is left to whoever picks it up
     if mode == DESPERATION:
         return _all_hands(model, domain, difficulty)
+    standing = float(model.routines[routines.TEAM_TIME])
+    if standing > 0 and model.rng.random() < standing and design_teams(model) < orchestration_capacity(model):
+        # Teams with institutionalised time take up work nobody planned, whoever is head: distribution
+        # embedded in structures outlasts the stance of the head who built it (Hargreaves & Fink 2006).
+        team = _design_team(model, domain, difficulty)
+        if team is not None:
+            return team
     return _volunteer(model, domain, difficulty)
 
 
@@ -360,7 +367,9 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     head = model.head
     # Without a head in post, the senior team keeps the structures going with less backing.
     support = head.support if head is not None else 0.3 * model.last_support
-    time = cfg.leadership.time_for_collaboration * (head.distribution if head is not None else 0.5)
+    # Time as the head's stance gives it, or as the team-time routine guarantees it, whichever is more.
+    stance = head.distribution if head is not None else 0.5
+    time = cfg.leadership.time_for_collaboration * max(stance, float(model.routines[routines.TEAM_TIME]))
     parents = domain in (BEHAVIOUR, INCLUSION) and rng.random() < cfg.leadership.parent_involvement
     return _begin(
         model,
@@ -495,6 +504,27 @@ def competence(model: SchoolModel, item: Item) -> float:
     )
 
 
+def part(model: SchoolModel, item: Item) -> float:
+    """Each member's part in a piece of work: whole in a working group, thinner in a crowd.
+
+    A lead can involve four or five people fully; beyond that members coordinate more and each
+    does, learns and leads less of the work (Hackman & Vidmar 1970; Steiner 1972). The same rule
+    holds for any group, whoever formed it.
+    """
+    k = item.members.size
+    g = model.scenario.work.working_group
+    return 1.0 if k <= g else g / k
+
+
+def parts(model: SchoolModel) -> np.ndarray:
+    """Each teacher's summed part in the work running now (0 for someone on no item)."""
+    out = np.zeros(model.staff.n)
+    for item in model.items:
+        if item.members.size:
+            out[item.members] += part(model, item)
+    return out
+
+
 def success_chance(model: SchoolModel, item: Item) -> float:
     """Logistic in competence above the item's difficulty."""
     x = model.scenario.work.success_steepness * (competence(model, item) - item.difficulty)
@@ -567,6 +597,7 @@ def complete(model: SchoolModel, item: Item) -> str:
         return "success" if success else "failure"
     m = item.members
     weeks = item.end - item.start
+    share = part(model, item)
     overridden = item.mode == DESIGN and head is not None and rng.random() < (1.0 - head.authenticity)
     if overridden:
         # Delegation dressed up as sharing: the head reverses what the team decided.
@@ -577,7 +608,7 @@ def complete(model: SchoolModel, item: Item) -> str:
         staff.memory[m] += 1.0
         # Being overruled undermines the self-efficacy that leading had built.
         staff.capacity[m] -= cfg.capacity.override_loss * staff.capacity[m]
-        _strengthen_ties(model, m, weeks, 0.5)
+        _strengthen_ties(model, m, weeks, 0.5 * share)
         return "overridden"
     if success:
         # Cynical members go through the motions: they adopt less of what the team found.
@@ -586,13 +617,13 @@ def complete(model: SchoolModel, item: Item) -> str:
             staff.trust_colleagues[m] if item.support <= 0 else 0.5 * (staff.trust_head[m] + staff.trust_colleagues[m])
         )
         own = ownership(model, m, aim, item.support, item.time)
-        adopt(model, m, buy_in, own, focus)
+        adopt(model, m, buy_in * share, own, focus)
         staff.trust_colleagues[m] += tr.growth * (1.0 - staff.trust_colleagues[m])
         staff.cynicism[m] -= tr.cynicism_recovery * staff.cynicism[m]
         staff.memory[m] *= 1.0 - cfg.memory.forget
         if head is not None and item.support > 0:
             staff.trust_head[m] += tr.growth * item.support * (1.0 - staff.trust_head[m])
-        _strengthen_ties(model, m, weeks, 1.0)
+        _strengthen_ties(model, m, weeks, share)
         routines.create(model, item.domain, float(own.mean()), item.students)
         if item.students:
             # Students who see their concerns acted on engage more (student voice with effects).
@@ -602,7 +633,7 @@ def complete(model: SchoolModel, item: Item) -> str:
         staff.cynicism[m] += tr.cynicism_failure * (1.0 - 0.5 * item.support) * (1.0 - staff.cynicism[m])
         staff.trust_colleagues[m] -= tr.loss * staff.trust_colleagues[m]
         staff.memory[m] += FAILURE_MEMORY * (1.0 - 0.5 * item.support)
-        _strengthen_ties(model, m, weeks, 0.5)
+        _strengthen_ties(model, m, weeks, 0.5 * share)
     return "success" if success else "failure"
 
 
