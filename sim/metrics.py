@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from leadsim.sim.staff import SENIOR
-from leadsim.sim.work import DESIGN
+from leadsim.sim.work import DESIGN, part
 
 if TYPE_CHECKING:
     from leadsim.sim.model import SchoolModel
@@ -250,8 +250,11 @@ class Measures:
             structures = float(model.weights[DESIGN]) * head.distribution
             reach += agenda + structures
         other = 0.0
+        # Leading done this week: each member's part in the work (thin in a crowd), as for capacity.
+        leading = np.zeros(staff.n)
         for item in model.items:
             if item.mode != 0:
+                leading[item.members] += part(model, item)
                 members = item.members + 1
                 # A lead's influence is taken up as far as the members trust their colleagues.
                 infl[item.leader + 1, members] += a * take_up_peer[item.members]
@@ -272,7 +275,7 @@ class Measures:
         np.minimum(infl, 1.0, out=infl)
         self.head_acts += a * (head_acts - self.head_acts)
         self.other_acts += a * (other - self.other_acts)
-        self.acts += a * (staff.load - self.acts)
+        self.acts += a * (leading - self.acts)
         # Early on the smoothed values have little history: correct for it (as in Adam's moments).
         self.weeks += 1
         corr = 1.0 / (1.0 - (1.0 - a) ** self.weeks)

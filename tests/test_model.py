@@ -762,3 +762,36 @@ def test_a_stable_school_is_stationary_over_thirty_years():
     late = pd.concat([r[1] for r in rows], axis=1).mean(axis=1)
     for level in levels:
         assert abs(late[level] - early[level]) < 0.05, (level, early[level], late[level])
+
+
+def test_a_member_of_a_crowd_changes_practice_less_than_a_member_of_a_working_group():
+    m = SchoolModel(scenario(h={"head": {"authenticity": 1.0}}), rng=12)
+    crowd = list(range(15))
+    assert W.part(m, _item(m, [0, 1, 2, 3], difficulty=-1.0)) == 1.0
+    item = _item(m, crowd, difficulty=-1.0)
+    assert W.part(m, item) == pytest.approx(5 / 15)
+    m.items.clear()
+    before = m.staff.practice.copy()
+    assert W.complete(m, item) == "success"
+    in_crowd = (m.staff.practice - before)[crowd].mean()
+
+    m2 = SchoolModel(scenario(h={"head": {"authenticity": 1.0}}), rng=12)
+    team = _item(m2, [0, 1, 2, 3], difficulty=-1.0)
+    m2.items.clear()
+    before = m2.staff.practice.copy()
+    assert W.complete(m2, team) == "success"
+    in_team = (m2.staff.practice - before)[[0, 1, 2, 3]].mean()
+    assert in_crowd < 0.6 * in_team
+
+
+def test_teams_with_institutionalised_time_take_up_unplanned_work_under_a_top_down_head():
+    from leadsim.sim import routines as R
+
+    def teams(strength: float) -> int:
+        m = SchoolModel(scenario(s={"leadership": {"pattern": MIXES["default"]}}), rng=21)
+        m.routines[R.TEAM_TIME] = strength
+        started = [W.start_item(m, W.DEFAULT, 1, 0.5) for _ in range(6)]
+        return sum(1 for item in started if item is not None and item.mode == W.DESIGN)
+
+    assert teams(0.0) == 0
+    assert teams(1.0) >= 2
