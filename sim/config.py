@@ -511,7 +511,7 @@ class Teachers(Section):
         source="about one per department plus pastoral leads",
     )
     exit_rate: float = P(
-        0.10,
+        0.12,
         "base chance per year that a mid-career teacher leaves the school (raised for novices and the cynical)",
         unit="1/year",
         ge=0,

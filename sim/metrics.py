@@ -49,9 +49,9 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(
         "teaching_quality",
-        "mean teaching effectiveness of teachers: owned practice + compliance + effort (can exceed 1)",
+        "mean teaching effectiveness of teachers: practice + effort − overload (can exceed 1)",
     ),
-    Measure("teaching_practice", "mean owned teaching practice of teachers, without compliance or effort (0–1)"),
+    Measure("teaching_practice", "mean teaching practice of teachers, owned or not, without effort (0–1)"),
     Measure(
         "practice_owned",
         "share of teachers' teaching practice that they own rather than comply with (0–1)",

@@ -165,13 +165,6 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
         mode = DEFAULT  # nobody can orchestrate another team: the work is left to whoever picks it up
     if mode == DESPERATION:
         return _all_hands(model, domain, difficulty)
-    standing = float(model.routines[routines.TEAM_TIME])
-    if standing > 0 and model.rng.random() < standing and design_teams(model) < orchestration_capacity(model):
-        # Teams with institutionalised time take up work nobody planned, whoever is head: distribution
-        # embedded in structures outlasts the stance of the head who built it (Hargreaves & Fink 2006).
-        team = _design_team(model, domain, difficulty)
-        if team is not None:
-            return team
     return _volunteer(model, domain, difficulty)
 
 
@@ -367,9 +360,7 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     head = model.head
     # Without a head in post, the senior team keeps the structures going with less backing.
     support = head.support if head is not None else 0.3 * model.last_support
-    # Time as the head's stance gives it, or as the team-time routine guarantees it, whichever is more.
-    stance = head.distribution if head is not None else 0.5
-    time = cfg.leadership.time_for_collaboration * max(stance, float(model.routines[routines.TEAM_TIME]))
+    time = cfg.leadership.time_for_collaboration * (head.distribution if head is not None else 0.5)
     parents = domain in (BEHAVIOUR, INCLUSION) and rng.random() < cfg.leadership.parent_involvement
     return _begin(
         model,

@@ -18,10 +18,10 @@ def _leadsim(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_check_prints_the_table_and_passes_a_check_that_holds():
-    out = _leadsim("check", "--only", "P2", "--seeds", "3", "--workers", "1")
+    out = _leadsim("check", "--only", "P7", "--seeds", "3", "--workers", "1")
     assert out.returncode == 0, out.stderr
-    assert "P2 capacity" in out.stdout and "pass" in out.stdout
-    assert "Harris 2008" in out.stdout
+    assert "P7 diverse" in out.stdout and "pass" in out.stdout
+    assert "Harris 2014" in out.stdout
 
 
 def test_a_range_is_matched_only_when_the_whole_interval_lies_inside_it():
