@@ -29,6 +29,8 @@ from leadsim.analysis import report_words as words
 from leadsim.analysis.report_measures import (
     AFTER_DEPARTURE,
     AT_THE_END,
+    LEFT,
+    LEFT_YEAR,
     OVER_TIME,
     PAIRED,
     PAIRED_YEARS,
@@ -92,7 +94,7 @@ def chosen_measures(sweep: Sweep, defaults: Sequence[Measure]) -> tuple[list[Mea
 def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, page: Page) -> bool:
     """The headline: departure minus the same school without it, per group; False if nothing to show."""
     columns = [p.column for p in PAIRED]
-    ts = read_timeseries(sweep, columns)
+    ts = read_timeseries(sweep, columns + [p.column for p in LEFT])
     if ts is None or ts.empty:
         page.add(
             "answer",
@@ -103,9 +105,8 @@ def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, pa
         )
         return False
     others = [f for f in sweep.factors if f != pairing.factor]
-    diffs = paired_differences(
-        ts, sweep.ok, pairing, others, [(p.column, p.how) for p in PAIRED if p.column in ts.columns], PAIRED_YEARS
-    )
+    measured = [(p.column, p.how) for p in PAIRED + LEFT if p.column in ts.columns]
+    diffs = paired_differences(ts, sweep.ok, pairing, others, measured, PAIRED_YEARS)
     if diffs.empty:
         return False
     asked = [b for b in (by or []) if b != pairing.factor] or None
@@ -162,7 +163,28 @@ def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, pa
         )
         parts.append(page.figure(fig, f"paired-{p.column}"))
     page.add("answer", "The answer: what a departure costs, against the same school without it", "".join(parts))
+    _left_section(diffs, g, labels, page)
     return True
+
+
+def _left_section(diffs: pd.DataFrame, g: Grouping, labels: list[str], page: Page) -> None:
+    """What the departing head left: the stores of improvement, paired like the answer, at one year."""
+    shown = [p for p in LEFT if f"{p.column}_{LEFT_YEAR}y" in diffs.columns]
+    if not shown:
+        return
+    cols = [
+        Measure(f"{p.column}_{LEFT_YEAR}y", p.heading, p.meaning.replace("N", str(LEFT_YEAR)), p.unit) for p in shown
+    ]
+    est = group_estimates(diffs, labels, [m.column for m in cols])
+    heads = [*(g.factors or ["group"]), "pairs"]
+    rows = [(list(g.levels.get(lab, (lab,))) + [str(int((diffs["group"] == lab).sum()))], est[lab]) for lab in labels]
+    table, data = estimates_table(rows, heads, cols, "paired-left")
+    text = words.left_text(est, g, [(m.column, m.heading) for m in cols], LEFT_YEAR)
+    page.add(
+        "left",
+        "What the departing head left: where the gains were kept",
+        f"{page.table(table, data, 'paired-left')}<p class='explain'>{esc(text)}</p>{legend(cols)}",
+    )
 
 
 def _csv_only(df: pd.DataFrame, name: str, text: str) -> str:

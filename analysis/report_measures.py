@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AFTER_DEPARTURE", "AT_THE_END", "OVER_TIME", "PAIRED", "SHARE_KEPT", "Measure", "PairedMeasure", "describe"]
+__all__ = [
+    "AFTER_DEPARTURE",
+    "AT_THE_END",
+    "LEFT",
+    "LEFT_YEAR",
+    "OVER_TIME",
+    "PAIRED",
+    "SHARE_KEPT",
+    "Measure",
+    "PairedMeasure",
+    "describe",
+]
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,53 @@ PAIRED: tuple[PairedMeasure, ...] = (
 )
 #: years after the departure at which paired differences are read
 PAIRED_YEARS = (1, 3, 5)
+
+#: what the departing head left in the school, paired like :data:`PAIRED` and read at :data:`LEFT_YEAR`:
+#: the places the model keeps improvement (people's practice and capacity, the distribution of
+#: leading, the routines), so a reader can see which of them a departure took away (issue 12)
+LEFT: tuple[PairedMeasure, ...] = (
+    PairedMeasure(
+        "teaching_practice",
+        "Teaching practice",
+        "teachers' mean practice (0-1) in the week N years after the departure, minus the same school in which "
+        "the head stayed",
+        "week",
+        "level",
+    ),
+    PairedMeasure(
+        "practice_owned",
+        "Practice owned",
+        "the share of teachers' practice they own rather than comply with, N years after, minus the same school "
+        "in which the head stayed",
+        "week",
+        "level",
+    ),
+    PairedMeasure(
+        "leadership_capacity",
+        "Leadership capacity",
+        "teachers' mean leadership capacity (0-1) N years after, minus the same school in which the head stayed",
+        "week",
+        "level",
+    ),
+    PairedMeasure(
+        "distribution_index",
+        "Distribution",
+        "the share of leadership acts not performed by the head (0-1) N years after, minus the same school in "
+        "which the head stayed",
+        "week",
+        "level",
+    ),
+    PairedMeasure(
+        "routines",
+        "Routines",
+        "the mean strength of the school's improvement routines (0-1) N years after, minus the same school in "
+        "which the head stayed",
+        "week",
+        "level",
+    ),
+)
+#: the year after the departure at which :data:`LEFT` is read (as the headline's middle year)
+LEFT_YEAR = 3
 
 #: around the first departure, within the run: absolute measures, defined for every run
 AFTER_DEPARTURE: tuple[Measure, ...] = (

@@ -338,6 +338,30 @@ def paired_text(
     return " ".join(out)
 
 
+def left_text(est: dict[str, dict[str, Estimate]], g: Grouping, measures: list[tuple[str, str]], year: int) -> str:
+    """The paragraph under the table of what a departing head left: which stores of improvement the
+    departure took away, in which groups (``measures`` are (column with its year suffix, heading))."""
+    when = YEAR_WORDS.get(year, f"{year} years")
+    out = [
+        f"Where the model keeps what a school gained, {when} after the departure, against the same school in which "
+        "the head stayed (a negative cell: the departure took some of it away). The model keeps improvement in "
+        "people (their practice, how far they own it, their leadership capacity), in how leading is shared, and in "
+        "the routines the work left behind; a store that holds up after a departure is what the head left."
+    ]
+    for column, heading in measures:
+        found = [(lab, est[lab][column]) for lab in g.labels if lab in est and est[lab][column].ok]
+        fell = [lab for lab, e in found if e.has_interval and e.high < 0]
+        rose = [lab for lab, e in found if e.has_interval and e.low > 0]
+        if not found:
+            continue
+        worst = min(found, key=lambda t: t[1].mean)
+        text = f"{heading}: lower in {len(fell)} of {len(found)} groups, higher in {len(rose)}"
+        if fell:
+            text += f"; most in {g.phrases[worst[0]]} ({estimate(worst[1], 'level')})"
+        out.append(text + ".")
+    return " ".join(out)
+
+
 # --- within-run measures ----------------------------------------------------------------------------
 
 

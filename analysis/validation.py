@@ -123,11 +123,16 @@ def p1_succession(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         return float(left / gain) if gain > MIN_GAIN else float("nan")
 
     def diff(x: np.ndarray) -> float:
-        return kept(x, slice(2, 4)) - kept(x, slice(0, 2))
+        d = kept(x, slice(2, 4)) - kept(x, slice(0, 2))
+        # A resample in which an arm gained nothing clear has no share kept: counted as unbounded
+        # below, so the interval cannot clear 0.2 on resamples where the difference is undefined.
+        return d if np.isfinite(d) else -np.inf
 
     solo, design = kept(both, slice(0, 2)), kept(both, slice(2, 4))
     d = design - solo
-    lo, hi = bootstrap_ci(both, diff)
+    with np.errstate(invalid="ignore"):  # interpolating between two unbounded resamples
+        lo, hi = bootstrap_ci(both, diff)
+    lo = -np.inf if np.isnan(lo) else lo  # the bound fell among the undefined resamples
     ok = bool(solo < 0.5 < design and lo > 0.2)
     per_run = {
         name: np.array([left / gain if gain > MIN_GAIN else np.nan for gain, left in pairs[name]]) for name in pairs

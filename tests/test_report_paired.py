@@ -175,3 +175,37 @@ def test_paired_differences_by_hand_with_dotted_factor_names():
     assert out.loc[0, "attainment_1y"] == pytest.approx(-0.002 * 75)  # week 75, the last kept before 78
     assert out.loc[0, "learning_gain_1y"] == pytest.approx(-0.002)
     assert np.isnan(out.loc[0, "attainment_5y"])
+
+
+def test_the_report_says_where_the_departing_heads_gains_were_kept(paired_sweep, paired_report):
+    # After the answer and its methods: practice, ownership, capacity, distribution and routines,
+    # each as the departure minus the same school in which the head stayed, three years on.
+    sections = re.findall(r'<section id="([a-z-]+)">', paired_report)
+    assert sections[:3] == ["answer", "methods", "left"]
+    table = re.search(r'<table class="paired-left".*?</table>', paired_report, re.S).group(0)
+    ts = pd.concat(pd.read_parquet(f) for f in sorted((paired_sweep / "runs").glob("timeseries-*.parquet")))
+    summ = pd.read_parquet(paired_sweep / "summaries.parquet").set_index("run_key")
+    checked = 0
+    for pattern in ("solo", "design"):
+        diffs = {c: [] for c in ("routines", "leadership_capacity", "practice_owned")}
+        for key, run in ts.groupby("run_key"):
+            if summ.loc[key, "departure"] != "leaves" or summ.loc[key, "pattern"] != pattern:
+                continue
+            run = run.set_index("step")
+            stays = summ[
+                (summ["departure"] == "stays")
+                & (summ["pattern"] == pattern)
+                & (summ["replicate"] == summ.loc[key, "replicate"])
+            ].index[0]
+            other = ts[ts["run_key"] == stays].set_index("step")
+            end = int(run.index[run["head_id"] != run["head_id"].iloc[0]].min()) + 3 * 39
+            for c in diffs:
+                diffs[c].append(run.loc[end, c] - other.loc[end, c])
+        row = re.search(rf"<tr><td>{pattern}</td><td>4</td>(.*?)</tr>", table, re.S).group(1)
+        for c, values in diffs.items():
+            mean = float(re.search(rf'data-column="{c}_3y"[^>]*data-mean="([^"]+)"', row).group(1))
+            assert mean == pytest.approx(np.mean(values), abs=1e-12)
+            checked += 1
+    assert checked == 6
+    section = html.unescape(re.search(r'<section id="left">(.*?)</section>', paired_report, re.S).group(1))
+    assert "Routines: lower in" in section and "the same school in which the head stayed" in section

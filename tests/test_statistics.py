@@ -143,3 +143,16 @@ def test_a_narrower_interval_at_90_percent_than_at_95():
     lo90, hi90 = bootstrap_ci(x, level=EQUIVALENCE_LEVEL)
     lo95, hi95 = bootstrap_ci(x)
     assert lo95 < lo90 < x.mean() < hi90 < hi95
+
+
+def test_p1_cannot_pass_on_resamples_in_which_an_arm_gained_nothing(monkeypatch):
+    # Solo schools that gained nothing clear have no share kept: P1's interval must then be
+    # unbounded below, not NaN and not computed over the resamples that happen to be defined.
+    from leadsim.analysis import validation
+
+    flat = pd.DataFrame({"attainment": np.zeros(12 * 39 + 1)})
+    rising = pd.DataFrame({"attainment": np.linspace(0.0, 0.3, 12 * 39 + 1)})
+    calls = iter([[flat] * 6 + [rising] * 2, [rising] * 8])
+    monkeypatch.setattr(validation, "run_many", lambda spec, seeds, workers=1: next(calls))
+    r = validation.p1_succession(range(8))
+    assert r.low == -np.inf and not r.passed

@@ -448,3 +448,18 @@ def test_sampled_designs(design: str, samples: int, points: int, tmp_path: Path)
     if design == "lhs":  # a Latin hypercube: one sample in each of the 5 strata of each factor
         strata = ((design_df["head.charisma"] - 0.2) / 0.6 * 5).astype(int).clip(0, 4)
         assert sorted(strata) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted((ROOT / "experiments").glob("*.yaml")) if not p.stem.startswith("calibrate")],
+    ids=lambda p: p.stem,
+)
+def test_every_bundled_experiment_loads_and_is_listed_in_the_readme(path):
+    # calibrate-*.yaml are calibration specs (leadsim calibrate), tested in test_calibrate.py
+    from leadsim.experiments.spec import load_experiment
+
+    exp = load_experiment(path)
+    assert exp.runs(), f"{path.name} plans no runs"
+    readme = (ROOT / "experiments" / "Readme.md").read_text(encoding="utf-8")
+    assert f"`{path.stem}`" in readme, f"{path.name} is not in experiments/Readme.md"

@@ -1,0 +1,87 @@
+"""Why P4 fails: where a crisis's extra leadership comes from in a distrustful school.
+
+Run from the repository root (under a minute)::
+
+    .venv/bin/python docs/diagnose_p4.py --seeds 10
+
+For P4's two schools (docs/validation.md: trusting, trust 0.8 and cynicism 0.1; distrustful,
+trust 0.2 and cynicism 0.6) and its 8-week behaviour crisis at year 3, it prints, over the year
+before the crisis and the crisis weeks: improvement items started per week by the way they were
+taken up, their mean number of members, the leadership acts a running item of each kind counts in a week
+(the head's mandate one; a team its members' parts, at most ``work.working_group``, ODD 7.6), the share of the crisis's
+pull left open to all-hands work by threat-rigidity (``opens``, ODD 7.2), and the distribution
+index. It reads the model as it runs (wrapping ``work._begin``) and changes nothing in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+
+import numpy as np
+from leadsim.analysis.validation import CALM, W, merge
+from leadsim.sim import work
+from leadsim.sim.config import Scenario
+from leadsim.sim.model import TRUST_TO_OPEN, SchoolModel
+
+SCHOOLS = {
+    "trusting": {"teachers": {"trust_colleagues": 0.8, "trust_head": 0.8, "cynicism": 0.1}},
+    "distrustful": {"teachers": {"trust_colleagues": 0.2, "trust_head": 0.2, "cynicism": 0.6}},
+}
+CRISIS = {"years": 4, "events": {"crises": [{"year": 3, "kind": "behaviour", "severity": 0.8, "duration_weeks": 8}]}}
+START, WEEKS = 3 * W, 8
+NAMES = {work.SOLO: "solo (head's mandate)", work.DEFAULT: "default (volunteers)", work.DESPERATION: "all-hands"}
+
+
+def diagnose(spec: dict, seeds: int) -> None:
+    """Print the breakdown for one school over ``seeds`` runs."""
+    started: dict[tuple[str, int], list[int]] = defaultdict(list)
+    original = work._begin
+
+    def begin(model, mode, domain, difficulty, leader, members, **kw):  # noqa: ANN001, ANN202
+        phase = "before" if START - W <= model.week < START else "during" if START <= model.week < START + WEEKS else ""
+        if phase:
+            started[(phase, int(mode))].append(len(members))
+        return original(model, mode, domain, difficulty, leader, members, **kw)
+
+    work._begin = begin
+    opens, di = [], []
+    try:
+        for seed in range(seeds):
+            model = SchoolModel(Scenario.model_validate(merge(merge(CALM, spec), CRISIS)), rng=seed)
+            while model.week < START + 4:
+                model.step()
+            s = model.staff
+            trust = float((s.trust_colleagues * (1.0 - s.cynicism)).mean())
+            opens.append(1.0 - model.scenario.threat.rigidity * (1.0 - min(1.0, trust / TRUST_TO_OPEN)))
+            model.run()
+            d = model.timeseries()["distribution_index"].to_numpy()
+            di.append((d[START - W : START].mean(), d[START + 2 : START + 7].mean()))
+    finally:
+        work._begin = original
+    g = model.scenario.work.working_group
+    for mode, name in NAMES.items():
+        row = []
+        for phase, weeks in (("before", W), ("during", WEEKS)):
+            sizes = started.get((phase, mode), [])
+            per_week = len(sizes) / seeds / weeks
+            size = float(np.mean(sizes)) if sizes else 0.0
+            acts = 1.0 if mode == work.SOLO else min(size, g) if sizes else 0.0
+            row.append(f"{phase}: {per_week:.3f}/week, {size:.1f} members, {acts:.1f} acts each")
+        print(f"  {name:24s} " + "; ".join(row))
+    before, during = np.mean(di, axis=0)
+    print(f"  opens (share of the crisis pull left to all-hands) {np.mean(opens):.2f}")
+    print(f"  distribution index: year before {before:.3f}, crisis weeks 2-6 {during:.3f} ({during - before:+.3f})")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seeds", type=int, default=10)
+    args = p.parse_args()
+    for name, spec in SCHOOLS.items():
+        print(f"{name} school, {args.seeds} seeds:")
+        diagnose(spec, args.seeds)
+
+
+if __name__ == "__main__":
+    main()
