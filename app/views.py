@@ -493,7 +493,13 @@ def routines_figure(schools: Sequence[RoutineLevels], *, title: str = "Routines 
                 "marker": {
                     "color": SCHOOL_COLOURS[school.side % 2],
                     # print and colour-blind viewers: the right school's bars are hatched as its lines are dashed
-                    "pattern": {"shape": "/" if school.side == 1 else "", "fgcolor": "white", "size": 6},
+                    "pattern": {
+                        "shape": "/" if school.side == 1 else "",
+                        # white stripes over the school's colour (plotly's default replaces the colour)
+                        "fillmode": "overlay",
+                        "fgcolor": "white",
+                        "size": 6,
+                    },
                 },
                 "customdata": _r(school.peak, 3),
                 "hovertemplate": f"{school.label}<br>%{{y}}: %{{x:.2f}} (strongest so far %{{customdata:.2f}})"
@@ -510,7 +516,8 @@ def routines_figure(schools: Sequence[RoutineLevels], *, title: str = "Routines 
             {
                 "type": "scatter",
                 "mode": "markers",
-                "x": _r(school.peak, 3),
+                # no tick for a routine never built: it would sit on the axis like a bar
+                "x": [x if x >= 0.005 else None for x in _r(school.peak, 3)],
                 "y": _r(centre + shift, 3),
                 "yaxis": "y2",
                 "marker": {"symbol": "line-ns", "size": 13 if compare else 20, "line": {"width": 2.5, "color": "#333"}},
@@ -714,6 +721,15 @@ Education Endowment Foundation's conversion (0.10-0.18 SD is 2 months, 0.19-0.26
 *Staff able to lead*, *leading done by others than the head*, *trust* and *weariness of
 initiatives* describe the teachers; the small charts show pupils and parents. Hover over a chart's
 box for the model's own term. A vertical line marks each event at the week it took effect.
+
+**Routines and strain.** *Routines now* shows each school's improvement routines, the ones
+successful work leaves behind: data meetings, peer observation, protected team time, a mentoring
+scheme, behaviour routines and the student council, each from 0 (none) to 1 (at full strength);
+the tick marks the strongest it has been in this run. Middle and senior leaders and the head keep
+routines going; without them they lapse, and a new head may dismantle them: watch the bars when
+the head leaves. *Staff strain* shows tiredness and overwork (commitments beyond the week's time).
+Set *new initiatives imposed a term* for a school in the sidebar, then *start again*, to see what
+a reform programme costs: each initiative takes every teacher's time and tires them as it starts.
 
 **After the head leaves**, watch the results over the next two or three years: where the head led
 alone the personal lift goes the same week and imposed practice lapses; where leadership was
