@@ -72,6 +72,12 @@ OVER_TIME: tuple[Measure, ...] = (
     Measure(
         "cynicism", "Cynicism", "teachers' mean cynicism about improvement efforts (0 none, 1 full; higher is worse)"
     ),
+    Measure(
+        "routines",
+        "Routines",
+        "the mean strength of the school's improvement routines: data meetings, peer observation, protected team "
+        "time, a mentoring scheme, behaviour routines and the student council (0 none, 1 all at full strength)",
+    ),
 )
 
 #: paired against the no-departure run of the same replicate, at 1, 3 and 5 years
@@ -218,6 +224,9 @@ AT_THE_END: tuple[Measure, ...] = (
     Measure("final_leadership_capacity", "Capacity at the end", "teachers' mean leadership capacity at the end"),
     Measure("final_trust", "Trust at the end", "teachers' mean trust at the end"),
     Measure("final_cynicism", "Cynicism at the end", "teachers' mean cynicism at the end"),
+    Measure(
+        "final_routines", "Routines at the end", "the mean strength of the school's improvement routines at the end"
+    ),
     Measure(
         "mean_distribution_index",
         "Distribution",

@@ -30,7 +30,15 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from leadsim.app.views import CHART_COLUMNS, Marker, NetworkLayout, NetworkSnapshot, SchoolSeries
+from leadsim.app.views import (
+    CHART_COLUMNS,
+    ROUTINE_WORDS,
+    Marker,
+    NetworkLayout,
+    NetworkSnapshot,
+    RoutineLevels,
+    SchoolSeries,
+)
 from leadsim.sim.config import Scenario
 from leadsim.sim.metrics import ALPHA
 from leadsim.sim.model import SchoolModel
@@ -67,6 +75,8 @@ SUCCESSORS: dict[str, str] = {
 CRISIS_KINDS = {"behaviour": "behaviour crisis", "results": "results crisis", "inspection": "inspection looms"}
 DEFAULT_LEFT, DEFAULT_RIGHT = "charismatic-solo", "charismatic-design"
 SIDE_NAMES = ("left", "right")
+#: the routines' keys in a classroom's history and the page's data file
+ROUTINE_KEYS: tuple[str, ...] = tuple(f"routine:{name}" for name in ROUTINE_WORDS)
 #: what a trainer calls the bundled scenarios (legends, status, menus); others show their file name
 HUMAN_NAMES: dict[str, str] = {
     "charismatic-solo": "solo head",
@@ -172,6 +182,7 @@ class SchoolSettings:
         trust: teachers' trust in the head and in colleagues at the start.
         time_for_collaboration: share of the week protected for designed teamwork.
         successor: style of the head who follows a departure (a key of :data:`SUCCESSORS`).
+        reform_pace: whole-school initiatives imposed per term from outside (``reform.pace``; 0 none).
     """
 
     scenario: str
@@ -187,6 +198,7 @@ class SchoolSettings:
     trust: float
     time_for_collaboration: float
     successor: str
+    reform_pace: float = 0.0
 
     @classmethod
     def from_scenario(cls, name: str) -> SchoolSettings:
@@ -220,6 +232,7 @@ class SchoolSettings:
             trust=round(0.5 * (t.trust_head + t.trust_colleagues), 3),
             time_for_collaboration=cfg.leadership.time_for_collaboration,
             successor=cfg.events.successor.style,
+            reform_pace=float(cfg.reform.pace),
         )
 
     def weights(self) -> dict[str, float]:
@@ -250,6 +263,8 @@ class SchoolSettings:
             a, b = getattr(self, name), getattr(other, name)
             if abs(a - b) > 1e-9:
                 out.append(f"{words} {a:.2f}")
+        if abs(self.reform_pace - other.reform_pace) > 1e-9:
+            out.append(f"{self.reform_pace:g} reforms a term" if self.reform_pace else "no reforms imposed")
         if self.switch_to != other.switch_to or self.switch_year != other.switch_year:
             out.append("later: " + (PRESETS[self.switch_to][0] if self.switch_to in PRESETS else self.switch_to))
         if self.successor != other.successor:
@@ -283,6 +298,7 @@ def build_scenario(s: SchoolSettings, *, seed: int, own_events: bool) -> Scenari
     d["head"].update(charisma=float(s.charisma), distribution=float(s.distribution), authenticity=float(s.authenticity))
     d["teachers"].update(trust_head=float(s.trust), trust_colleagues=float(s.trust))
     d["events"]["successor"]["style"] = s.successor
+    d["reform"]["pace"] = float(s.reform_pace)
     if not own_events:
         d["events"].update(head_departures=[], crises=[], head_exit_hazard=0.0, crisis_hazard=0.0)
     return Scenario.model_validate(drop_none(d))
@@ -395,7 +411,10 @@ class Classroom:
         self.schools = [SchoolModel(cfg, rng=self.seed) for cfg in self.scenarios]
         self.layouts = [NetworkLayout(seed=self.seed) for _ in self.schools]
         n = self.total_weeks + 1
-        self._history = [{c: np.full(n, np.nan) for c in ("year", *CHART_COLUMNS)} for _ in self.schools]
+        # the routines are read from the live schools each week (the time series has only their mean),
+        # so that replaying an earlier week shows the routines of that week
+        keys = ("year", *CHART_COLUMNS, *ROUTINE_KEYS)
+        self._history = [{c: np.full(n, np.nan) for c in keys} for _ in self.schools]
         self.frames: list[Frame] = []
         self._checkpoints: dict[int, tuple[list[SchoolModel], int]] = {}
         self.week = 0  # the newest week run
@@ -503,6 +522,8 @@ class Classroom:
             for c in CHART_COLUMNS:
                 h[c][self.week] = cur[c]
             h["year"][self.week] = cur["year"]
+            for key, strength in zip(ROUTINE_KEYS, school.routines, strict=True):
+                h[key][self.week] = strength
             snap = network_snapshot(school)
             snaps.append(snap)
             positions.append(self.layouts[s].positions(snap, self.week).copy())
@@ -625,6 +646,20 @@ class Classroom:
                     columns={c: h[c][:n].copy() for c in CHART_COLUMNS},
                 )
                 for s, h in enumerate(self._history)
+            ]
+
+    def routine_history(self, upto: int | None = None) -> list[np.ndarray]:
+        """Each school's routines from week 0 to ``upto`` (default the cursor): (weeks, routines) arrays."""
+        with self.lock:
+            n = (self.cursor if upto is None else upto) + 1
+            return [np.array([h[k][:n] for k in ROUTINE_KEYS]).T for h in self._history]
+
+    def routine_levels(self, upto: int | None = None) -> list[RoutineLevels]:
+        """Each school's routines at week ``upto`` (default the cursor), and the strongest each has been."""
+        with self.lock:
+            return [
+                RoutineLevels(label=self.labels[s], side=s, strength=past[-1].copy(), peak=past.max(axis=0))
+                for s, past in enumerate(self.routine_history(upto))
             ]
 
     def frame(self) -> Frame:

@@ -38,6 +38,7 @@ from leadsim.app.classroom import (
     PATTERN_NAMES,
     PATTERN_WORDS,
     PRESETS,
+    ROUTINE_KEYS,
     SCENARIO_SWITCH,
     SIDE_NAMES,
     SPEEDS,
@@ -58,6 +59,7 @@ from leadsim.app.views import (
     TIME_CHARTS,
     explanation_html,
     network_figure,
+    routines_figure,
     time_chart,
     to_json,
 )
@@ -65,6 +67,8 @@ from leadsim.app.yourschool import QUESTIONS, TYPICAL, register_answers
 
 #: seconds to wait for the browser to draw a week before sending a newer one anyway
 MAX_UNACKED = 1.0
+#: the reform pace slider's top: six a term is already one every two weeks
+REFORM_PACE_MAX = 6.0
 #: the charts a presentation shows (large): the network(s), results, and leading shared
 PRESENT_CHARTS = ("attainment", "distribution_index")
 
@@ -81,6 +85,9 @@ def figures(room: Classroom, *, presenting: bool = False) -> dict[str, dict]:
         where = f"{SIDE_NAMES[s]}: " if room.compare else ""
         title = f"{'' if presenting else 'Staff network · '}{where}{room.labels[s]} · week {frame.week}"
         figs[f"network-{SIDE_NAMES[s]}"] = network_figure(snap, pos, title=title, height=network_height)
+    if not presenting:
+        where = " · left and right" if room.compare else ""
+        figs["routines"] = routines_figure(room.routine_levels(), title=f"Routines now{where} · week {frame.week}")
     keys = PRESENT_CHARTS if presenting else tuple(TIME_CHARTS)
     for key in keys:
         figs[key] = time_chart(
@@ -107,13 +114,14 @@ def view_rows(room: Classroom, presenting: bool = False) -> list[dict]:
     if presenting:
         # one row: a projector at 1366x768 shows everything without scrolling
         return [{"ids": [*networks, *PRESENT_CHARTS], "min": 300}]
+    # routines and strain share a row: what a head leaves behind, and what a reform pace costs
     if room.compare:
         rows = [networks, ["attainment", "leadership_capacity", "distribution_index"]]
-        rows.append(["trust", "cynicism", "students", "parents"])
+        rows += [["routines", "strain", "cynicism"], ["trust", "students", "parents"]]
     else:
         rows = [[*networks, "attainment"], ["leadership_capacity", "distribution_index", "trust"]]
-        rows.append(["cynicism", "students", "parents"])
-    return [{"ids": ids, "min": (360, 280, 220)[k]} for k, ids in enumerate(rows)]
+        rows += [["routines", "strain", "cynicism"], ["students", "parents"]]
+    return [{"ids": ids, "min": (360, 280, 280, 220)[k]} for k, ids in enumerate(rows)]
 
 
 def live_state(room: Classroom, *, presenting: bool = False) -> dict[str, Any]:
@@ -138,11 +146,21 @@ def data_csv(room: Classroom) -> str:
     """Every chart's data up to the week on screen, one row per school and week (what "data (CSV)" saves)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["school", "week", "year", *CHART_COLUMNS])
-    for s, series in enumerate(room.series()):
+    writer.writerow(["school", "week", "year", *CHART_COLUMNS, *ROUTINE_KEYS])
+    with room.lock:  # the clock may step on between the two reads
+        all_series, routines = room.series(), room.routine_history()
+    for s, series in enumerate(all_series):
         name = f"{SIDE_NAMES[s]}: {series.label}" if room.compare else series.label
         for week, year in enumerate(series.years):
-            writer.writerow([name, week, f"{year:.4f}", *(f"{series.columns[c][week]:.5f}" for c in CHART_COLUMNS)])
+            writer.writerow(
+                [
+                    name,
+                    week,
+                    f"{year:.4f}",
+                    *(f"{series.columns[c][week]:.5f}" for c in CHART_COLUMNS),
+                    *(f"{x:.5f}" for x in routines[s][week]),
+                ]
+            )
     return out.getvalue()
 
 
@@ -305,7 +323,7 @@ module.exports = {
       if (format === 'csv') {
         const lines = ['series,x,y'];
         for (const d of el.data) {
-          if (!d.x || !d.y || d.mode !== 'lines' && d.mode !== 'markers') { continue; }
+          if (!d.x || !d.y || d.mode !== 'lines' && d.mode !== 'markers' && d.type !== 'bar') { continue; }
           if (d.hoverinfo === 'skip') { continue; }
           const label = '"' + String(d.name || '').replace(/"/g, '""') + '"';
           for (let i = 0; i < d.x.length; i++) {
@@ -649,9 +667,18 @@ def mapping_html(rows: list) -> str:
 # --- the sidebar ----------------------------------------------------------------------------------
 
 
-def _slider(label: str, value: float, on_value, lo: float = 0.0, hi: float = 1.0, step: float = 0.05, tip: str = ""):
+def _slider(
+    label: str,
+    value: float,
+    on_value,
+    lo: float = 0.0,
+    hi: float = 1.0,
+    step: float = 0.05,
+    tip: str = "",
+    fmt: str = ".2f",
+):
     with solara.Tooltip(tip) if tip else solara.Div():
-        solara.SliderFloat(f"{label}: {value:.2f}", value=value, min=lo, max=hi, step=step, on_value=on_value)
+        solara.SliderFloat(f"{label}: {value:{fmt}}", value=value, min=lo, max=hi, step=step, on_value=on_value)
 
 
 @solara.component
@@ -711,6 +738,19 @@ def SchoolForm(settings: solara.Reactive, side: int):
         0.0,
         0.6,
         tip="model: leadership.time_for_collaboration (share of the week)",
+    )
+    solara.Text("From outside", style="font-weight: bold; margin-top: 6px;")
+    _slider(
+        "new initiatives imposed a term",
+        s.reform_pace,
+        setter("reform_pace"),
+        0.0,
+        # a scenario file may ask for more than the slider offers; the slider must not cut it down
+        max(REFORM_PACE_MAX, s.reform_pace),
+        0.5,
+        "model: reform.pace (whole-school initiatives per 13-week term; each takes every teacher's time "
+        "and tires them when it starts). Watch the staff strain chart.",
+        fmt="g",
     )
     solara.Select(
         "if the head leaves, the next head is",

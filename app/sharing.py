@@ -49,6 +49,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "authenticity": (0.0, 1.0),
     "trust": (0.0, 1.0),
     "time_for_collaboration": (0.0, 0.6),
+    # the model's own range (reform.pace): a scenario file may set more than the slider's 6
+    "reform_pace": (0.0, 13.0),
 }
 MAX_SEED = 999
 #: most interventions a link may carry (the model allows at most one departure per week anyway)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from leadsim.sim.routines import ROUTINES
 
 #: the time charts: key -> (title in a school leader's words, [(column, series label)], y-axis title)
 TIME_CHARTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
@@ -35,6 +36,11 @@ TIME_CHARTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
         "average, 0-1",
     ),
     "parents": ("Parents", [("parent_engagement", "engagement"), ("parent_trust", "trust")], "average, 0-1"),
+    "strain": (
+        "Staff strain",
+        [("fatigue", "tiredness"), ("overload", "overwork")],
+        "average teacher, 0-1",
+    ),
 }
 #: the model's term and meaning of each chart, for the tooltip on its box
 CHART_TIPS: dict[str, str] = {
@@ -49,10 +55,27 @@ CHART_TIPS: dict[str, str] = {
     "cynicism": "Model term: cynicism - teachers' weariness of, and doubt about, improvement initiatives.",
     "students": "Model terms: student_engagement (behaviour and effort) and student_voice (being heard).",
     "parents": "Model terms: parent_engagement and parent_trust (in the school).",
+    "strain": "Model terms: fatigue - teachers' mean strain (0-1), from overwork, crises and each imposed "
+    "initiative as it starts; overload - commitments beyond the week's time, as a share of it (teaching, "
+    "improvement work, routines, mentoring and imposed initiatives). Set the reform pace in the sidebar.",
+    "routines": "Model term: routines - the strength (0-1) of each of the school's improvement routines "
+    "(model.routines). Successful work leaves the routine of its domain behind; role holders and the head "
+    "keep routines up, and without them they lapse; a successor may dismantle them. The tick marks the "
+    "strongest each has been in this run.",
     "network-left": "The staff network: the star is the head, dots are teachers. Colour = leadership_capacity, "
     "size = influence (leading done lately), shape = formal role, lines = collaboration ties.",
 }
 CHART_TIPS["network-right"] = CHART_TIPS["network-left"]
+#: the model's routines (leadsim.sim.routines.ROUTINES) -> a school leader's words, in the model's order
+ROUTINE_WORDS: dict[str, str] = {
+    "data_meetings": "data meetings",
+    "peer_observation": "peer observation",
+    "team_time": "protected team time",
+    "mentoring_scheme": "mentoring scheme",
+    "behaviour_routines": "behaviour routines",
+    "student_council": "student council",
+}
+assert tuple(ROUTINE_WORDS) == ROUTINES, "one word for each of the model's routines, in its order"
 #: every column the charts read
 CHART_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys(c for _, series, _ in TIME_CHARTS.values() for c, _ in series))
 
@@ -110,6 +133,23 @@ class Marker:
     kind: str  # departure | crisis | pattern
     label: str
     sides: tuple[int, ...] = (0,)
+
+
+@dataclass
+class RoutineLevels:
+    """One school's routines at the week on screen, for the routines panel.
+
+    Attributes:
+        label: legend name of the school.
+        side: 0 left, 1 right.
+        strength: strength of each routine of :data:`ROUTINE_WORDS` now (0-1).
+        peak: the strongest each has been from week 0 to now.
+    """
+
+    label: str
+    side: int
+    strength: np.ndarray
+    peak: np.ndarray
 
 
 @dataclass
@@ -429,6 +469,92 @@ def time_chart(
     return {"data": data, "layout": layout, "config": CONFIG}
 
 
+# --- routines --------------------------------------------------------------------------------------
+
+
+def routines_figure(schools: Sequence[RoutineLevels], *, title: str = "Routines now", height: int = 250) -> dict:
+    """A bar per routine and school (left blue, right orange and hatched), at the week on screen.
+
+    A tick marks the strongest each routine has been so far, so that a routine a successor dismantled
+    (a bar gone, its tick left behind) reads differently from one that was never built. Routines are
+    listed top to bottom in the model's order.
+    """
+    names = list(ROUTINE_WORDS.values())
+    compare = len(schools) > 1
+    data = []
+    for school in schools:
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": _r(school.strength, 3),
+                "y": names,
+                "name": school.label,
+                "marker": {
+                    "color": SCHOOL_COLOURS[school.side % 2],
+                    # print and colour-blind viewers: the right school's bars are hatched as its lines are dashed
+                    "pattern": {
+                        "shape": "/" if school.side == 1 else "",
+                        # white stripes over the school's colour (plotly's default replaces the colour)
+                        "fillmode": "overlay",
+                        "fgcolor": "white",
+                        "size": 6,
+                    },
+                },
+                "customdata": _r(school.peak, 3),
+                "hovertemplate": f"{school.label}<br>%{{y}}: %{{x:.2f}} (strongest so far %{{customdata:.2f}})"
+                "<extra></extra>",
+                "showlegend": compare,
+            }
+        )
+    # The ticks sit on a numeric twin of the category axis, at the centre of their school's bar:
+    # grouped bars with a gap of 0.2 are 0.4 wide, centred 0.2 either side of the category.
+    centre = np.arange(len(names), dtype=float)
+    for school in schools:
+        shift = (-0.2 if school.side == 0 else 0.2) if compare else 0.0
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                # no tick for a routine never built: it would sit on the axis like a bar
+                "x": [x if x >= 0.005 else None for x in _r(school.peak, 3)],
+                "y": _r(centre + shift, 3),
+                "yaxis": "y2",
+                "marker": {"symbol": "line-ns", "size": 13 if compare else 20, "line": {"width": 2.5, "color": "#333"}},
+                "name": "strongest so far" + (f" ({school.label})" if compare else ""),
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+    layout = _base_layout(title, height + (18 if compare else 0))
+    layout.update(
+        {
+            "barmode": "group",
+            "bargap": 0.2,
+            "bargroupgap": 0.0,
+            "xaxis": {
+                "title": {"text": "strength, 0-1 (| strongest so far)", "standoff": 0, "font": {"size": 11}},
+                "range": [0, 1],
+                "gridcolor": "#eee",
+                "fixedrange": True,
+            },
+            "yaxis": {"autorange": "reversed", "fixedrange": True, "automargin": True},
+            "yaxis2": {"overlaying": "y", "range": [len(names) - 0.5, -0.5], "visible": False, "fixedrange": True},
+            "showlegend": compare,
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "y": -0.22,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 11},
+            },
+            "margin": {"l": 130, "r": 12, "t": 36, "b": 56 if compare else 36},
+        }
+    )
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
 # --- the staff network -----------------------------------------------------------------------------
 
 
@@ -595,6 +721,15 @@ Education Endowment Foundation's conversion (0.10-0.18 SD is 2 months, 0.19-0.26
 *Staff able to lead*, *leading done by others than the head*, *trust* and *weariness of
 initiatives* describe the teachers; the small charts show pupils and parents. Hover over a chart's
 box for the model's own term. A vertical line marks each event at the week it took effect.
+
+**Routines and strain.** *Routines now* shows each school's improvement routines, the ones
+successful work leaves behind: data meetings, peer observation, protected team time, a mentoring
+scheme, behaviour routines and the student council, each from 0 (none) to 1 (at full strength);
+the tick marks the strongest it has been in this run. Middle and senior leaders and the head keep
+routines going; without them they lapse, and a new head may dismantle them: watch the bars when
+the head leaves. *Staff strain* shows tiredness and overwork (commitments beyond the week's time).
+Set *new initiatives imposed a term* for a school in the sidebar, then *start again*, to see what
+a reform programme costs: each initiative takes every teacher's time and tires them as it starts.
 
 **After the head leaves**, watch the results over the next two or three years: where the head led
 alone the personal lift goes the same week and imposed practice lapses; where leadership was

@@ -398,3 +398,51 @@ def test_the_speed_is_in_school_time_and_a_trainer_can_pause_at_a_moment(server,
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_a_trainer_sets_a_reform_pace_and_sees_its_strain_and_the_routines(server, browser, tmp_path):
+    """Two solo-head schools; in the sidebar the right one gets three imposed initiatives a term.
+    After *start again* and two years its staff are more tired than the left school's, it is named
+    by that difference, and the routines panel shows a bar per routine for each school."""
+    context, page, errors = _open(browser, server, "?compare=1&right=charismatic-solo")
+    try:
+        page.locator(".leadsim-schools").get_by_role("button", name="right", exact=True).click()
+        slider = page.locator(".v-input", has_text="new initiatives imposed a term").locator("[role=slider]")
+        slider.focus()
+        for _ in range(6):  # steps of half an initiative
+            slider.press("ArrowRight")
+        page.get_by_text("new initiatives imposed a term: 3", exact=True).wait_for(timeout=15_000)
+        page.locator(".leadsim-start").click()
+        _wait_address(page, "right.reform_pace", "3")
+        page.locator(".leadsim-year").select_option("2")
+        _wait_week(page, 2 * WEEKS_PER_YEAR)
+        # charts out of view are not redrawn until they come back (the room sees the top)
+        page.locator(".leadsim-plot[data-chart='strain']").scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => { const el = document.querySelector(\".leadsim-plot[data-chart='strain']\"); "
+            "return !!(el && el.data && el.data[0].x.length === 79); }",
+            timeout=30_000,
+        )
+        strain = page.evaluate(
+            """() => document.querySelector(".leadsim-plot[data-chart='strain']").data
+                .map(d => ({name: d.name, colour: d.line.color, last: d.y[d.y.length - 1]}))"""
+        )
+        tired = {t["colour"]: t["last"] for t in strain if t["name"] == "tiredness"}
+        assert len(tired) == 2
+        calm, pressed = tired.values()
+        assert pressed > calm + 0.1, strain
+        names = [t["name"] for t in _chart(page, "attainment")["traces"]]
+        assert names == ["no reforms imposed", "3 reforms a term"]
+        page.locator(".leadsim-plot[data-chart='routines']").scroll_into_view_if_needed()
+        page.wait_for_function(_DRAWN, arg="routines", timeout=15_000)
+        bars = page.evaluate(
+            """() => document.querySelector(".leadsim-plot[data-chart='routines']").data
+                .filter(d => d.type === 'bar').map(d => ({y: d.y, n: d.x.length}))"""
+        )
+        assert len(bars) == 2 and all(b["n"] == 6 for b in bars)
+        assert bars[0]["y"][0] == "data meetings" and bars[0]["y"][-1] == "student council"
+        assert page.locator(".leadsim-plot[data-chart='routines'] .barlayer .trace").count() == 2
+        _shot(page, tmp_path, "app-routines")
+        assert not errors, errors
+    finally:
+        context.close()

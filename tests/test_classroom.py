@@ -20,6 +20,7 @@ import pytest
 import yaml
 from leadsim.app.classroom import (
     PRESETS,
+    ROUTINE_KEYS,
     Classroom,
     Clock,
     Intervention,
@@ -31,7 +32,15 @@ from leadsim.app.classroom import (
 )
 from leadsim.app.page import Session, data_csv, figures, live_state, pack_figures, view_rows
 from leadsim.app.sharing import PageSetup, from_query, read_uploaded, setup_of, setup_yaml, to_address, to_query
-from leadsim.app.views import SCHOOL_COLOURS, TIME_CHARTS, explanation_html, node_sizes, time_chart, to_json
+from leadsim.app.views import (
+    ROUTINE_WORDS,
+    SCHOOL_COLOURS,
+    TIME_CHARTS,
+    explanation_html,
+    node_sizes,
+    time_chart,
+    to_json,
+)
 from leadsim.app.yourschool import QUESTIONS, TYPICAL, diagnose
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.scenario import bundled_scenarios, load_scenario
@@ -101,6 +110,8 @@ def test_settings_reach_the_scenario():
     want = tuple(MIXES["default"].get(k, 0.0) for k in PATTERNS)
     assert cfg.leadership.schedule[0].pattern.weights() == pytest.approx(want)
     assert cfg.events.successor.style == "distributive"
+    assert build_scenario(dataclasses.replace(s, reform_pace=2.5), seed=7, own_events=False).reform.pace == 2.5
+    assert cfg.reform.pace == 0.0  # the scenario's own pace when untouched
     assert cfg.events.head_departures == [] and cfg.events.crises == []  # only what the trainer presses
     assert cfg.events.head_exit_hazard == 0 and cfg.events.crisis_hazard == 0
 
@@ -284,6 +295,76 @@ def test_months_of_progress_follow_the_eef_table():
     assert months_of_progress(-0.2) == -3
 
 
+# --- reform pace and routines --------------------------------------------------------------------------
+
+
+def test_a_trainer_who_sets_a_faster_reform_pace_sees_more_strain():
+    """Three imposed initiatives a term against none, same school and seed: the staff strain chart
+    shows the right school more tired and more overworked, and its legend names the difference."""
+    room = Classroom(settings=_demo_pair(reform_pace=3.0), seed=1, compare=True)
+    room.forward(78)
+    calm, pressed = room.series()
+    for column in ("fatigue", "overload"):
+        assert np.mean(pressed.columns[column][39:]) > np.mean(calm.columns[column][39:]) + 0.05, column
+    assert pressed.label == "3 reforms a term"
+    fig = figures(room)["strain"]
+    lines = {(d["name"], d["line"]["color"]): d["y"] for d in fig["data"] if d.get("x")}
+    assert set(lines) == {(name, colour) for name in ("tiredness", "overwork") for colour in SCHOOL_COLOURS}
+    assert lines[("tiredness", SCHOOL_COLOURS[1])] == pytest.approx(np.round(pressed.columns["fatigue"], 4).tolist())
+
+
+def test_the_reform_pace_travels_in_the_link_and_the_saved_file(tmp_path):
+    room = Classroom(settings=_demo_pair(reform_pace=2.5), seed=3, compare=True)
+    room.forward(5)
+    query = to_query(setup_of(room))
+    assert query["right.reform_pace"] == "2.5" and "left.reform_pace" not in query
+    setup, errors = from_query(query)
+    assert errors == [] and setup.settings[1].reform_pace == 2.5
+    assert _same(room, setup.classroom())
+    saved = yaml.safe_load(setup_yaml(room, 1))
+    assert saved["reform"]["pace"] == 2.5
+
+
+def test_the_routines_panel_shows_each_schools_routines_as_the_model_holds_them():
+    room = Classroom(settings=_demo_pair(solo=0.0, design=1.0), seed=2, compare=True)
+    room.forward(60)
+    fig = figures(room)["routines"]
+    bars = [d for d in fig["data"] if d["type"] == "bar"]
+    assert [d["marker"]["color"] for d in bars] == list(SCHOOL_COLOURS)
+    for bar, school in zip(bars, room.schools, strict=True):
+        assert bar["y"] == list(ROUTINE_WORDS.values())
+        assert bar["x"] == pytest.approx(np.round(school.routines, 3).tolist())
+    assert bars[1]["name"] == "mostly teams by design" and max(bars[1]["x"]) > max(bars[0]["x"])
+    go.Figure(fig)
+
+
+def test_a_trainer_sees_routines_dismantled_when_the_head_leaves():
+    """After a top-down successor takes over, some routines fall to almost nothing while their tick
+    stays at the strength they had before the head left."""
+    room = Classroom(settings=(SchoolSettings.from_scenario("charismatic-design"),) * 2, seed=0)
+    room.forward(117)
+    before = room.routine_levels()[0].strength
+    room.head_leaves_now("top_down")
+    room.forward(40)
+    after = room.routine_levels()[0]
+    gone = (after.strength < 0.1) & (before > 0.4)
+    assert gone.any(), (before, after.strength)
+    assert np.all(after.peak[gone] >= before[gone])
+    ticks = [d for d in figures(room)["routines"]["data"] if d["type"] == "scatter"]
+    assert ticks[0]["x"] == pytest.approx(np.round(after.peak, 3).tolist())
+
+
+def test_replaying_an_earlier_week_shows_that_weeks_routines():
+    room = Classroom(settings=_demo_pair(solo=0.0, design=1.0), seed=4)
+    room.forward(80)
+    room.seek(50)
+    fresh = Classroom(settings=_demo_pair(solo=0.0, design=1.0), seed=4)
+    fresh.forward(50)
+    assert np.array_equal(room.routine_levels()[0].strength, fresh.schools[0].routines)
+    assert np.array_equal(room.routine_levels()[0].peak, fresh.routine_levels()[0].peak)
+    assert not np.array_equal(room.routine_levels()[0].strength, room.schools[0].routines)  # week 80's differ
+
+
 # --- links and files ---------------------------------------------------------------------------------
 
 
@@ -319,6 +400,7 @@ def test_a_link_reopens_the_same_run():
         ({"do": "5:crisis:results:3:left"}, "expected a number from 0.1 to 1"),
         ({"week": "100000"}, "week='100000'"),
         ({"hack": "1"}, "hack: not a setting"),
+        ({"right.reform_pace": "20"}, "right.reform_pace='20': expected a number from 0 to 13"),
     ],
 )
 def test_a_bad_link_changes_nothing_and_says_why(query, problem):
@@ -441,7 +523,7 @@ def test_every_figure_is_a_valid_plotly_figure():
         assert set(figs) == (
             {"network-left", "network-right", "attainment", "distribution_index"}
             if presenting
-            else {"network-left", "network-right", *TIME_CHARTS}
+            else {"network-left", "network-right", "routines", *TIME_CHARTS}
         )
         for fig in figs.values():
             go.Figure(fig)  # raises on anything plotly does not know
@@ -514,7 +596,7 @@ def test_live_state_packs_every_figure_and_says_what_is_pending():
     room.head_leaves_now()
     state = live_state(room)
     packed = json.loads(state["figures"])
-    assert set(packed) == {"network-left", "network-right", *TIME_CHARTS}
+    assert set(packed) == {"network-left", "network-right", "routines", *TIME_CHARTS}
     assert all(isinstance(v["v"], int) and "data" in v["f"] for v in packed.values())
     assert state["week_text"].startswith("week 32 ")
     assert state["alert"] == "from next week: the head leaves"
@@ -532,7 +614,10 @@ def test_rows_and_csv():
     room.forward(5)
     lines = data_csv(room).splitlines()
     assert lines[0].startswith("school,week,year,attainment")
+    assert lines[0].endswith(",routine:behaviour_routines,routine:student_council")
     assert len(lines) == 1 + 2 * 6
+    last = lines[-1].split(",")
+    assert [float(x) for x in last[-len(ROUTINE_KEYS) :]] == pytest.approx(room.schools[1].routines, abs=1e-5)
 
 
 def test_presets_and_explanation():

@@ -207,13 +207,13 @@ def test_report_has_figures_tables_and_paragraphs(report_html):
     doc = report_html
     assert doc.startswith("<!DOCTYPE html>")
     n = int(re.search(r'<meta name="leadsim-figures" content="(\d+)"', doc).group(1))
-    assert n == 5  # attainment, value added, leadership capacity, trust, cynicism around the departure
+    assert n == 6  # attainment, value added, leadership capacity, trust, cynicism, routines around the departure
     assert len(re.findall(r'class="plotly-graph-div"', doc)) == n
-    for title in ("Attainment", "Value added", "Leadership capacity", "Trust", "Cynicism"):
+    for title in ("Attainment", "Value added", "Leadership capacity", "Trust", "Cynicism", "Routines"):
         assert f"<h3>{title}</h3>" in doc
     assert '<table class="by-group"' in doc and '<table class="by-point"' in doc
     # a paragraph under every figure and every table (by group, share kept, by point)
-    assert doc.count("<p class='explain'>") == 5
+    assert doc.count("<p class='explain'>") == 6
     assert doc.count('<p class="explain">') == 3
     text = html.unescape(_visible(doc))
     assert "Tiny succession sweep for the report tests." in text
@@ -383,14 +383,15 @@ def test_lhs_without_departures_groups_into_thirds(tmp_path):
     d = make_sweep(tmp_path / "lhs", "No departures", values, replications=1, departure=False, design="lhs")
     doc, figures = build_report(d, by="head.charisma")
     text = html.unescape(_visible(doc))
-    assert figures == 5 + 5  # five measures over time, and each of five outputs against the factor
+    assert figures == 6 + 6  # six measures over time, and each of six outputs against the factor
     assert doc.count('<section id="scatter">') == 1
     assert "<h3>Trust at the end <code>final_trust</code></h3>" in doc
+    assert "<h3>Routines at the end <code>final_routines</code></h3>" in doc
     assert "No head left in these runs" in text and "Where the runs ended, by head.charisma" in text
     for third in ("low head.charisma", "middle head.charisma", "high head.charisma"):
         assert third in text
-    assert len(_cells(doc, "by-group")) == 3 * 5  # three thirds x five final measures
-    assert len(_cells(doc, "by-point")) == 18 * 5
+    assert len(_cells(doc, "by-group")) == 3 * 6  # three thirds x six final measures
+    assert len(_cells(doc, "by-point")) == 18 * 6
     assert not re.search(r"\bnan\b|nan ?%", text, flags=re.I)
 
 

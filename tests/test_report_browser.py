@@ -77,8 +77,8 @@ def test_succession_report_renders(browser_context, tmp_path):
     shot = tmp_path / "report.png"
     docs = ROOT / "docs" / "img" / "report.png" if os.environ.get("LEADSIM_SAVE_SCREENSHOTS") else None
     seen = _render(browser_context, report, shot, top=docs)
-    assert seen["expected"] == 5
-    assert seen["plots"] == seen["with_svg"] == 5
+    assert seen["expected"] == 6  # five measures over time and the routines
+    assert seen["plots"] == seen["with_svg"] == 6
     assert seen["errors"] == []
     assert [u for u in seen["requests"] if not u.startswith(("file:", "data:", "blob:"))] == []
     assert shot.stat().st_size > 20_000
