@@ -55,6 +55,8 @@ def memory_behind(cynicism: np.ndarray, cfg: Scenario) -> np.ndarray:
 
 #: a school re-inspected at most once a school year
 INSPECTION_GAP_YEARS = 1
+#: the DataCollector table of weekly measures (one row a step, the columns of ``metrics.COLUMNS``)
+WEEKLY_TABLE = "weekly"
 
 
 class SchoolModel(LeadsimModel):
@@ -130,7 +132,9 @@ class SchoolModel(LeadsimModel):
 
         self.measures = Measures(self.staff.n)
         self.current: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(model_reporters={c: (lambda m, c=c: m.current[c]) for c in COLUMNS})
+        # One table row a week: the measures come as one dict, so a reporter per column (called and
+        # deep-copied one by one) would only add cost.
+        self.datacollector = mesa.DataCollector(tables={WEEKLY_TABLE: list(COLUMNS)})
         self._observe()
 
     # --- properties the mechanisms read ------------------------------------------------------
@@ -644,13 +648,13 @@ class SchoolModel(LeadsimModel):
 
     def _observe(self) -> None:
         self.current = self.measures.observe(self)
-        self.datacollector.collect(self)
+        self.datacollector.add_table_row(WEEKLY_TABLE, self.current)
 
     # --- results ----------------------------------------------------------------------------------
 
     def timeseries(self) -> pd.DataFrame:
         """One row per step (step 0 is the starting state), the model-level columns."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df = self.datacollector.get_table_dataframe(WEEKLY_TABLE).reset_index(drop=True)
         return df.astype(
             {
                 "step": "int64",
