@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from leadsim.sim.arrays import mean
 from leadsim.sim.config import Scenario
 
 
@@ -152,7 +153,7 @@ def update_students(
     target = np.clip(pupils.intake_engagement + 0.5 * taught + home + engagement_lift, 0.0, 1.0)
     pupils.engagement += s.engagement_rate * (target - pupils.engagement)
     growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
-    expected = float(growth.mean())
+    expected = mean(growth)
     if s.learning_noise > 0:
         growth += rng.normal(0.0, s.learning_noise, pupils.n)
     pupils.attainment += growth

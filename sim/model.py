@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
 from leadsim.sim.agents import Head, Parent, Student, Teacher
+from leadsim.sim.arrays import mean
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -114,7 +115,7 @@ class SchoolModel(LeadsimModel):
         self.loyalty = np.zeros(self.staff.n)
         self.overload = np.zeros(self.staff.n)
         # How much of the planned design the head can run yet: built as trust grows (Day et al. 2009).
-        self.readiness = float(np.clip(self.staff.trust_head.mean() / 0.6, 0.0, 1.0))
+        self.readiness = float(np.clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0))
         self.value_added = 0.0  # mean learning_gain over the last school year
         self._recent_gain = np.zeros(wpy)
         self._last_inspection = -(10**9)
@@ -288,7 +289,7 @@ class SchoolModel(LeadsimModel):
         self.pressure = crisis.severity if crisis is not None else 0.0
         head = self.head
         if self.scenario.leadership.pattern.design > 0 or w[work.DESIGN] > 0:
-            target = float(np.clip(self.staff.trust_head.mean() / 0.6, 0.0, 1.0)) if head is not None else 0.0
+            target = float(np.clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0)) if head is not None else 0.0
             self.readiness += self.scenario.orchestration.phase_rate * (target - self.readiness)
         if w[work.DESIGN] > 0:
             # What the staff are not ready to take on yet the head still leads (or nobody does).
@@ -298,7 +299,7 @@ class SchoolModel(LeadsimModel):
         if crisis is not None:
             s = self.scenario.work.crisis_pull * crisis.severity
             staff = self.staff
-            trust = float((staff.trust_colleagues * (1.0 - staff.cynicism)).mean())
+            trust = mean(staff.trust_colleagues * (1.0 - staff.cynicism))
             # Threat-rigidity: where staff trust each other a crisis opens leadership up; where they
             # do not, control is pulled to the centre (Staw, Sandelands & Dutton 1981; Daly 2009).
             opens = 1.0 - self.scenario.threat.rigidity * (1.0 - min(1.0, trust / TRUST_TO_OPEN))
@@ -498,9 +499,11 @@ class SchoolModel(LeadsimModel):
         wpy = cfg.school.weeks_per_year
         self._recent_gain[self.week % wpy] = self.learning_gain
         self.value_added = (
-            float(self._recent_gain.mean())
+            mean(self._recent_gain)
             if self.week >= wpy
-            else float(self._recent_gain[1 : self.week + 1].mean() if self.week else 0.0)
+            else mean(self._recent_gain[1 : self.week + 1])
+            if self.week
+            else 0.0
         )
         # Parents are invited in by the work that asks for them, and by a behaviour crisis.
         asked = sum(1 for item in self.items if item.parents) / max(1, len(self.items))
@@ -641,7 +644,7 @@ class SchoolModel(LeadsimModel):
         self.head = Head(self, **traits)
         self.pattern = pattern
         # A new head builds distribution again from the trust they have, not from the predecessor's.
-        self.readiness = min(self.readiness, float(np.clip(staff.trust_head.mean() / 0.6, 0.0, 1.0)))
+        self.readiness = min(self.readiness, float(np.clip(mean(staff.trust_head) / 0.6, 0.0, 1.0)))
         routines.dismantle(self, keep_chance(self, traits["distribution"]))
         if not successor.keeps_running_work:
             work.abandon_all(self)

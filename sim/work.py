@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim import routines
+from leadsim.sim.arrays import mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
@@ -119,11 +120,11 @@ def coverage(expertise: np.ndarray, req: np.ndarray) -> float:
 def need_profile(model: SchoolModel) -> np.ndarray:
     """Probabilities of each domain for new items, from the school's situation."""
     staff, pupils = model.staff, model.pupils
-    teaching_gap = max(0.0, 1.0 - float(staff.practice.mean()))
-    behaviour_gap = max(0.0, 1.0 - float(pupils.engagement.mean()))
+    teaching_gap = max(0.0, 1.0 - mean(staff.practice))
+    behaviour_gap = max(0.0, 1.0 - mean(pupils.engagement))
     need = np.array([0.5 + teaching_gap, 0.5 + teaching_gap, 0.5 + 2 * behaviour_gap, 0.5 + teaching_gap, 0.6])
     # Students who are heard put their own concerns on the agenda: behaviour, inclusion, the curriculum.
-    voice = float(pupils.voice.mean())
+    voice = mean(pupils.voice)
     need[[BEHAVIOUR, INCLUSION, CURRICULUM]] += voice
     crisis = model.crisis
     if crisis is not None:
@@ -459,10 +460,10 @@ def competence(model: SchoolModel, item: Item) -> float:
     if item.mode == SOLO:
         cap = head.capacity if head is not None else 0.0
         skill = coverage(np.full((1, len(DOMAINS)), 0.5 + 0.2 * cap), item.req)
-        trust = float(staff.trust_head.mean())
+        trust = mean(staff.trust_head)
         effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
         # Imposed on a tired staff, an initiative is carried out worse.
-        effort *= 1.0 - float(staff.fatigue.mean())
+        effort *= 1.0 - mean(staff.fatigue)
         return (
             W_SKILL * skill
             + W_LEAD * cap
@@ -476,13 +477,13 @@ def competence(model: SchoolModel, item: Item) -> float:
     skill = coverage(staff.expertise[m], item.req)
     k = m.size
     pair_ties = staff.ties[np.ix_(m, m)].sum() / (k * (k - 1)) if k > 1 else 0.0
-    trust = 0.5 * pair_ties + 0.5 * float(staff.trust_colleagues[m].mean())
-    effort = float(model.effort[m].mean())
+    trust = 0.5 * pair_ties + 0.5 * mean(staff.trust_colleagues[m])
+    effort = mean(model.effort[m])
     bonus = 0.0
     if item.students:
-        bonus += 0.05 * float(model.pupils.voice[model.pupils.council].mean()) if model.pupils.council.any() else 0.0
+        bonus += 0.05 * mean(model.pupils.voice[model.pupils.council]) if model.pupils.council.any() else 0.0
     if item.parents and model.families.n:
-        bonus += 0.05 * float(model.families.engagement.mean())
+        bonus += 0.05 * mean(model.families.engagement)
     return (
         W_SKILL * skill
         + W_LEAD * float(staff.capacity[item.leader])
@@ -578,7 +579,7 @@ def complete(model: SchoolModel, item: Item) -> str:
                 follow[inv] = np.maximum(follow[inv], 1.0)
             adopt(model, everyone, np.clip(follow * buy_in, 0.0, 1.5) * MANDATE_DEPTH, own, focus)
             # A routine the head institutes is as strong as the staff's belief in it, across the school.
-            routines.create(model, item.domain, float(own.mean()), False)
+            routines.create(model, item.domain, mean(own), False)
             # Seeing initiatives work lets the staff let go of a little of what failed before.
             staff.memory *= 1.0 - WITNESS_SHARE * cfg.memory.forget
         else:
@@ -615,7 +616,7 @@ def complete(model: SchoolModel, item: Item) -> str:
         if head is not None and item.support > 0:
             staff.trust_head[m] += tr.growth * item.support * (1.0 - staff.trust_head[m])
         _strengthen_ties(model, m, weeks, share)
-        routines.create(model, item.domain, float(own.mean()), item.students)
+        routines.create(model, item.domain, mean(own), item.students)
         if item.students:
             # Students who see their concerns acted on engage more (student voice with effects).
             model.pupils.engagement += STUDENT_RESULT_LIFT * model.pupils.voice * (1.0 - model.pupils.engagement)
