@@ -1,14 +1,20 @@
-"""Reductions the weekly loop makes dozens of times, without numpy's Python-level wrappers.
+"""Array operations the weekly loop makes dozens of times, without numpy's Python-level wrappers.
 
-``ndarray.mean`` on the small arrays of one school costs several times the sum it does (its
-Python wrapper counts items and checks dtypes on every call). :func:`mean` makes the same
-pairwise sum and the same division, so its value is bit-identical to ``float(x.mean())``: a
-faster run must give the same result for the same seed.
+On the small arrays of one school, ``ndarray.mean`` and ``np.clip`` cost several times the
+arithmetic they do (their Python wrappers count items, check dtypes and dispatch on every call).
+These make the same computation (the same pairwise sum and division; the same clip ufunc), so
+their values are bit-identical to numpy's: a faster run must give the same result for the same seed.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+try:
+    # the ufunc np.clip hands float arrays to, after its Python-level dispatch (numpy >= 2)
+    from numpy._core.umath import clip
+except ImportError:  # pragma: no cover - numpy 1.x
+    clip = np.clip
 
 _sum = np.add.reduce
 

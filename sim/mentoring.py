@@ -55,7 +55,7 @@ def mentoring_time(model: SchoolModel) -> np.ndarray:
 def mentoring_lift(model: SchoolModel) -> None:
     """Each mentored novice closes part of the gap to their own mentor's practice (owned: they did it)."""
     staff = model.staff
-    paired = np.flatnonzero(staff.mentor >= 0)
+    paired = (staff.mentor >= 0).nonzero()[0]
     if paired.size == 0:
         return
     gap = np.maximum(staff.practice[staff.mentor[paired]] - staff.practice[paired], 0.0)

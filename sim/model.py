@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
 from leadsim.sim.agents import Head, Parent, Student, Teacher
-from leadsim.sim.arrays import mean
+from leadsim.sim.arrays import clip, mean
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -50,7 +50,7 @@ def memory_behind(cynicism: np.ndarray, cfg: Scenario) -> np.ndarray:
     """The memory that holds a starting cynicism where it is (the inverse of :func:`cynicism_floor`):
     a school's staff arrive at the run with a past."""
     base = 0.5 * cfg.teachers.cynicism
-    above = np.clip((cynicism - base) / max(1.0 - base, 1e-9), 0.0, 0.95)
+    above = clip((cynicism - base) / max(1.0 - base, 1e-9), 0.0, 0.95)
     return -cfg.memory.scale * np.log1p(-above)
 
 
@@ -115,7 +115,7 @@ class SchoolModel(LeadsimModel):
         self.loyalty = np.zeros(self.staff.n)
         self.overload = np.zeros(self.staff.n)
         # How much of the planned design the head can run yet: built as trust grows (Day et al. 2009).
-        self.readiness = float(np.clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0))
+        self.readiness = float(clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0))
         self.value_added = 0.0  # mean learning_gain over the last school year
         self._recent_gain = np.zeros(wpy)
         self._last_inspection = -(10**9)
@@ -289,7 +289,7 @@ class SchoolModel(LeadsimModel):
         self.pressure = crisis.severity if crisis is not None else 0.0
         head = self.head
         if self.scenario.leadership.pattern.design > 0 or w[work.DESIGN] > 0:
-            target = float(np.clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0)) if head is not None else 0.0
+            target = float(clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0)) if head is not None else 0.0
             self.readiness += self.scenario.orchestration.phase_rate * (target - self.readiness)
         if w[work.DESIGN] > 0:
             # What the staff are not ready to take on yet the head still leads (or nobody does).
@@ -391,8 +391,8 @@ class SchoolModel(LeadsimModel):
         learned = spread * (w * gap).sum(axis=1) / (1.0 + staff.ties.sum(axis=1))
         staff.practice += learned
         staff.owned += learned
-        np.clip(staff.practice, 0.0, 1.0, out=staff.practice)
-        np.clip(staff.owned, 0.0, staff.practice, out=staff.owned)
+        clip(staff.practice, 0.0, 1.0, out=staff.practice)
+        clip(staff.owned, 0.0, staff.practice, out=staff.owned)
 
     def _update_fatigue(self) -> None:
         """Strain rises with overload and crisis work, and eases as it is recovered from."""
@@ -401,7 +401,7 @@ class SchoolModel(LeadsimModel):
         if self.crisis is not None:
             strain = strain + f.crisis_strain * self.crisis.severity * np.minimum(staff.load, 1.0)
         staff.fatigue += strain * (1.0 - staff.fatigue) - f.recovery * staff.fatigue
-        np.clip(staff.fatigue, 0.0, 1.0, out=staff.fatigue)
+        clip(staff.fatigue, 0.0, 1.0, out=staff.fatigue)
 
     def _norm(self) -> np.ndarray:
         """Each teacher's department norm: experienced colleagues' mean practice, floored at the profession's."""
@@ -474,9 +474,9 @@ class SchoolModel(LeadsimModel):
             - 0.4 * staff.cynicism
             + 0.1 * (self.permission - 0.5)
         )
-        staff.motivation += tr.motivation_rate * (np.clip(target, 0.0, 1.0) - staff.motivation)
+        staff.motivation += tr.motivation_rate * (clip(target, 0.0, 1.0) - staff.motivation)
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
-            np.clip(arr, 0.0, 1.0, out=arr)
+            clip(arr, 0.0, 1.0, out=arr)
         routines.upkeep(self)
 
     def _update_community(self) -> None:
@@ -528,7 +528,7 @@ class SchoolModel(LeadsimModel):
             * (1.0 + cfg.succession.loyalty_exit * self.loyalty)
         )
         self.loyalty[:] = 0.0
-        leavers = np.flatnonzero(rng.random(staff.n) < np.clip(p, 0.0, 1.0))
+        leavers = np.flatnonzero(rng.random(staff.n) < clip(p, 0.0, 1.0))
         self.measures.turnover = leavers.size / staff.n
         left = np.zeros(staff.n, dtype=bool)
         left[leavers] = True
@@ -644,7 +644,7 @@ class SchoolModel(LeadsimModel):
         self.head = Head(self, **traits)
         self.pattern = pattern
         # A new head builds distribution again from the trust they have, not from the predecessor's.
-        self.readiness = min(self.readiness, float(np.clip(mean(staff.trust_head) / 0.6, 0.0, 1.0)))
+        self.readiness = min(self.readiness, float(clip(mean(staff.trust_head) / 0.6, 0.0, 1.0)))
         routines.dismantle(self, keep_chance(self, traits["distribution"]))
         if not successor.keeps_running_work:
             work.abandon_all(self)

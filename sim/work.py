@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim import routines
-from leadsim.sim.arrays import mean
+from leadsim.sim.arrays import clip, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
@@ -147,7 +147,7 @@ def arise(model: SchoolModel) -> int:
         return 0
     domains = rng.choice(len(DOMAINS), size=n, p=need_profile(model))
     modes = rng.choice(4, size=n, p=model.weights)
-    difficulty = np.clip(rng.normal(cfg.difficulty, 0.1, n), 0.05, 0.95)
+    difficulty = clip(rng.normal(cfg.difficulty, 0.1, n), 0.05, 0.95)
     for d, m, diff in zip(domains, modes, difficulty, strict=True):
         start_item(model, int(m), int(d), float(diff))
     return n
@@ -210,7 +210,7 @@ def facilitated_discipline(leader_capacity: float, support: float, evidence: flo
     comes from the lead's skill, the support and pressure of whoever backs the work, and the
     evidence to hand (data routines); it is the same rule whoever routed the work.
     """
-    return float(np.clip(D_LEAD * leader_capacity + D_SUPPORT * support + D_EVIDENCE * evidence, 0.0, 1.0))
+    return float(clip(D_LEAD * leader_capacity + D_SUPPORT * support + D_EVIDENCE * evidence, 0.0, 1.0))
 
 
 def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, support: float, time: float) -> np.ndarray:
@@ -225,7 +225,7 @@ def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, sup
     drag = model.scenario.trust.cynicism_drag
     agree = (1.0 - drag * staff.cynicism[who]) * (0.5 + 0.5 * trust_in_aim)
     backing = 0.5 + 0.25 * support + 0.25 * time / (time + TIME_HALF)
-    return np.clip(agree * backing, 0.0, 1.0)
+    return clip(agree * backing, 0.0, 1.0)
 
 
 def _evidence(model: SchoolModel) -> float:
@@ -237,7 +237,7 @@ def _mandate(model: SchoolModel, domain: int, difficulty: float, imposed: bool =
     head = model.head
     staff, rng = model.staff, model.rng
     share = model.scenario.head.involvement
-    involved = np.flatnonzero(rng.random(staff.n) < share)
+    involved = (rng.random(staff.n) < share).nonzero()[0]
     return _begin(
         model,
         SOLO,
@@ -259,7 +259,7 @@ def impose_initiative(model: SchoolModel) -> Item | None:
     if model.head is None:
         return None
     domain = int(model.rng.choice(len(DOMAINS), p=need_profile(model)))
-    difficulty = float(np.clip(model.rng.normal(model.scenario.work.difficulty, 0.1), 0.05, 0.95))
+    difficulty = float(clip(model.rng.normal(model.scenario.work.difficulty, 0.1), 0.05, 0.95))
     item = _mandate(model, domain, difficulty, imposed=True)
     item.end = model.week + model.scenario.reform.initiative_weeks
     staff = model.staff
@@ -429,7 +429,7 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     """Spontaneous collaboration: whoever trusts enough, can, and is not worn out, joins."""
     staff, rng, cfg = model.staff, model.rng, model.scenario
     p = (0.2 + 0.7 * staff.trust_colleagues * (1.0 - staff.cynicism)) * (1.0 - staff.fatigue) / (1.0 + staff.load)
-    members = np.flatnonzero(rng.random(staff.n) < p)
+    members = (rng.random(staff.n) < p).nonzero()[0]
     if members.size < 2:
         return None
     score = staff.capacity[members] + staff.expertise[members, domain]
@@ -577,7 +577,7 @@ def complete(model: SchoolModel, item: Item) -> str:
             if inv.size:
                 own[inv] = ownership(model, inv, staff.trust_head[inv], item.support, item.time)
                 follow[inv] = np.maximum(follow[inv], 1.0)
-            adopt(model, everyone, np.clip(follow * buy_in, 0.0, 1.5) * MANDATE_DEPTH, own, focus)
+            adopt(model, everyone, clip(follow * buy_in, 0.0, 1.5) * MANDATE_DEPTH, own, focus)
             # A routine the head institutes is as strong as the staff's belief in it, across the school.
             routines.create(model, item.domain, mean(own), False)
             # Seeing initiatives work lets the staff let go of a little of what failed before.
