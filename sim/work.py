@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim import routines
-from leadsim.sim.arrays import clip, mean
+from leadsim.sim.arrays import choose, clip, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
@@ -145,8 +145,8 @@ def arise(model: SchoolModel) -> int:
     n = int(rng.poisson(rate))
     if n == 0:
         return 0
-    domains = rng.choice(len(DOMAINS), size=n, p=need_profile(model))
-    modes = rng.choice(4, size=n, p=model.weights)
+    domains = choose(rng, need_profile(model), n)
+    modes = choose(rng, model.weights, n)
     difficulty = clip(rng.normal(cfg.difficulty, 0.1, n), 0.05, 0.95)
     for d, m, diff in zip(domains, modes, difficulty, strict=True):
         start_item(model, int(m), int(d), float(diff))
@@ -258,7 +258,7 @@ def impose_initiative(model: SchoolModel) -> Item | None:
     its weeks and adds to their fatigue when it lands (Fullan 2001; Hargreaves & Fink 2006)."""
     if model.head is None:
         return None
-    domain = int(model.rng.choice(len(DOMAINS), p=need_profile(model)))
+    domain = int(choose(model.rng, need_profile(model)))
     difficulty = float(clip(model.rng.normal(model.scenario.work.difficulty, 0.1), 0.05, 0.95))
     item = _mandate(model, domain, difficulty, imposed=True)
     item.end = model.week + model.scenario.reform.initiative_weeks
@@ -404,7 +404,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     p_fill = 1.0 - np.exp(-model.scenario.work.gap_filling * total / staff.n)
     if rng.random() >= p_fill:
         return None
-    leader = int(rng.choice(staff.n, p=prop / total))
+    leader = int(choose(rng, prop / total))
     w = staff.ties[leader] * _available(staff)
     w[leader] = 0.0
     team = [leader]
