@@ -6,6 +6,7 @@ computed from the collected time series, around each head departure.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -119,7 +120,15 @@ def gini(x: np.ndarray) -> float:
     if n < 2 or total <= 0:
         return 0.0
     s = np.sort(x)
-    return float((2.0 * np.arange(1, n + 1) - n - 1) @ s / (n * total))
+    return float(_rank_weights(n) @ s / (n * total))
+
+
+@functools.cache
+def _rank_weights(n: int) -> np.ndarray:
+    """The Gini coefficient's weight of each rank, ``2i - n - 1``: the same every week of a run."""
+    weights = 2.0 * np.arange(1, n + 1) - n - 1
+    weights.flags.writeable = False
+    return weights
 
 
 def centralisation(out_strength: np.ndarray) -> float:
