@@ -304,8 +304,9 @@ def _begin(
         req=REQUIREMENTS[domain],
     )
     staff = model.staff
-    np.add.at(staff.load, members, 1.0)
-    np.add.at(staff.support, members, support)
+    if members.size:  # a mandate has none: its load is the head's
+        np.add.at(staff.load, members, 1.0)
+        np.add.at(staff.support, members, support)
     if mode == SOLO and not imposed:
         model.head_items += 1
     model.items.append(item)
@@ -525,8 +526,9 @@ def success_chance(model: SchoolModel, item: Item) -> float:
 
 def _release(model: SchoolModel, item: Item) -> None:
     staff = model.staff
-    np.subtract.at(staff.load, item.members, 1.0)
-    np.subtract.at(staff.support, item.members, item.support)
+    if item.members.size:
+        np.subtract.at(staff.load, item.members, 1.0)
+        np.subtract.at(staff.support, item.members, item.support)
     np.maximum(staff.load, 0.0, out=staff.load)
     np.maximum(staff.support, 0.0, out=staff.support)
     if item.mode == SOLO and not item.imposed:
