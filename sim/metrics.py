@@ -315,6 +315,7 @@ class Measures:
         pupils, families = model.pupils, model.families
         strength = np.minimum((infl.sum(axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
         n = staff.n
+        trust_head, trust_colleagues = mean(staff.trust_head), mean(staff.trust_colleagues)
         return {
             "step": model.week,
             "year": model.week / model.scenario.school.weeks_per_year,
@@ -332,9 +333,9 @@ class Measures:
             "leadership_acts": float(total),
             "head_influence": float(strength[0] / n),
             "staff_influence": mean(strength[1:]) / max(1, n - 1),
-            "trust": 0.5 * mean(staff.trust_head) + 0.5 * mean(staff.trust_colleagues),
-            "trust_head": mean(staff.trust_head),
-            "trust_colleagues": mean(staff.trust_colleagues),
+            "trust": 0.5 * trust_head + 0.5 * trust_colleagues,
+            "trust_head": trust_head,
+            "trust_colleagues": trust_colleagues,
             "cynicism": mean(staff.cynicism),
             "network_density": density,
             "network_clustering": clustering,
