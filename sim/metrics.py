@@ -297,7 +297,7 @@ class Measures:
         # Everyday influence among colleagues: the talk along ties through which practice spreads
         # (7.4), as focused as the discipline the pair brings to it (Spillane 2006: leadership is
         # in the interactions, formal and informal).
-        d = 0.5 * (staff.discipline[:, None] + staff.discipline[None, :])
+        d = staff.pair_discipline()
         infl[1:, 1:] += a * staff.ties * d * take_up_peer[None, :]
         # Nobody is influenced by the head beyond what they take up, however many channels reach them.
         infl[0, 1:] += a * np.minimum(reach, 1.0) * take_up_head

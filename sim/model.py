@@ -383,7 +383,7 @@ class SchoolModel(LeadsimModel):
                 np.maximum.at(focus, item.members, item.discipline)
         staff.discipline += 0.1 * (focus - staff.discipline)
         p = staff.practice
-        d = 0.5 * (staff.discipline[:, None] + staff.discipline[None, :])
+        d = staff.pair_discipline()
         w = staff.ties * d
         gap = np.maximum(p[None, :] - p[:, None], 0.0)
         # Peer observation carries practice further along the same ties.

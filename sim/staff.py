@@ -6,7 +6,7 @@ agent is new, the arrays are reset in place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from leadsim.sim.arrays import clip
@@ -62,10 +62,26 @@ class Staff:
     mentor: np.ndarray
     commitment: np.ndarray
     time_available: float
+    _pair_key: bytes = field(default=b"", init=False, repr=False, compare=False)
+    _pair: np.ndarray = field(default_factory=lambda: np.empty((0, 0)), init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         return self.practice.shape[0]
+
+    def pair_discipline(self) -> np.ndarray:
+        """Each pair's mean discipline, the focus two colleagues bring to their talk: (n, n), read-only.
+
+        Practice spread and the influence measure both read it in a week, and a broadcast over the
+        tie matrix costs as much as a dozen of the week's means: it is rebuilt only when
+        ``discipline`` has changed.
+        """
+        key = self.discipline.tobytes()
+        if key != self._pair_key:
+            pair = 0.5 * (self.discipline[:, None] + self.discipline[None, :])
+            pair.flags.writeable = False
+            self._pair_key, self._pair = key, pair
+        return self._pair
 
     def spare_time(self) -> np.ndarray:
         """Share of the week each teacher still has for leadership on their own initiative."""
