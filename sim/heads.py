@@ -14,7 +14,6 @@ import numpy as np
 from leadsim.sim.agents import Head
 from leadsim.sim.arrays import clip
 from leadsim.sim.config import Pattern, Successor
-from leadsim.sim.staff import SENIOR
 from leadsim.sim.vocabulary import MIXES
 
 if TYPE_CHECKING:
@@ -57,7 +56,7 @@ def first_head(model: SchoolModel) -> Head:
 def deputy(model: SchoolModel) -> int:
     """The senior-team member a planning head grooms: the one with most capacity (anyone if no senior team)."""
     staff = model.staff
-    senior = (staff.role == SENIOR).nonzero()[0]
+    senior = staff.senior().nonzero()[0]
     if senior.size == 0:
         senior = np.arange(staff.n)
     return int(senior[np.argmax(staff.capacity[senior])])

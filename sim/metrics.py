@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from leadsim.sim.arrays import mean, share_of
-from leadsim.sim.staff import SENIOR
 from leadsim.sim.work import DESIGN, part
 
 if TYPE_CHECKING:
@@ -268,7 +267,7 @@ class Measures:
         reach = np.zeros(staff.n)
         if head is not None:
             head_acts = model.scenario.work.head_routine_acts + model.head_items
-            reach[staff.role == SENIOR] = 1.0  # line management of the senior team
+            reach[staff.senior()] = 1.0  # line management of the senior team
             # Two whole-school channels (Leithwood et al. 2006, core practices): managing the
             # programme through the head's own mandates, as far as they fill the head's bandwidth
             # (one initiative is not a school run from the top), and redesigning the organisation

@@ -444,7 +444,7 @@ class SchoolModel(LeadsimModel):
         # Leading done this week: each teacher's part in the work running now (thin in a crowd).
         engaged = np.minimum(work.parts(self), 1.0)
         # Formal role holders lead their departments and year groups every week, improvement or not.
-        leading = np.maximum(engaged, c.everyday_leadership * (staff.role > 0))
+        leading = np.maximum(engaged, c.everyday_leadership * staff.role_holders())
         coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
         staff.capacity += c.growth * leading * coached * (1.0 - staff.capacity)
         staff.capacity -= c.disuse_decay * (leading == 0) * staff.capacity

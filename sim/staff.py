@@ -6,7 +6,9 @@ agent is new, the arrays are reset in place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from leadsim.sim.arrays import clip
@@ -62,26 +64,51 @@ class Staff:
     mentor: np.ndarray
     commitment: np.ndarray
     time_available: float
-    _pair_key: bytes = field(default=b"", init=False, repr=False, compare=False)
-    _pair: np.ndarray = field(default_factory=lambda: np.empty((0, 0)), init=False, repr=False, compare=False)
+    _memo: dict[str, tuple[bytes, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         return self.practice.shape[0]
 
+    def _kept(self, name: str, source: np.ndarray, build: Callable[[], Any]) -> Any:
+        """``build()``, kept until ``source`` changes.
+
+        Several arrays derived from slowly changing state (roles, mentors, discipline) are read a
+        few times a week; rebuilt each time, they cost more than the week's means. Keyed on the
+        source's bytes, so a change made anywhere, in place or by assignment, is seen.
+        """
+        key = source.tobytes()
+        kept = self._memo.get(name)
+        if kept is None or kept[0] != key:
+            value = build()
+            value.flags.writeable = False
+            kept = self._memo[name] = (key, value)
+        return kept[1]
+
     def pair_discipline(self) -> np.ndarray:
         """Each pair's mean discipline, the focus two colleagues bring to their talk: (n, n), read-only.
 
-        Practice spread and the influence measure both read it in a week, and a broadcast over the
-        tie matrix costs as much as a dozen of the week's means: it is rebuilt only when
-        ``discipline`` has changed.
+        Practice spread and the influence measure both read it in a week.
         """
-        key = self.discipline.tobytes()
-        if key != self._pair_key:
-            pair = 0.5 * (self.discipline[:, None] + self.discipline[None, :])
-            pair.flags.writeable = False
-            self._pair_key, self._pair = key, pair
-        return self._pair
+        d = self.discipline
+        return self._kept("pair_discipline", d, lambda: 0.5 * (d[:, None] + d[None, :]))
+
+    def role_holders(self) -> np.ndarray:
+        """Teachers with a formal role (middle leaders and the senior team), read-only."""
+        return self._kept("role_holders", self.role, lambda: self.role > 0)
+
+    def senior(self) -> np.ndarray:
+        """Members of the senior team, read-only."""
+        return self._kept("senior", self.role, lambda: self.role == SENIOR)
+
+    def mentees(self) -> np.ndarray:
+        """Novices each teacher mentors now, read-only."""
+        m = self.mentor
+        return self._kept("mentees", m, lambda: np.bincount(m[m >= 0], minlength=self.n))
+
+    def mentored(self) -> np.ndarray:
+        """Slots of the teachers who have a mentor, read-only."""
+        return self._kept("mentored", self.mentor, lambda: (self.mentor >= 0).nonzero()[0])
 
     def spare_time(self) -> np.ndarray:
         """Share of the week each teacher still has for leadership on their own initiative."""
