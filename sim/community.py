@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from leadsim.sim.arrays import clip, mean
 from leadsim.sim.config import Scenario
 
 
@@ -68,13 +69,13 @@ DISADVANTAGE_ENGAGEMENT = 0.3
 def intake_engagement(cfg: Scenario) -> float:
     """Mean engagement students bring on arrival, lower in schools serving poorer communities."""
     shift = DISADVANTAGE_ENGAGEMENT * (cfg.school.disadvantage - AVERAGE_DISADVANTAGE)
-    return float(np.clip(cfg.students.engagement - shift, 0.0, 1.0))
+    return float(clip(cfg.students.engagement - shift, 0.0, 1.0))
 
 
 def initial_pupils(rng: np.random.Generator, cfg: Scenario) -> Pupils:
     """Students spread evenly over cohorts; older cohorts start with no value added yet."""
     n = cfg.school.students
-    intake = np.clip(rng.normal(intake_engagement(cfg), 0.15, n), 0.0, 1.0)
+    intake = clip(rng.normal(intake_engagement(cfg), 0.15, n), 0.0, 1.0)
     pupils = Pupils(
         attainment=np.zeros(n),
         engagement=intake.copy(),
@@ -99,7 +100,7 @@ def elect_council(rng: np.random.Generator, pupils: Pupils, cfg: Scenario) -> No
 def new_intake(rng: np.random.Generator, pupils: Pupils, slots: np.ndarray, cfg: Scenario) -> None:
     """A new cohort takes the slots of the one that left."""
     k = slots.size
-    intake = np.clip(rng.normal(intake_engagement(cfg), 0.15, k), 0.0, 1.0)
+    intake = clip(rng.normal(intake_engagement(cfg), 0.15, k), 0.0, 1.0)
     pupils.attainment[slots] = 0.0
     pupils.engagement[slots] = intake
     pupils.intake_engagement[slots] = intake
@@ -109,21 +110,21 @@ def new_intake(rng: np.random.Generator, pupils: Pupils, slots: np.ndarray, cfg:
 
 def initial_families(rng: np.random.Generator, cfg: Scenario) -> Families:
     n = cfg.school.parents
-    base = np.clip(rng.normal(cfg.parents.engagement, 0.15, n), 0.0, 1.0)
+    base = clip(rng.normal(cfg.parents.engagement, 0.15, n), 0.0, 1.0)
     return Families(
         engagement=base.copy(),
         base_engagement=base,
-        trust=np.clip(rng.normal(cfg.parents.trust, 0.1, n), 0.0, 1.0),
+        trust=clip(rng.normal(cfg.parents.trust, 0.1, n), 0.0, 1.0),
     )
 
 
 def new_families(rng: np.random.Generator, families: Families, slots: np.ndarray, cfg: Scenario) -> None:
     """The carers of the new intake arrive."""
     k = slots.size
-    base = np.clip(rng.normal(cfg.parents.engagement, 0.15, k), 0.0, 1.0)
+    base = clip(rng.normal(cfg.parents.engagement, 0.15, k), 0.0, 1.0)
     families.engagement[slots] = base
     families.base_engagement[slots] = base
-    families.trust[slots] = np.clip(rng.normal(cfg.parents.trust, 0.1, k), 0.0, 1.0)
+    families.trust[slots] = clip(rng.normal(cfg.parents.trust, 0.1, k), 0.0, 1.0)
 
 
 def update_students(
@@ -149,10 +150,10 @@ def update_students(
     m = families.n
     if m:
         home[:m] = cfg.parents.support_effect * (families.engagement - cfg.parents.engagement)
-    target = np.clip(pupils.intake_engagement + 0.5 * taught + home + engagement_lift, 0.0, 1.0)
+    target = clip(pupils.intake_engagement + 0.5 * taught + home + engagement_lift, 0.0, 1.0)
     pupils.engagement += s.engagement_rate * (target - pupils.engagement)
     growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
-    expected = float(growth.mean())
+    expected = mean(growth)
     if s.learning_noise > 0:
         growth += rng.normal(0.0, s.learning_noise, pupils.n)
     pupils.attainment += growth
@@ -174,9 +175,9 @@ def update_parents(families: Families, pupils: Pupils, invitation: float, shock:
         return
     p = cfg.parents
     child = pupils.engagement[:m]
-    target_eng = np.clip(families.base_engagement + 0.5 * invitation + 0.2 * (families.trust - p.trust), 0, 1)
+    target_eng = clip(families.base_engagement + 0.5 * invitation + 0.2 * (families.trust - p.trust), 0, 1)
     families.engagement += p.rate * (target_eng - families.engagement)
-    target_trust = np.clip(p.trust + 0.6 * (child - cfg.students.engagement) + 0.3 * invitation, 0, 1)
+    target_trust = clip(p.trust + 0.6 * (child - cfg.students.engagement) + 0.3 * invitation, 0, 1)
     families.trust += p.rate * (target_trust - families.trust)
     if shock:
         families.trust *= 1.0 - shock

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim.agents import Head
+from leadsim.sim.arrays import clip
 from leadsim.sim.config import Pattern, Successor
-from leadsim.sim.staff import SENIOR
 from leadsim.sim.vocabulary import MIXES
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def first_head(model: SchoolModel) -> Head:
 def deputy(model: SchoolModel) -> int:
     """The senior-team member a planning head grooms: the one with most capacity (anyone if no senior team)."""
     staff = model.staff
-    senior = np.flatnonzero(staff.role == SENIOR)
+    senior = staff.senior().nonzero()[0]
     if senior.size == 0:
         senior = np.arange(staff.n)
     return int(senior[np.argmax(staff.capacity[senior])])
@@ -100,7 +100,7 @@ def keep_chance(model: SchoolModel, distribution: float) -> np.ndarray:
     """Per routine, the chance an arriving head keeps it: a head who distributes keeps what others run;
     any head keeps what is embedded (strong routines are hard to undo: Hargreaves & Fink 2006)."""
     r = model.routines
-    return np.clip(distribution + (1.0 - distribution) * r, 0.0, 1.0)
+    return clip(distribution + (1.0 - distribution) * r, 0.0, 1.0)
 
 
 def trust_in_successor(model: SchoolModel, internal: bool) -> np.ndarray:
@@ -108,5 +108,5 @@ def trust_in_successor(model: SchoolModel, internal: bool) -> np.ndarray:
     staff = model.staff
     if internal:
         known = staff.ties[:, deputy(model)]
-        return np.clip(0.5 * staff.trust_colleagues + 0.5 * (0.3 + known), 0.0, 1.0)
+        return clip(0.5 * staff.trust_colleagues + 0.5 * (0.3 + known), 0.0, 1.0)
     return 0.5 * staff.trust_head + 0.5 * model.scenario.teachers.trust_head

@@ -48,14 +48,13 @@ def assign_mentors(model: SchoolModel) -> None:
 def mentoring_time(model: SchoolModel) -> np.ndarray:
     """Share of each teacher's week spent mentoring this week."""
     staff = model.staff
-    mentees = np.bincount(staff.mentor[staff.mentor >= 0], minlength=staff.n)
-    return model.scenario.mentoring.time * mentees
+    return model.scenario.mentoring.time * staff.mentees()
 
 
 def mentoring_lift(model: SchoolModel) -> None:
     """Each mentored novice closes part of the gap to their own mentor's practice (owned: they did it)."""
     staff = model.staff
-    paired = np.flatnonzero(staff.mentor >= 0)
+    paired = staff.mentored()
     if paired.size == 0:
         return
     gap = np.maximum(staff.practice[staff.mentor[paired]] - staff.practice[paired], 0.0)

@@ -6,13 +6,14 @@ computed from the collected time series, around each head departure.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from leadsim.sim.staff import SENIOR
+from leadsim.sim.arrays import mean, share_of
 from leadsim.sim.work import DESIGN, part
 
 if TYPE_CHECKING:
@@ -118,7 +119,15 @@ def gini(x: np.ndarray) -> float:
     if n < 2 or total <= 0:
         return 0.0
     s = np.sort(x)
-    return float((2.0 * np.arange(1, n + 1) - n - 1) @ s / (n * total))
+    return float(_rank_weights(n) @ s / (n * total))
+
+
+@functools.cache
+def _rank_weights(n: int) -> np.ndarray:
+    """The Gini coefficient's weight of each rank, ``2i - n - 1``: the same every week of a run."""
+    weights = 2.0 * np.arange(1, n + 1) - n - 1
+    weights.flags.writeable = False
+    return weights
 
 
 def centralisation(out_strength: np.ndarray) -> float:
@@ -139,7 +148,11 @@ def centralisation(out_strength: np.ndarray) -> float:
 
 def density_and_clustering(ties: np.ndarray, threshold: float) -> tuple[float, float]:
     """Share of possible ties present, and the global clustering coefficient (transitivity)."""
-    a = (ties > threshold).astype(float)
+    return _density_and_clustering(ties > threshold)
+
+
+def _density_and_clustering(present: np.ndarray) -> tuple[float, float]:
+    a = present.astype(float)
     n = a.shape[0]
     if n < 2:
         return 0.0, 0.0
@@ -211,12 +224,27 @@ class Measures:
         self.weeks = 0
         self.succeeded = 0
         self.failed = 0
+        self._network_key: bytes | None = None
+        self._network = (0.0, 0.0)
 
     def forget(self, slots: np.ndarray) -> None:
         """A new teacher in these slots has no leadership history yet."""
         self.acts[slots] = 0.0
         self.influence[slots + 1, :] = 0.0
         self.influence[:, slots + 1] = 0.0
+
+    def network(self, ties: np.ndarray, threshold: float) -> tuple[float, float]:
+        """:func:`density_and_clustering` of the tie network, recomputed only when it has changed.
+
+        Ties drift every week but cross the threshold in few weeks, and the clustering coefficient
+        (a matrix product) is the dearest measure of the week.
+        """
+        present = ties > threshold
+        key = present.tobytes()
+        if key != self._network_key:
+            self._network_key = key
+            self._network = _density_and_clustering(present)
+        return self._network
 
     def observe(self, model: SchoolModel) -> dict[str, float]:
         """Update the smoothed state from this week's work and return the measures."""
@@ -239,7 +267,7 @@ class Measures:
         reach = np.zeros(staff.n)
         if head is not None:
             head_acts = model.scenario.work.head_routine_acts + model.head_items
-            reach[staff.role == SENIOR] = 1.0  # line management of the senior team
+            reach[staff.senior()] = 1.0  # line management of the senior team
             # Two whole-school channels (Leithwood et al. 2006, core practices): managing the
             # programme through the head's own mandates, as far as they fill the head's bandwidth
             # (one initiative is not a school run from the top), and redesigning the organisation
@@ -268,7 +296,7 @@ class Measures:
         # Everyday influence among colleagues: the talk along ties through which practice spreads
         # (7.4), as focused as the discipline the pair brings to it (Spillane 2006: leadership is
         # in the interactions, formal and informal).
-        d = 0.5 * (staff.discipline[:, None] + staff.discipline[None, :])
+        d = staff.pair_discipline()
         infl[1:, 1:] += a * staff.ties * d * take_up_peer[None, :]
         # Nobody is influenced by the head beyond what they take up, however many channels reach them.
         infl[0, 1:] += a * np.minimum(reach, 1.0) * take_up_head
@@ -282,42 +310,43 @@ class Measures:
         acts = self.acts * corr
         head_acts, other = self.head_acts * corr, self.other_acts * corr
         total = head_acts + other + acts.sum()
-        density, clustering = density_and_clustering(staff.ties, model.scenario.network.tie_threshold)
+        density, clustering = self.network(staff.ties, model.scenario.network.tie_threshold)
         pupils, families = model.pupils, model.families
         strength = np.minimum((infl.sum(axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
         n = staff.n
+        trust_head, trust_colleagues = mean(staff.trust_head), mean(staff.trust_colleagues)
         return {
             "step": model.week,
             "year": model.week / model.scenario.school.weeks_per_year,
-            "attainment": float(pupils.attainment.mean()),
+            "attainment": mean(pupils.attainment),
             "learning_gain": model.learning_gain,
-            "teaching_quality": float(model.teaching.mean()),
-            "teaching_practice": float(staff.practice.mean()),
+            "teaching_quality": mean(model.teaching),
+            "teaching_practice": mean(staff.practice),
             "practice_owned": float(staff.owned.sum() / max(staff.practice.sum(), 1e-12)),
             "value_added": model.value_added,
-            "leadership_capacity": float(staff.capacity.mean()),
-            "leadership_density": float((acts > DENSITY_THRESHOLD).mean()),
+            "leadership_capacity": mean(staff.capacity),
+            "leadership_density": share_of(acts > DENSITY_THRESHOLD),
             "distribution_index": float(1.0 - head_acts / total) if total > 0 else 0.0,
             "leadership_gini": gini(np.append(acts, head_acts)),
             "influence_centralisation": centralisation(strength),
             "leadership_acts": float(total),
             "head_influence": float(strength[0] / n),
-            "staff_influence": float(strength[1:].mean() / max(1, n - 1)),
-            "trust": float(0.5 * staff.trust_head.mean() + 0.5 * staff.trust_colleagues.mean()),
-            "trust_head": float(staff.trust_head.mean()),
-            "trust_colleagues": float(staff.trust_colleagues.mean()),
-            "cynicism": float(staff.cynicism.mean()),
+            "staff_influence": mean(strength[1:]) / max(1, n - 1),
+            "trust": 0.5 * trust_head + 0.5 * trust_colleagues,
+            "trust_head": trust_head,
+            "trust_colleagues": trust_colleagues,
+            "cynicism": mean(staff.cynicism),
             "network_density": density,
             "network_clustering": clustering,
             "teacher_turnover": self.turnover,
-            "fatigue": float(staff.fatigue.mean()),
-            "overload": float(model.overload.mean()),
-            "routines": float(model.routines.mean()),
+            "fatigue": mean(staff.fatigue),
+            "overload": mean(model.overload),
+            "routines": mean(model.routines),
             "design_readiness": model.readiness,
-            "student_engagement": float(pupils.engagement.mean()),
-            "student_voice": float(pupils.voice.mean()),
-            "parent_engagement": float(families.engagement.mean()) if families.n else 0.0,
-            "parent_trust": float(families.trust.mean()) if families.n else 0.0,
+            "student_engagement": mean(pupils.engagement),
+            "student_voice": mean(pupils.voice),
+            "parent_engagement": mean(families.engagement) if families.n else 0.0,
+            "parent_trust": mean(families.trust) if families.n else 0.0,
             "head_id": int(head.unique_id) if head is not None else -1,
             "head_charisma": float(head.charisma) if head is not None else 0.0,
             "crisis": int(model.crisis is not None),

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
 from leadsim.sim.agents import Head, Parent, Student, Teacher
+from leadsim.sim.arrays import clip, mean
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -49,12 +50,14 @@ def memory_behind(cynicism: np.ndarray, cfg: Scenario) -> np.ndarray:
     """The memory that holds a starting cynicism where it is (the inverse of :func:`cynicism_floor`):
     a school's staff arrive at the run with a past."""
     base = 0.5 * cfg.teachers.cynicism
-    above = np.clip((cynicism - base) / max(1.0 - base, 1e-9), 0.0, 0.95)
+    above = clip((cynicism - base) / max(1.0 - base, 1e-9), 0.0, 0.95)
     return -cfg.memory.scale * np.log1p(-above)
 
 
 #: a school re-inspected at most once a school year
 INSPECTION_GAP_YEARS = 1
+#: the DataCollector table of weekly measures (one row a step, the columns of ``metrics.COLUMNS``)
+WEEKLY_TABLE = "weekly"
 
 
 class SchoolModel(LeadsimModel):
@@ -112,7 +115,7 @@ class SchoolModel(LeadsimModel):
         self.loyalty = np.zeros(self.staff.n)
         self.overload = np.zeros(self.staff.n)
         # How much of the planned design the head can run yet: built as trust grows (Day et al. 2009).
-        self.readiness = float(np.clip(self.staff.trust_head.mean() / 0.6, 0.0, 1.0))
+        self.readiness = float(clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0))
         self.value_added = 0.0  # mean learning_gain over the last school year
         self._recent_gain = np.zeros(wpy)
         self._last_inspection = -(10**9)
@@ -130,7 +133,9 @@ class SchoolModel(LeadsimModel):
 
         self.measures = Measures(self.staff.n)
         self.current: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(model_reporters={c: (lambda m, c=c: m.current[c]) for c in COLUMNS})
+        # One table row a week: the measures come as one dict, so a reporter per column (called and
+        # deep-copied one by one) would only add cost.
+        self.datacollector = mesa.DataCollector(tables={WEEKLY_TABLE: list(COLUMNS)})
         self._observe()
 
     # --- properties the mechanisms read ------------------------------------------------------
@@ -284,7 +289,7 @@ class SchoolModel(LeadsimModel):
         self.pressure = crisis.severity if crisis is not None else 0.0
         head = self.head
         if self.scenario.leadership.pattern.design > 0 or w[work.DESIGN] > 0:
-            target = float(np.clip(self.staff.trust_head.mean() / 0.6, 0.0, 1.0)) if head is not None else 0.0
+            target = float(clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0)) if head is not None else 0.0
             self.readiness += self.scenario.orchestration.phase_rate * (target - self.readiness)
         if w[work.DESIGN] > 0:
             # What the staff are not ready to take on yet the head still leads (or nobody does).
@@ -294,7 +299,7 @@ class SchoolModel(LeadsimModel):
         if crisis is not None:
             s = self.scenario.work.crisis_pull * crisis.severity
             staff = self.staff
-            trust = float((staff.trust_colleagues * (1.0 - staff.cynicism)).mean())
+            trust = mean(staff.trust_colleagues * (1.0 - staff.cynicism))
             # Threat-rigidity: where staff trust each other a crisis opens leadership up; where they
             # do not, control is pulled to the centre (Staw, Sandelands & Dutton 1981; Daly 2009).
             opens = 1.0 - self.scenario.threat.rigidity * (1.0 - min(1.0, trust / TRUST_TO_OPEN))
@@ -378,7 +383,7 @@ class SchoolModel(LeadsimModel):
                 np.maximum.at(focus, item.members, item.discipline)
         staff.discipline += 0.1 * (focus - staff.discipline)
         p = staff.practice
-        d = 0.5 * (staff.discipline[:, None] + staff.discipline[None, :])
+        d = staff.pair_discipline()
         w = staff.ties * d
         gap = np.maximum(p[None, :] - p[:, None], 0.0)
         # Peer observation carries practice further along the same ties.
@@ -386,8 +391,8 @@ class SchoolModel(LeadsimModel):
         learned = spread * (w * gap).sum(axis=1) / (1.0 + staff.ties.sum(axis=1))
         staff.practice += learned
         staff.owned += learned
-        np.clip(staff.practice, 0.0, 1.0, out=staff.practice)
-        np.clip(staff.owned, 0.0, staff.practice, out=staff.owned)
+        clip(staff.practice, 0.0, 1.0, out=staff.practice)
+        clip(staff.owned, 0.0, staff.practice, out=staff.owned)
 
     def _update_fatigue(self) -> None:
         """Strain rises with overload and crisis work, and eases as it is recovered from."""
@@ -396,7 +401,7 @@ class SchoolModel(LeadsimModel):
         if self.crisis is not None:
             strain = strain + f.crisis_strain * self.crisis.severity * np.minimum(staff.load, 1.0)
         staff.fatigue += strain * (1.0 - staff.fatigue) - f.recovery * staff.fatigue
-        np.clip(staff.fatigue, 0.0, 1.0, out=staff.fatigue)
+        clip(staff.fatigue, 0.0, 1.0, out=staff.fatigue)
 
     def _norm(self) -> np.ndarray:
         """Each teacher's department norm: experienced colleagues' mean practice, floored at the profession's."""
@@ -439,7 +444,7 @@ class SchoolModel(LeadsimModel):
         # Leading done this week: each teacher's part in the work running now (thin in a crowd).
         engaged = np.minimum(work.parts(self), 1.0)
         # Formal role holders lead their departments and year groups every week, improvement or not.
-        leading = np.maximum(engaged, c.everyday_leadership * (staff.role > 0))
+        leading = np.maximum(engaged, c.everyday_leadership * staff.role_holders())
         coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
         staff.capacity += c.growth * leading * coached * (1.0 - staff.capacity)
         staff.capacity -= c.disuse_decay * (leading == 0) * staff.capacity
@@ -469,9 +474,9 @@ class SchoolModel(LeadsimModel):
             - 0.4 * staff.cynicism
             + 0.1 * (self.permission - 0.5)
         )
-        staff.motivation += tr.motivation_rate * (np.clip(target, 0.0, 1.0) - staff.motivation)
+        staff.motivation += tr.motivation_rate * (clip(target, 0.0, 1.0) - staff.motivation)
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
-            np.clip(arr, 0.0, 1.0, out=arr)
+            clip(arr, 0.0, 1.0, out=arr)
         routines.upkeep(self)
 
     def _update_community(self) -> None:
@@ -494,9 +499,11 @@ class SchoolModel(LeadsimModel):
         wpy = cfg.school.weeks_per_year
         self._recent_gain[self.week % wpy] = self.learning_gain
         self.value_added = (
-            float(self._recent_gain.mean())
+            mean(self._recent_gain)
             if self.week >= wpy
-            else float(self._recent_gain[1 : self.week + 1].mean() if self.week else 0.0)
+            else mean(self._recent_gain[1 : self.week + 1])
+            if self.week
+            else 0.0
         )
         # Parents are invited in by the work that asks for them, and by a behaviour crisis.
         asked = sum(1 for item in self.items if item.parents) / max(1, len(self.items))
@@ -521,7 +528,7 @@ class SchoolModel(LeadsimModel):
             * (1.0 + cfg.succession.loyalty_exit * self.loyalty)
         )
         self.loyalty[:] = 0.0
-        leavers = np.flatnonzero(rng.random(staff.n) < np.clip(p, 0.0, 1.0))
+        leavers = np.flatnonzero(rng.random(staff.n) < clip(p, 0.0, 1.0))
         self.measures.turnover = leavers.size / staff.n
         left = np.zeros(staff.n, dtype=bool)
         left[leavers] = True
@@ -637,20 +644,20 @@ class SchoolModel(LeadsimModel):
         self.head = Head(self, **traits)
         self.pattern = pattern
         # A new head builds distribution again from the trust they have, not from the predecessor's.
-        self.readiness = min(self.readiness, float(np.clip(staff.trust_head.mean() / 0.6, 0.0, 1.0)))
+        self.readiness = min(self.readiness, float(clip(mean(staff.trust_head) / 0.6, 0.0, 1.0)))
         routines.dismantle(self, keep_chance(self, traits["distribution"]))
         if not successor.keeps_running_work:
             work.abandon_all(self)
 
     def _observe(self) -> None:
         self.current = self.measures.observe(self)
-        self.datacollector.collect(self)
+        self.datacollector.add_table_row(WEEKLY_TABLE, self.current)
 
     # --- results ----------------------------------------------------------------------------------
 
     def timeseries(self) -> pd.DataFrame:
         """One row per step (step 0 is the starting state), the model-level columns."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df = self.datacollector.get_table_dataframe(WEEKLY_TABLE).reset_index(drop=True)
         return df.astype(
             {
                 "step": "int64",

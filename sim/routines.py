@@ -78,7 +78,7 @@ def create(model: SchoolModel, domain: int, belief: float, students: bool) -> No
 def runners(model: SchoolModel) -> float:
     """Capacity available to keep routines going: role holders (less their fatigue) and the head."""
     staff = model.staff
-    holders = staff.role > 0
+    holders = staff.role_holders()
     total = float((staff.capacity[holders] * (1.0 - staff.fatigue[holders])).sum())
     if model.head is not None:
         total += model.head.capacity

@@ -6,9 +6,12 @@ agent is new, the arrays are reset in place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from leadsim.sim.arrays import clip
 from leadsim.sim.config import DOMAINS, Scenario
 
 NONE, MIDDLE, SENIOR = 0, 1, 2
@@ -61,10 +64,51 @@ class Staff:
     mentor: np.ndarray
     commitment: np.ndarray
     time_available: float
+    _memo: dict[str, tuple[bytes, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n(self) -> int:
         return self.practice.shape[0]
+
+    def _kept(self, name: str, source: np.ndarray, build: Callable[[], Any]) -> Any:
+        """``build()``, kept until ``source`` changes.
+
+        Several arrays derived from slowly changing state (roles, mentors, discipline) are read a
+        few times a week; rebuilt each time, they cost more than the week's means. Keyed on the
+        source's bytes, so a change made anywhere, in place or by assignment, is seen.
+        """
+        key = source.tobytes()
+        kept = self._memo.get(name)
+        if kept is None or kept[0] != key:
+            value = build()
+            value.flags.writeable = False
+            kept = self._memo[name] = (key, value)
+        return kept[1]
+
+    def pair_discipline(self) -> np.ndarray:
+        """Each pair's mean discipline, the focus two colleagues bring to their talk: (n, n), read-only.
+
+        Practice spread and the influence measure both read it in a week.
+        """
+        d = self.discipline
+        return self._kept("pair_discipline", d, lambda: 0.5 * (d[:, None] + d[None, :]))
+
+    def role_holders(self) -> np.ndarray:
+        """Teachers with a formal role (middle leaders and the senior team), read-only."""
+        return self._kept("role_holders", self.role, lambda: self.role > 0)
+
+    def senior(self) -> np.ndarray:
+        """Members of the senior team, read-only."""
+        return self._kept("senior", self.role, lambda: self.role == SENIOR)
+
+    def mentees(self) -> np.ndarray:
+        """Novices each teacher mentors now, read-only."""
+        m = self.mentor
+        return self._kept("mentees", m, lambda: np.bincount(m[m >= 0], minlength=self.n))
+
+    def mentored(self) -> np.ndarray:
+        """Slots of the teachers who have a mentor, read-only."""
+        return self._kept("mentored", self.mentor, lambda: (self.mentor >= 0).nonzero()[0])
 
     def spare_time(self) -> np.ndarray:
         """Share of the week each teacher still has for leadership on their own initiative."""
@@ -100,24 +144,24 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
     # Tenure under steady turnover is geometric; its rate is set by the share in their first three years.
     exit_share = 1.0 - (1.0 - min(t.novice_share, 0.999)) ** (1.0 / 3.0)
     tenure = rng.geometric(max(exit_share, 1e-3), size=n).astype(float) - 1.0
-    capacity = np.clip(rng.normal(t.capacity_mean, t.capacity_sd, n), 0.0, 1.0)
+    capacity = clip(rng.normal(t.capacity_mean, t.capacity_sd, n), 0.0, 1.0)
     role = np.zeros(n, dtype=np.int8)
     # Formal roles go to those with most capacity (then longest serving): role by position.
     order = np.lexsort((-tenure, -capacity))
     role[order[: t.senior_team]] = SENIOR
     role[order[t.senior_team : t.senior_team + t.middle_leaders]] = MIDDLE
-    practice = np.clip(rng.normal(t.practice_mean, t.practice_sd, n), 0.0, 1.0)
+    practice = clip(rng.normal(t.practice_mean, t.practice_sd, n), 0.0, 1.0)
     novices = tenure < 3
-    practice[novices] = np.clip(practice[novices] - 0.5 * (t.practice_mean - t.novice_practice), 0.0, 1.0)
+    practice[novices] = clip(practice[novices] - 0.5 * (t.practice_mean - t.novice_practice), 0.0, 1.0)
     staff = Staff(
         expertise=draw_expertise(rng, n, cfg.school.expertise_diversity),
         practice=practice,
         owned=practice.copy(),
         capacity=capacity,
-        motivation=np.clip(rng.normal(t.motivation_mean, 0.1, n), 0.0, 1.0),
-        trust_head=np.clip(rng.normal(t.trust_head, 0.1, n), 0.0, 1.0),
-        trust_colleagues=np.clip(rng.normal(t.trust_colleagues, 0.1, n), 0.0, 1.0),
-        cynicism=np.clip(rng.normal(t.cynicism, 0.05, n), 0.0, 1.0),
+        motivation=clip(rng.normal(t.motivation_mean, 0.1, n), 0.0, 1.0),
+        trust_head=clip(rng.normal(t.trust_head, 0.1, n), 0.0, 1.0),
+        trust_colleagues=clip(rng.normal(t.trust_colleagues, 0.1, n), 0.0, 1.0),
+        cynicism=clip(rng.normal(t.cynicism, 0.05, n), 0.0, 1.0),
         role=role,
         department=dept,
         tenure=tenure,
@@ -154,15 +198,15 @@ def replace_with_novice(rng: np.random.Generator, staff: Staff, slots: np.ndarra
     t = cfg.teachers
     k = slots.size
     staff.expertise[slots] = draw_expertise(rng, k, cfg.school.expertise_diversity)
-    staff.practice[slots] = np.clip(rng.normal(t.novice_practice, t.practice_sd / 2, k), 0.0, 1.0)
+    staff.practice[slots] = clip(rng.normal(t.novice_practice, t.practice_sd / 2, k), 0.0, 1.0)
     staff.owned[slots] = staff.practice[slots]
     staff.fatigue[slots] = 0.0
     staff.memory[slots] = 0.0
     staff.mentor[slots] = -1
     staff.mentor[np.isin(staff.mentor, slots)] = -1
     staff.commitment[slots] = 0.0
-    staff.capacity[slots] = np.clip(rng.normal(t.novice_capacity, 0.02, k), 0.0, 1.0)
-    staff.motivation[slots] = np.clip(rng.normal(t.motivation_mean + 0.1, 0.1, k), 0.0, 1.0)
+    staff.capacity[slots] = clip(rng.normal(t.novice_capacity, 0.02, k), 0.0, 1.0)
+    staff.motivation[slots] = clip(rng.normal(t.motivation_mean + 0.1, 0.1, k), 0.0, 1.0)
     staff.trust_head[slots] = t.trust_head
     staff.trust_colleagues[slots] = t.trust_colleagues
     staff.cynicism[slots] = t.cynicism / 2

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim import routines
+from leadsim.sim.arrays import choose, clip, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
@@ -119,11 +120,11 @@ def coverage(expertise: np.ndarray, req: np.ndarray) -> float:
 def need_profile(model: SchoolModel) -> np.ndarray:
     """Probabilities of each domain for new items, from the school's situation."""
     staff, pupils = model.staff, model.pupils
-    teaching_gap = max(0.0, 1.0 - float(staff.practice.mean()))
-    behaviour_gap = max(0.0, 1.0 - float(pupils.engagement.mean()))
+    teaching_gap = max(0.0, 1.0 - mean(staff.practice))
+    behaviour_gap = max(0.0, 1.0 - mean(pupils.engagement))
     need = np.array([0.5 + teaching_gap, 0.5 + teaching_gap, 0.5 + 2 * behaviour_gap, 0.5 + teaching_gap, 0.6])
     # Students who are heard put their own concerns on the agenda: behaviour, inclusion, the curriculum.
-    voice = float(pupils.voice.mean())
+    voice = mean(pupils.voice)
     need[[BEHAVIOUR, INCLUSION, CURRICULUM]] += voice
     crisis = model.crisis
     if crisis is not None:
@@ -144,9 +145,9 @@ def arise(model: SchoolModel) -> int:
     n = int(rng.poisson(rate))
     if n == 0:
         return 0
-    domains = rng.choice(len(DOMAINS), size=n, p=need_profile(model))
-    modes = rng.choice(4, size=n, p=model.weights)
-    difficulty = np.clip(rng.normal(cfg.difficulty, 0.1, n), 0.05, 0.95)
+    domains = choose(rng, need_profile(model), n)
+    modes = choose(rng, model.weights, n)
+    difficulty = clip(rng.normal(cfg.difficulty, 0.1, n), 0.05, 0.95)
     for d, m, diff in zip(domains, modes, difficulty, strict=True):
         start_item(model, int(m), int(d), float(diff))
     return n
@@ -209,7 +210,7 @@ def facilitated_discipline(leader_capacity: float, support: float, evidence: flo
     comes from the lead's skill, the support and pressure of whoever backs the work, and the
     evidence to hand (data routines); it is the same rule whoever routed the work.
     """
-    return float(np.clip(D_LEAD * leader_capacity + D_SUPPORT * support + D_EVIDENCE * evidence, 0.0, 1.0))
+    return float(clip(D_LEAD * leader_capacity + D_SUPPORT * support + D_EVIDENCE * evidence, 0.0, 1.0))
 
 
 def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, support: float, time: float) -> np.ndarray:
@@ -224,7 +225,7 @@ def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, sup
     drag = model.scenario.trust.cynicism_drag
     agree = (1.0 - drag * staff.cynicism[who]) * (0.5 + 0.5 * trust_in_aim)
     backing = 0.5 + 0.25 * support + 0.25 * time / (time + TIME_HALF)
-    return np.clip(agree * backing, 0.0, 1.0)
+    return clip(agree * backing, 0.0, 1.0)
 
 
 def _evidence(model: SchoolModel) -> float:
@@ -236,7 +237,7 @@ def _mandate(model: SchoolModel, domain: int, difficulty: float, imposed: bool =
     head = model.head
     staff, rng = model.staff, model.rng
     share = model.scenario.head.involvement
-    involved = np.flatnonzero(rng.random(staff.n) < share)
+    involved = (rng.random(staff.n) < share).nonzero()[0]
     return _begin(
         model,
         SOLO,
@@ -257,8 +258,8 @@ def impose_initiative(model: SchoolModel) -> Item | None:
     its weeks and adds to their fatigue when it lands (Fullan 2001; Hargreaves & Fink 2006)."""
     if model.head is None:
         return None
-    domain = int(model.rng.choice(len(DOMAINS), p=need_profile(model)))
-    difficulty = float(np.clip(model.rng.normal(model.scenario.work.difficulty, 0.1), 0.05, 0.95))
+    domain = int(choose(model.rng, need_profile(model)))
+    difficulty = float(clip(model.rng.normal(model.scenario.work.difficulty, 0.1), 0.05, 0.95))
     item = _mandate(model, domain, difficulty, imposed=True)
     item.end = model.week + model.scenario.reform.initiative_weeks
     staff = model.staff
@@ -303,8 +304,9 @@ def _begin(
         req=REQUIREMENTS[domain],
     )
     staff = model.staff
-    np.add.at(staff.load, members, 1.0)
-    np.add.at(staff.support, members, support)
+    if members.size:  # a mandate has none: its load is the head's
+        np.add.at(staff.load, members, 1.0)
+        np.add.at(staff.support, members, support)
     if mode == SOLO and not imposed:
         model.head_items += 1
     model.items.append(item)
@@ -403,7 +405,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     p_fill = 1.0 - np.exp(-model.scenario.work.gap_filling * total / staff.n)
     if rng.random() >= p_fill:
         return None
-    leader = int(rng.choice(staff.n, p=prop / total))
+    leader = int(choose(rng, prop / total))
     w = staff.ties[leader] * _available(staff)
     w[leader] = 0.0
     team = [leader]
@@ -428,7 +430,7 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     """Spontaneous collaboration: whoever trusts enough, can, and is not worn out, joins."""
     staff, rng, cfg = model.staff, model.rng, model.scenario
     p = (0.2 + 0.7 * staff.trust_colleagues * (1.0 - staff.cynicism)) * (1.0 - staff.fatigue) / (1.0 + staff.load)
-    members = np.flatnonzero(rng.random(staff.n) < p)
+    members = (rng.random(staff.n) < p).nonzero()[0]
     if members.size < 2:
         return None
     score = staff.capacity[members] + staff.expertise[members, domain]
@@ -459,10 +461,10 @@ def competence(model: SchoolModel, item: Item) -> float:
     if item.mode == SOLO:
         cap = head.capacity if head is not None else 0.0
         skill = coverage(np.full((1, len(DOMAINS)), 0.5 + 0.2 * cap), item.req)
-        trust = float(staff.trust_head.mean())
+        trust = mean(staff.trust_head)
         effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
         # Imposed on a tired staff, an initiative is carried out worse.
-        effort *= 1.0 - float(staff.fatigue.mean())
+        effort *= 1.0 - mean(staff.fatigue)
         return (
             W_SKILL * skill
             + W_LEAD * cap
@@ -476,13 +478,13 @@ def competence(model: SchoolModel, item: Item) -> float:
     skill = coverage(staff.expertise[m], item.req)
     k = m.size
     pair_ties = staff.ties[np.ix_(m, m)].sum() / (k * (k - 1)) if k > 1 else 0.0
-    trust = 0.5 * pair_ties + 0.5 * float(staff.trust_colleagues[m].mean())
-    effort = float(model.effort[m].mean())
+    trust = 0.5 * pair_ties + 0.5 * mean(staff.trust_colleagues[m])
+    effort = mean(model.effort[m])
     bonus = 0.0
     if item.students:
-        bonus += 0.05 * float(model.pupils.voice[model.pupils.council].mean()) if model.pupils.council.any() else 0.0
+        bonus += 0.05 * mean(model.pupils.voice[model.pupils.council]) if model.pupils.council.any() else 0.0
     if item.parents and model.families.n:
-        bonus += 0.05 * float(model.families.engagement.mean())
+        bonus += 0.05 * mean(model.families.engagement)
     return (
         W_SKILL * skill
         + W_LEAD * float(staff.capacity[item.leader])
@@ -524,8 +526,9 @@ def success_chance(model: SchoolModel, item: Item) -> float:
 
 def _release(model: SchoolModel, item: Item) -> None:
     staff = model.staff
-    np.subtract.at(staff.load, item.members, 1.0)
-    np.subtract.at(staff.support, item.members, item.support)
+    if item.members.size:
+        np.subtract.at(staff.load, item.members, 1.0)
+        np.subtract.at(staff.support, item.members, item.support)
     np.maximum(staff.load, 0.0, out=staff.load)
     np.maximum(staff.support, 0.0, out=staff.support)
     if item.mode == SOLO and not item.imposed:
@@ -576,9 +579,9 @@ def complete(model: SchoolModel, item: Item) -> str:
             if inv.size:
                 own[inv] = ownership(model, inv, staff.trust_head[inv], item.support, item.time)
                 follow[inv] = np.maximum(follow[inv], 1.0)
-            adopt(model, everyone, np.clip(follow * buy_in, 0.0, 1.5) * MANDATE_DEPTH, own, focus)
+            adopt(model, everyone, clip(follow * buy_in, 0.0, 1.5) * MANDATE_DEPTH, own, focus)
             # A routine the head institutes is as strong as the staff's belief in it, across the school.
-            routines.create(model, item.domain, float(own.mean()), False)
+            routines.create(model, item.domain, mean(own), False)
             # Seeing initiatives work lets the staff let go of a little of what failed before.
             staff.memory *= 1.0 - WITNESS_SHARE * cfg.memory.forget
         else:
@@ -615,7 +618,7 @@ def complete(model: SchoolModel, item: Item) -> str:
         if head is not None and item.support > 0:
             staff.trust_head[m] += tr.growth * item.support * (1.0 - staff.trust_head[m])
         _strengthen_ties(model, m, weeks, share)
-        routines.create(model, item.domain, float(own.mean()), item.students)
+        routines.create(model, item.domain, mean(own), item.students)
         if item.students:
             # Students who see their concerns acted on engage more (student voice with effects).
             model.pupils.engagement += STUDENT_RESULT_LIFT * model.pupils.voice * (1.0 - model.pupils.engagement)

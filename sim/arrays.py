@@ -1,0 +1,44 @@
+"""Array operations the weekly loop makes dozens of times, without numpy's Python-level wrappers.
+
+On the small arrays of one school, ``ndarray.mean``, ``np.clip`` and ``Generator.choice`` cost
+several times the arithmetic they do (their wrappers count items, check dtypes and arguments and
+dispatch on every call). These make the same computation (the same pairwise sum and division; the
+same clip ufunc; the same uniform draw looked up in the same cumulative sum), so their values are
+bit-identical to numpy's: a faster run must give the same result for the same seed
+(``tests/test_arrays.py`` holds them to it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:
+    # the ufunc np.clip hands float arrays to, after its Python-level dispatch (numpy >= 2)
+    from numpy._core.umath import clip
+except ImportError:  # pragma: no cover - numpy 1.x
+    clip = np.clip
+
+_sum = np.add.reduce
+
+
+def mean(x: np.ndarray) -> float:
+    """``float(x.mean())`` of a 1-d float array, bit for bit."""
+    return float(_sum(x) / x.size)
+
+
+def share_of(mask: np.ndarray) -> float:
+    """``float(mask.mean())`` of a boolean array (the share of True), bit for bit."""
+    return np.count_nonzero(mask) / mask.size
+
+
+def choose(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> Any:
+    """``rng.choice(p.size, size, p=p)``: the same indices from the same draws of the stream.
+
+    Without ``Generator.choice``'s checks of its arguments, so only for probabilities the model
+    has just normalised itself (non-negative, summing to 1).
+    """
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(size), side="right")

@@ -1,0 +1,40 @@
+"""The model's fast array helpers give numpy's values bit for bit (a faster run, the same result)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from leadsim.sim.arrays import choose, clip, mean, share_of
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 60, 61, 1000, 4097])
+def test_mean_is_ndarray_mean_bit_for_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for scale in (1e-9, 1.0, 1e6):
+        x = rng.normal(0.3, scale, n)
+        assert mean(x).hex() == float(x.mean()).hex()
+        assert mean(x[::2]).hex() == float(x[::2].mean()).hex()
+        assert share_of(x > 0.3).hex() == float((x > 0.3).mean()).hex()
+
+
+def test_clip_is_np_clip() -> None:
+    x = np.array([-1.0, -0.0, 0.0, 0.5, 1.0, 2.0, np.nan])
+    for lo, hi in ((0.0, 1.0), (0, 1), (0.05, 0.95)):
+        np.testing.assert_array_equal(clip(x, lo, hi), np.clip(x, lo, hi))
+        assert np.array_equal(np.signbit(clip(x, lo, hi)), np.signbit(np.clip(x, lo, hi)))
+    assert float(clip(1.7, 0.0, 1.0)) == float(np.clip(1.7, 0.0, 1.0))
+    y = x.copy()
+    clip(y, 0.0, 1.0, out=y)
+    np.testing.assert_array_equal(y, np.clip(x, 0.0, 1.0))
+
+
+@pytest.mark.parametrize("size", [None, 1, 3, 50])
+@pytest.mark.parametrize("k", [4, 5, 60])
+def test_choose_draws_as_generator_choice(size: int | None, k: int) -> None:
+    p = np.random.default_rng(k).random(k)
+    p /= p.sum()
+    ours, theirs = np.random.default_rng(7), np.random.default_rng(7)
+    for _ in range(20):
+        np.testing.assert_array_equal(choose(ours, p, size), theirs.choice(k, size=size, p=p))
+    # the two streams are in the same place afterwards: as many draws were taken
+    assert ours.random() == theirs.random()
