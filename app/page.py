@@ -554,7 +554,7 @@ class Session:
                 self._stale = True
                 return
             self._stale = False
-            state = live_state(self.room, presenting=w.presenting)
+            state = self._state(w.presenting)
             with w.hold_sync():
                 for name, value in state.items():
                     setattr(w, name, value)
@@ -564,6 +564,10 @@ class Session:
             for old in [k for k in self._sent_week if k < w.seq - 50]:
                 del self._sent_week[old]
             self._sent_at = time.monotonic()
+
+    def _state(self, presenting: bool) -> dict[str, Any]:
+        """The widget's traits for the week on screen (the system view's session draws its own)."""
+        return live_state(self.room, presenting=presenting)
 
     def shown_week(self) -> int:
         """The week the browser last drew (what the trainer sees)."""
@@ -872,25 +876,48 @@ def FilesCard(session: Session, bump):
             solara.Error(error, classes=["leadsim-file-error"])
 
 
+def new_session(search: str | None) -> Session:
+    """The session an address asks for: the system view with ``system=...``, else one school (or two)."""
+    if "system" in dict(parse_qsl(search or "", keep_blank_values=True)):
+        from leadsim.app.systempage import SystemSession
+
+        return SystemSession(search)
+    return Session(search)
+
+
 @solara.component
 def Page():
     """One session's page: its own Session (schools, clock, widget) built from the address."""
+    from leadsim.app.systempage import SystemCard, SystemEntryCard, SystemSession
+
     router = solara.use_router()
-    session: Session = solara.use_memo(lambda: Session(router.search), [])
+    # the session of this tab; "open the system view" and "back to one school" replace it
+    holder = solara.use_memo(lambda: {"session": new_session(router.search)}, [])
+    session: Session = holder["session"]
     version, set_version = solara.use_state(0)
 
     def bump():
         set_version(lambda n: n + 1)
 
+    def switch(new: Session) -> None:
+        holder["session"].close()
+        holder["session"] = new
+        new.push_address()
+        bump()
+
     session.on_change = bump
-    solara.use_effect(lambda: session.close, [])
+    solara.use_effect(lambda: lambda: holder["session"].close(), [])
     solara.Title("leadsim · leadership patterns in schools")
     if not session.widget.presenting:
         with solara.Sidebar():
             with solara.Column(gap="8px"):
-                SchoolsCard(session, version, bump)
-                YourSchoolCard(session, bump)
-                FilesCard(session, bump)
+                if isinstance(session, SystemSession):
+                    SystemCard(session, bump, lambda: switch(Session("")))
+                else:
+                    SchoolsCard(session, version, bump)
+                    YourSchoolCard(session, bump)
+                    FilesCard(session, bump)
+                    SystemEntryCard(lambda name: switch(SystemSession(f"system={name}")))
     with solara.Column(style="padding: 2px 10px; width: 100%;", gap="4px"):
         solara.display(session.widget)
         if not session.widget.presenting:
