@@ -902,7 +902,10 @@ def Page():
     def switch(new: Session) -> None:
         holder["session"].close()
         holder["session"] = new
+        # the new widget is not in the browser yet, so its address trait cannot reach the address
+        # bar: the router sets it, once per switch (the session is kept: use_memo above)
         new.push_address()
+        router.push((router.path or "/") + new.widget.address)
         bump()
 
     session.on_change = bump

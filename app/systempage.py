@@ -71,7 +71,7 @@ _SYSTEM_ROW = r"""    <div class="leadsim-interventions"
         <button class="leadsim-btn leadsim-takeover" style="background: #6A3D9A; color: white;"
                 title="An executive head takes this school on (the model: a takeover, now)"
                 @click="act({kind: 'takeover', arg: home || homes[0]})">executive head of</button>
-        <select class="leadsim-home" v-model="home">
+        <select class="leadsim-home" :value="home || homes[0]" @change="home = $event.target.value">
           <option v-for="h in homes" :key="'home-' + h" :value="h">{{ h }}</option>
         </select>
         <span class="leadsim-label">takes on {{ selected }}</span>

@@ -868,7 +868,7 @@ def system_figure(
     axis = {"visible": False, "range": [-1.25, 1.25], "fixedrange": True}
     layout.update(
         xaxis=axis,
-        yaxis={**axis, "scaleanchor": "x"},
+        yaxis={**axis, "range": [-1.25, 1.4], "scaleanchor": "x"},  # room for the top school's name
         legend={"orientation": "h", "y": -0.02, "x": 0.0, "font": {"size": 11}},
         hovermode="closest",
         clickmode="event",
