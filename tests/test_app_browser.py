@@ -512,8 +512,9 @@ def test_a_trainer_runs_a_system_of_schools(server, browser, tmp_path):
         page.wait_for_function(_DRAWN, arg="system", timeout=60_000)
         _wait_address(page, "system", "federation")
         page.locator(".leadsim-to-school").click()
-        page.wait_for_function(_DRAWN, arg="network-left", timeout=60_000)
         page.wait_for_function("() => !new URLSearchParams(location.search).has('system')", timeout=15_000)
+        page.locator(".leadsim-school").wait_for(state="detached", timeout=30_000)  # the system's widget went
+        page.wait_for_function(_DRAWN, arg="network-left", timeout=60_000)
         assert page.locator(".leadsim-head-leaves").inner_text() == "the head leaves now"  # one school again
         assert not errors, errors
     finally:

@@ -11,7 +11,8 @@ import time
 import plotly.graph_objects as go
 import pytest
 from leadsim.app.classroom import Clock
-from leadsim.app.page import Session, new_session
+from leadsim.app.main import new_session
+from leadsim.app.page import Session
 from leadsim.app.systempage import SystemSession, system_figures
 from leadsim.app.systemroom import SystemRoom, system_names
 from leadsim.app.views import TIE_STYLES
