@@ -1,5 +1,8 @@
 """The trainers' page (``leadsim serve``): one school, or two side by side, live in the browser.
 
+The page's top, :mod:`leadsim.app.main`, shows this page or the system view
+(:mod:`leadsim.app.systempage`), which reuses this page's widget and session.
+
 The classroom logic (schools, clock, interventions, replay) is :mod:`leadsim.app.classroom`, the
 figures :mod:`leadsim.app.views`, links and files :mod:`leadsim.app.sharing`, "your school"
 :mod:`leadsim.app.yourschool`. This module is only the Solara page around them.
@@ -57,7 +60,6 @@ from leadsim.app.views import (
     CHART_COLUMNS,
     CHART_TIPS,
     TIME_CHARTS,
-    explanation_html,
     network_figure,
     routines_figure,
     time_chart,
@@ -554,7 +556,7 @@ class Session:
                 self._stale = True
                 return
             self._stale = False
-            state = live_state(self.room, presenting=w.presenting)
+            state = self._state(w.presenting)
             with w.hold_sync():
                 for name, value in state.items():
                     setattr(w, name, value)
@@ -564,6 +566,10 @@ class Session:
             for old in [k for k in self._sent_week if k < w.seq - 50]:
                 del self._sent_week[old]
             self._sent_at = time.monotonic()
+
+    def _state(self, presenting: bool) -> dict[str, Any]:
+        """The widget's traits for the week on screen (the system view's session draws its own)."""
+        return live_state(self.room, presenting=presenting)
 
     def shown_week(self) -> int:
         """The week the browser last drew (what the trainer sees)."""
@@ -870,29 +876,3 @@ def FilesCard(session: Session, bump):
         solara.FileDrop(label="open a scenario file (drop it here)", on_file=opened, lazy=False)
         if error:
             solara.Error(error, classes=["leadsim-file-error"])
-
-
-@solara.component
-def Page():
-    """One session's page: its own Session (schools, clock, widget) built from the address."""
-    router = solara.use_router()
-    session: Session = solara.use_memo(lambda: Session(router.search), [])
-    version, set_version = solara.use_state(0)
-
-    def bump():
-        set_version(lambda n: n + 1)
-
-    session.on_change = bump
-    solara.use_effect(lambda: session.close, [])
-    solara.Title("leadsim · leadership patterns in schools")
-    if not session.widget.presenting:
-        with solara.Sidebar():
-            with solara.Column(gap="8px"):
-                SchoolsCard(session, version, bump)
-                YourSchoolCard(session, bump)
-                FilesCard(session, bump)
-    with solara.Column(style="padding: 2px 10px; width: 100%;", gap="4px"):
-        solara.display(session.widget)
-        if not session.widget.presenting:
-            with solara.Card("What am I looking at?", classes=["leadsim-explanation"]):
-                solara.HTML(tag="div", unsafe_innerHTML=explanation_html(), style="max-width: 75em; line-height: 1.45;")

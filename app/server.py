@@ -1,6 +1,7 @@
 """``leadsim serve``: the trainers' page, served by solara on this machine, with no network at run time.
 
-The page itself is :mod:`leadsim.app.page`. This module checks where it may listen (only the loopback
+The page itself is :mod:`leadsim.app.main` (one school: :mod:`leadsim.app.page`; a system:
+:mod:`leadsim.app.systempage`). This module checks where it may listen (only the loopback
 interface unless ``--public`` is given), checks that the page's front-end files are on this machine,
 and runs solara's server (uvicorn) in this process.
 
@@ -32,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-APP_MODULE = "leadsim.app.page"
+APP_MODULE = "leadsim.app.main"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 #: where solara's page asks for its front-end files

@@ -756,3 +756,137 @@ def explanation_html(text: str = EXPLANATION) -> str:
         body = re.sub(r"\*(.+?)\*", r"<i>\1</i>", body)
         paragraphs.append(f"<p>{body}</p>")
     return "\n".join(paragraphs)
+
+
+# --- a system of schools -------------------------------------------------------------------------------
+
+#: how each kind of tie between schools is drawn: (a school leader's words, colour, width, dash)
+TIE_STYLES: dict[str, tuple[str, str, float, str]] = {
+    "federation": ("federation", "#0072B2", 4.0, "solid"),
+    "executive": ("executive head", "#6A3D9A", 3.0, "solid"),
+    "support": ("school-to-school support", "#009E73", 2.5, "dash"),
+    "network": ("learning network", "rgba(110,110,110,0.7)", 1.2, "dot"),
+}
+#: what colours the schools: key -> (a school leader's words, colour scale, range or None for centred)
+SYSTEM_COLOURS: dict[str, tuple[str, str, tuple[float, float] | None]] = {
+    "attainment": ("pupils' results (SD)", "RdBu", None),
+    "capacity": ("staff able to lead (0-1)", CAPACITY_SCALE, (0.0, 1.0)),
+}
+CHART_TIPS["system"] = (
+    "The system of schools: each dot is a school, sized by its pupils and coloured by pupils' results "
+    "(attainment, SD) or by how able its staff are to lead (leadership_capacity); lines are the ties "
+    "between schools by kind. Click a school (or choose it in the list) to see its own panels."
+)
+
+
+@dataclass
+class SystemSnapshot:
+    """The schools of a system at one week: what the system view draws.
+
+    Attributes:
+        names: each school's name.
+        students: pupils on roll of each school.
+        attainment: mean attainment of each school (SD).
+        capacity: mean leadership capacity of each school's teachers (0-1).
+        hover: a line or two on each school.
+        ties: (school a, school b, kind) for every tie, a kind of :data:`TIE_STYLES`.
+    """
+
+    names: list[str]
+    students: np.ndarray
+    attainment: np.ndarray
+    capacity: np.ndarray
+    hover: list[str]
+    ties: list[tuple[int, int, str]]
+
+
+def system_figure(
+    snap: SystemSnapshot,
+    pos: np.ndarray,
+    *,
+    colour_by: str = "attainment",
+    selected: int | None = None,
+    title: str = "The system of schools",
+    height: int = 380,
+) -> dict:
+    """The system view: schools as nodes (size = pupils, colour = results or capacity), ties by kind.
+
+    Each point carries its school's name as ``customdata``, which the page's click handler reads.
+    """
+    data = []
+    for kind, (words, colour, width, dash) in TIE_STYLES.items():
+        pairs = [(a, b) for a, b, k in snap.ties if k == kind]
+        xs: list = []
+        ys: list = []
+        for a, b in pairs:
+            xs += [round(float(pos[a, 0]), 4), round(float(pos[b, 0]), 4), None]
+            ys += [round(float(pos[a, 1]), 4), round(float(pos[b, 1]), 4), None]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": xs,
+                "y": ys,
+                "name": words,
+                "line": {"width": width, "color": colour, "dash": dash},
+                "hoverinfo": "skip",
+                "showlegend": bool(pairs),
+            }
+        )
+    words, scale, span = SYSTEM_COLOURS[colour_by]
+    values = snap.attainment if colour_by == "attainment" else snap.capacity
+    if span is None:  # centred on 0: blue above the start, red below
+        top = max(0.1, float(np.nanmax(np.abs(values))) if len(values) else 0.1)
+        span = (-top, top)
+    size = 14 + 26 * np.sqrt(snap.students / max(float(snap.students.max()), 1.0))
+    outline = ["#000000" if i == selected else "#ffffff" for i in range(len(snap.names))]
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers+text" if len(snap.names) <= 30 else "markers",
+            "x": _r(pos[:, 0]),
+            "y": _r(pos[:, 1]),
+            "text": snap.names,
+            "textposition": "top center",
+            "customdata": snap.names,
+            "hovertext": snap.hover,
+            "hovertemplate": "%{hovertext}<extra></extra>",
+            "name": "schools",
+            "showlegend": False,
+            "marker": {
+                "size": _r(size, 1),
+                "color": _r(values),
+                "colorscale": scale,
+                "cmin": span[0],
+                "cmax": span[1],
+                "line": {"color": outline, "width": [4 if i == selected else 1 for i in range(len(snap.names))]},
+                "colorbar": {"title": {"text": words, "side": "right"}, "thickness": 10},
+            },
+        }
+    )
+    layout = _base_layout(title, height)
+    axis = {"visible": False, "range": [-1.25, 1.25], "fixedrange": True}
+    layout.update(
+        xaxis=axis,
+        yaxis={**axis, "range": [-1.25, 1.4], "scaleanchor": "x"},  # room for the top school's name
+        legend={"orientation": "h", "y": -0.02, "x": 0.0, "font": {"size": 11}},
+        hovermode="closest",
+        clickmode="event",
+    )
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+def system_layout(n: int, ties: Sequence[tuple[int, int, str]], seed: int) -> np.ndarray:
+    """Positions of ``n`` schools: tied schools near each other, in a circle of radius about 1."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from((a, b) for a, b, _ in ties)
+    if n == 1:
+        return np.zeros((1, 2))
+    pos = nx.spring_layout(g, seed=seed, k=1.5 / math.sqrt(n))
+    out = np.array([pos[k] for k in range(n)], dtype=float)
+    out -= out.mean(axis=0)
+    scale = float(np.abs(out).max()) or 1.0
+    return out / scale

@@ -63,6 +63,7 @@ from leadsim.sim.system_config import (
 )
 from leadsim.sim.work import MAX_LOAD
 from mesa.discrete_space import CellAgent, Network
+from pydantic import ValidationError
 
 __all__ = ["SYSTEM_COLUMNS", "SCHOOL_COLUMNS", "School", "SystemModel", "school_scenario"]
 
@@ -404,6 +405,91 @@ class SystemModel(LeadsimModel):
             self.event_log.append({"week": self.week, "event": type(e).__name__, **e.model_dump(mode="json")})
         if changed:
             self._rebuild_ties()
+
+    # --- live events (the trainers' page calls these between weeks) -----------------------------
+
+    def head_leaves_now(self, school: str, successor: dict | None = None) -> None:
+        """The head of ``school`` leaves at the start of the next week, as a departure scheduled now would.
+
+        Args:
+            school: the school's name.
+            successor: fields of :class:`leadsim.sim.config.Successor`; default the system's successor.
+
+        Raises:
+            ValueError: an unknown school or successor field, or the run has ended.
+        """
+        self._now(SystemDeparture, school, successor=successor)
+
+    def crisis_now(self, school: str, kind: str = "behaviour", severity: float = 0.5, duration_weeks: int = 8) -> None:
+        """A crisis starts in ``school`` next week, as a crisis scheduled now would.
+
+        Raises:
+            ValueError: an unknown school or crisis kind, a severity or length out of range, or the run has ended.
+        """
+        self._now(SystemCrisis, school, kind=kind, severity=severity, duration_weeks=duration_weeks)
+
+    def executive_takes_on(self, home: str, school: str) -> None:
+        """The executive head of ``home`` takes on ``school`` from next week, as a scheduled takeover would.
+
+        Raises:
+            ValueError: ``home`` has no executive headship, ``school`` already has an executive head or is
+                one's home, it would close a cycle of leading or supporting, or the run has ended.
+        """
+        i, j = self._school_index(home), self._school_index(school)
+        names = [name for name, h in self._exec_names.items() if h == i]
+        if not names:
+            homes = ", ".join(f"{n} (home {self.schools[h].name})" for n, h in self._exec_names.items()) or "none"
+            raise ValueError(f"'{home}' has no executive head (executive headships: {homes})")
+        if j == i or j in self.executive_of or j in self._exec_names.values() or self._pending_takeover(j):
+            raise ValueError(f"'{school}' already has an executive head or is one's home")
+        # The scheduled path is checked for cycles when the scenario loads; a live one is checked here.
+        led = [(h, s) for h, schools in self.led.items() for s in schools]
+        leads = nx.DiGraph([*led, *((a, c) for a, c, _ in self.support)])
+        if leads.has_node(j) and leads.has_node(i) and nx.has_path(leads, j, i):
+            raise ValueError(f"'{school}' leads or supports '{home}': taking it on would close a cycle")
+        self._now(Takeover, school, executive_head=names[0])
+
+    def network_change_now(self, school: str, network: str, action: str) -> None:
+        """``school`` joins or leaves the learning network ``network`` from next week, as a scheduled change would.
+
+        Raises:
+            ValueError: an unknown network or action, a school already in (join) or not in (leave) it, or the
+                run has ended.
+        """
+        i = self._school_index(school)
+        grp = next((g for g in self.groups if g.kind == "network" and g.name == network), None)
+        if grp is None:
+            nets = ", ".join(g.name for g in self.groups if g.kind == "network") or "none"
+            raise ValueError(f"no learning network '{network}' (networks: {nets})")
+        if action == "join" and i in grp.members:
+            raise ValueError(f"'{school}' is already in network '{network}'")
+        if action == "leave" and i not in grp.members:
+            raise ValueError(f"'{school}' is not in network '{network}'")
+        self._now(NetworkChange, school, network=network, action=action)
+
+    def _school_index(self, name: str) -> int:
+        if name not in self.index:
+            raise ValueError(f"no school '{name}' (schools: {', '.join(list(self.index)[:6])}, ...)")
+        return self.index[name]
+
+    def _pending_takeover(self, j: int) -> bool:
+        return any(isinstance(e, Takeover) and self.index[e.school] == j for e in self._events.get(self.week + 1, []))
+
+    def _now(self, cls: type, school: str, **fields: Any) -> None:
+        """Queue an event of type ``cls`` as if scheduled for the next week: the scheduled events' own path applies it.
+
+        Mesa counts a step before running it, so the step from week ``w`` to ``w + 1`` applies the events
+        scheduled for ``w + 1``: that is the first week a request made at week ``w`` can still change.
+        """
+        self._school_index(school)
+        if self.week >= self.scenario.steps:
+            raise ValueError(f"the run has ended (week {self.week} of {self.scenario.steps})")
+        try:
+            event = cls.model_validate({"school": school, "week": self.week + 1, **fields})
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise ValueError(f"{'.'.join(str(k) for k in err['loc'])}: {err['msg']}") from None
+        self._events.setdefault(self.week + 1, []).append(event)
 
     def _head_presence(self, i: int) -> float:
         """Share of the head's week left for their own school after partnerships and other schools led."""

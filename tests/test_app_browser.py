@@ -446,3 +446,76 @@ def test_a_trainer_sets_a_reform_pace_and_sees_its_strain_and_the_routines(serve
         assert not errors, errors
     finally:
         context.close()
+
+
+def _title(page, chart_id: str) -> str:
+    page.wait_for_function(_DRAWN, arg=chart_id, timeout=30_000)
+    return page.evaluate(
+        "id => document.querySelector(`.leadsim-plot[data-chart='${id}']`).layout.title.text", chart_id
+    )
+
+
+def test_a_trainer_runs_a_system_of_schools(server, browser, tmp_path):
+    """A trainer opens the federation, clicks Hill in the system view and sees Hill's own panels, plays a
+    few weeks, makes Hill's head leave and sees Hill's head change and no other school's, colours the
+    schools by capacity, and opens the same system from the single-school page's sidebar."""
+    context, page, errors = _open(browser, server, "?system=federation&school=dale", chart="system")
+    try:
+        assert "dale" in _title(page, "network-left")
+        # a click on Hill's dot in the system view (where plotly drew it)
+        xy = page.evaluate(
+            """() => { const el = document.querySelector(".leadsim-plot[data-chart='system']");
+            const nodes = el.data[el.data.length - 1], k = nodes.customdata.indexOf('hill');
+            const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis, r = el.getBoundingClientRect();
+            return [r.left + xa._offset + xa.l2p(nodes.x[k]), r.top + ya._offset + ya.l2p(nodes.y[k])]; }"""
+        )
+        page.mouse.click(*xy)
+        page.wait_for_function(
+            "() => document.querySelector(\".leadsim-plot[data-chart='network-left']\").layout.title.text"
+            ".includes('hill')",
+            timeout=30_000,
+        )
+        assert page.locator(".leadsim-school").input_value() == "hill"
+        _wait_address(page, "school", "hill")
+        page.locator(".leadsim-play").click()
+        _wait_week(page, 3, exact=False)
+        page.locator(".leadsim-pause").click()
+        page.locator(".leadsim-play").wait_for()
+        week = _week(page)
+        page.locator(".leadsim-head-leaves").click()
+        _wait_pending(page, "the head of hill leaves")
+        page.get_by_role("button", name="+1 week").click()
+        _wait_week(page, week + 1)
+        lines = page.locator(".leadsim-status-line").all_inner_texts()
+        assert lines[1].startswith("hill — 2nd head"), lines
+        assert _chart(page, "attainment")["notes"] == ["the head leaves (requested)"]
+        page.locator(".leadsim-school").select_option("vale")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.leadsim-status-line')]"
+            ".some(e => e.innerText.startsWith('vale — 1st head'))",
+            timeout=30_000,
+        )
+        assert _chart(page, "attainment")["notes"] == []
+        page.locator(".leadsim-colour").select_option("capacity")
+        page.wait_for_function(
+            "() => document.querySelector(\".leadsim-plot[data-chart='system']\").data.slice(-1)[0]"
+            ".marker.colorbar.title.text.startsWith('staff able to lead')",
+            timeout=30_000,
+        )
+        _shot(page, tmp_path, "app-system")
+        assert not errors, errors
+    finally:
+        context.close()
+    context, page, errors = _open(browser, server)
+    try:
+        page.locator(".leadsim-open-system").click()
+        page.wait_for_function(_DRAWN, arg="system", timeout=60_000)
+        _wait_address(page, "system", "federation")
+        page.locator(".leadsim-to-school").click()
+        page.wait_for_function("() => !new URLSearchParams(location.search).has('system')", timeout=15_000)
+        page.locator(".leadsim-school").wait_for(state="detached", timeout=30_000)  # the system's widget went
+        page.wait_for_function(_DRAWN, arg="network-left", timeout=60_000)
+        assert page.locator(".leadsim-head-leaves").inner_text() == "the head leaves now"  # one school again
+        assert not errors, errors
+    finally:
+        context.close()
