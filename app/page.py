@@ -168,7 +168,19 @@ def data_csv(room: Classroom) -> str:
 
 # --- the widget ----------------------------------------------------------------------------------
 
-_VIEWS_VUE = r"""
+#: what kind of crisis and how hard it hits: the same two choices on the one-school page and the
+#: system view
+_CRISIS_CHOICES = r"""        <select class="leadsim-crisis-kind" v-model="crisis">
+          <option v-for="c in crises" :key="c[0]" :value="c[0]">{{ c[1] }}</option>
+        </select>
+        <select class="leadsim-severity" v-model="severity" title="How hard it hits">
+          <option value="0.3">mild</option><option value="0.6">serious</option>
+          <option value="0.9">severe</option>
+        </select>
+"""
+
+_VIEWS_VUE = (
+    r"""
 <template>
   <div class="leadsim-views" :class="{ 'leadsim-presenting': presenting }" :style="rootStyle()">
     <div class="leadsim-controls" style="display: flex; flex-wrap: wrap; gap: 6px; align-items: center;">
@@ -208,14 +220,9 @@ _VIEWS_VUE = r"""
         <button class="leadsim-btn leadsim-crisis" style="background: #E69F00;"
                 title="A crisis hits for eight weeks (pulls everyone in: leadership by desperation)"
                 @click="act({kind: 'crisis', arg: crisis, side: target, severity: +severity})">crisis now</button>
-        <select class="leadsim-crisis-kind" v-model="crisis">
-          <option v-for="c in crises" :key="c[0]" :value="c[0]">{{ c[1] }}</option>
-        </select>
-        <select class="leadsim-severity" v-model="severity" title="How hard it hits">
-          <option value="0.3">mild</option><option value="0.6">serious</option>
-          <option value="0.9">severe</option>
-        </select>
-      </span>
+"""
+    + _CRISIS_CHOICES
+    + r"""      </span>
       <span class="leadsim-group">
         <button class="leadsim-btn leadsim-switch" style="background: #6A3D9A; color: white;"
                 title="Change how leadership is shared (the model: the pattern mix)"
@@ -410,6 +417,7 @@ module.exports = {
 };
 </script>
 """
+)
 
 
 class TrainerViews(v.VuetifyTemplate):

@@ -11,13 +11,14 @@ interventions row swapped for the system's) and session (its clock, flow control
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import solara
 import traitlets
 from leadsim.app.classroom import CRISIS_KINDS, SPEEDS, SUCCESSORS, speed_label
-from leadsim.app.page import _VIEWS_VUE, Session, TrainerViews, _kernel_context, pack_figures
+from leadsim.app.page import _CRISIS_CHOICES, _VIEWS_VUE, Session, TrainerViews, _kernel_context, pack_figures
 from leadsim.app.server import plotly_js_path
 from leadsim.app.systemroom import DEFAULT_SYSTEM, SystemRoom, system_label, system_names
 from leadsim.app.views import (
@@ -39,7 +40,8 @@ MAX_SEED = 10_000
 # single-school template that moves them fails here at import, not silently in a browser.
 _START = '    <div class="leadsim-interventions"'
 _END = '    <div class="leadsim-status"'
-_SYSTEM_ROW = r"""    <div class="leadsim-interventions"
+_SYSTEM_ROW = (
+    r"""    <div class="leadsim-interventions"
          style="display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; margin: 6px 0;">
       <label class="leadsim-label" title="The school whose own panels are shown (or click it in the system view)">school
         <select class="leadsim-school" :value="selected" @change="select_school($event.target.value)">
@@ -59,14 +61,9 @@ _SYSTEM_ROW = r"""    <div class="leadsim-interventions"
         <button class="leadsim-btn leadsim-crisis" style="background: #E69F00;"
                 title="A crisis hits this school for eight weeks"
                 @click="act({kind: 'crisis', arg: crisis, severity: +severity})">crisis now in {{ selected }}</button>
-        <select class="leadsim-crisis-kind" v-model="crisis">
-          <option v-for="c in crises" :key="c[0]" :value="c[0]">{{ c[1] }}</option>
-        </select>
-        <select class="leadsim-severity" v-model="severity" title="How hard it hits">
-          <option value="0.3">mild</option><option value="0.6">serious</option>
-          <option value="0.9">severe</option>
-        </select>
-      </span>
+"""
+    + _CRISIS_CHOICES
+    + r"""      </span>
       <span v-if="homes.length" class="leadsim-group">
         <button class="leadsim-btn leadsim-takeover" style="background: #6A3D9A; color: white;"
                 title="An executive head takes this school on (the model: a takeover, now)"
@@ -83,6 +80,7 @@ _SYSTEM_ROW = r"""    <div class="leadsim-interventions"
       </label>
     </div>
 """
+)
 _REACT = "        window.Plotly.react(el, entry.f.data, entry.f.layout, entry.f.config || {});\n"
 _CLICK = r"""        if (id === 'system' && !el.__leadsimClick && el.on) {
           el.__leadsimClick = true;
@@ -245,15 +243,19 @@ class SystemSession(Session):
         query = {"system": room.name, "seed": str(room.seed), "school": room.names[room.selected]}
         self.widget.address = "?" + urlencode(query)
 
-    def select(self, school: str) -> None:
-        """Show ``school``'s own panels (a click in the system view, or the list)."""
+    def _apply(self, request: Callable[..., object], *args: Any) -> None:
+        """Carry out a trainer's request on the room; a refused one shows its one-line reason instead."""
         try:
-            self.room.select(school)
+            request(*args)
             self.widget.message = ""
         except ValueError as e:
             self.widget.message = str(e)
         self.refresh(force=True)
         self.push_address()
+
+    def select(self, school: str) -> None:
+        """Show ``school``'s own panels (a click in the system view, or the list)."""
+        self._apply(self.room.select, school)
 
     def pause(self) -> None:
         # the system view runs forward only, so the weeks the clock ran past the screen stay
@@ -263,26 +265,14 @@ class SystemSession(Session):
 
     def seek(self, week: int) -> None:
         self.clock.pause()
-        try:
-            self.room.seek(week)
-            self.widget.message = ""
-        except ValueError as e:
-            self.widget.message = str(e)
-        self.refresh(force=True)
-        self.push_address()
+        self._apply(self.room.seek, week)
 
     def act(self, data: dict) -> None:
         """A live event from the widget, ``{kind, arg, severity}``, in the school on show; it acts from
         the week after the one the system has reached (the clock is paused to set it, then plays on)."""
         playing = self.clock.playing
         self.clock.pause()
-        try:
-            self.room.act(str(data.get("kind")), str(data.get("arg") or ""), float(data.get("severity", 0.6)))
-            self.widget.message = ""
-        except ValueError as e:
-            self.widget.message = str(e)
-        self.refresh(force=True)
-        self.push_address()
+        self._apply(self.room.act, str(data.get("kind")), str(data.get("arg") or ""), float(data.get("severity", 0.6)))
         if playing:
             self.clock.play()
 
