@@ -22,7 +22,7 @@ import numpy as np
 from leadsim.analysis.validation import CALM, W, merge
 from leadsim.sim import work
 from leadsim.sim.config import Scenario
-from leadsim.sim.model import TRUST_TO_OPEN, SchoolModel
+from leadsim.sim.model import SchoolModel, crisis_opening
 
 SCHOOLS = {
     "trusting": {"teachers": {"trust_colleagues": 0.8, "trust_head": 0.8, "cynicism": 0.1}},
@@ -53,7 +53,7 @@ def diagnose(spec: dict, seeds: int) -> None:
                 model.step()
             s = model.staff
             trust = float((s.trust_colleagues * (1.0 - s.cynicism)).mean())
-            opens.append(1.0 - model.scenario.threat.rigidity * (1.0 - min(1.0, trust / TRUST_TO_OPEN)))
+            opens.append(crisis_opening(trust, model.scenario.threat.rigidity))
             model.run()
             d = model.timeseries()["distribution_index"].to_numpy()
             di.append((d[START - W : START].mean(), d[START + 2 : START + 7].mean()))

@@ -62,6 +62,18 @@ def deputy(model: SchoolModel) -> int:
     return int(senior[np.argmax(staff.capacity[senior])])
 
 
+def promoted_capacity(deputy_capacity: float) -> float:
+    """A promoted deputy's capacity as head, on the heads' scale.
+
+    A teacher's leadership capacity (leading colleagues and teams, 0-1) is not a head's capacity
+    (running a school, where an experienced head sits at ``EXPERIENCED_CAPACITY``). Preparation as
+    a deputy closes part of a first-time head's gap: a deputy at full capacity starts as an
+    experienced head would, never above (Clark, Martorell & Rockoff 2009: prior assistant-principal
+    experience; Bartanen, Grissom & Rogers 2019: smaller dips after internal promotions).
+    """
+    return NOVICE_CAPACITY + (EXPERIENCED_CAPACITY - NOVICE_CAPACITY) * min(1.0, max(0.0, deputy_capacity))
+
+
 def successor_head(model: SchoolModel, successor: Successor, origin: str, previous: dict) -> dict:
     """What the arriving head is like: the style's traits (or the predecessor's), with overrides.
 
@@ -83,7 +95,7 @@ def successor_head(model: SchoolModel, successor: Successor, origin: str, previo
             base[k] = override
     capacity = EXPERIENCED_CAPACITY if successor.experienced else NOVICE_CAPACITY
     if origin == "internal":
-        capacity = max(capacity, float(model.staff.capacity[deputy(model)]))
+        capacity = max(capacity, promoted_capacity(float(model.staff.capacity[deputy(model)])))
     return {
         **base,
         "succession_planning": previous.get("succession_planning", model.scenario.head.succession_planning),

@@ -39,6 +39,17 @@ from leadsim.sim.staff import fill_roles, initial_staff, replace_with_novice
 TRUST_TO_OPEN = 0.5
 
 
+def crisis_opening(trust: float, rigidity: float) -> float:
+    """Share of a crisis's pull on leadership that goes to all-hands work rather than to the centre.
+
+    Args:
+        trust: the staff's mean trust in colleagues times one minus cynicism.
+        rigidity: ``threat.rigidity`` (0: every school opens up; 1: a school with no trust only
+            centralises).
+    """
+    return 1.0 - rigidity * (1.0 - min(1.0, trust / TRUST_TO_OPEN))
+
+
 def cynicism_floor(memory: np.ndarray, cfg: Scenario) -> np.ndarray:
     """The level cynicism relaxes to, set by the initiatives a teacher remembers failing or dropped:
     every one raises it, without limit short of 1 (Harris 2008)."""
@@ -302,7 +313,7 @@ class SchoolModel(LeadsimModel):
             trust = mean(staff.trust_colleagues * (1.0 - staff.cynicism))
             # Threat-rigidity: where staff trust each other a crisis opens leadership up; where they
             # do not, control is pulled to the centre (Staw, Sandelands & Dutton 1981; Daly 2009).
-            opens = 1.0 - self.scenario.threat.rigidity * (1.0 - min(1.0, trust / TRUST_TO_OPEN))
+            opens = crisis_opening(trust, self.scenario.threat.rigidity)
             w = (1.0 - s) * w
             w[work.DESPERATION] += s * opens
             w[work.SOLO if head is not None else work.DEFAULT] += s * (1.0 - opens)

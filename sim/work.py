@@ -58,6 +58,9 @@ MAX_LOAD = 2
 MANDATE_DEPTH = 0.25
 #: share of a departed head's backing of running teams that the senior team keeps up
 SPONSOR_KEPT = 0.3
+#: chance that a teacher who fully trusts colleagues and is not cynical joins all-hands work in a week
+#: (the old 0.2 + 0.7 at full trust); below full trust the chance falls in proportion
+ALL_HANDS_JOIN = 0.9
 #: share of the gap to full engagement students close when work they took part in succeeds
 STUDENT_RESULT_LIFT = 0.02
 #: competence lost per unit of disadvantage above the average: improvement is harder in challenging
@@ -429,7 +432,9 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
 def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
     """Spontaneous collaboration: whoever trusts enough, can, and is not worn out, joins."""
     staff, rng, cfg = model.staff, model.rng, model.scenario
-    p = (0.2 + 0.7 * staff.trust_colleagues * (1.0 - staff.cynicism)) * (1.0 - staff.fatigue) / (1.0 + staff.load)
+    # No base chance: a teacher who trusts no colleague does not join a crowd of them (Gronn's
+    # spontaneous collaboration is among those who trust each other; threat-rigidity elsewhere).
+    p = ALL_HANDS_JOIN * staff.trust_colleagues * (1.0 - staff.cynicism) * (1.0 - staff.fatigue) / (1.0 + staff.load)
     members = (rng.random(staff.n) < p).nonzero()[0]
     if members.size < 2:
         return None

@@ -77,6 +77,21 @@ def test_an_internal_successor_leaves_a_teaching_post_filled_by_a_novice():
     assert (m.staff.tenure == 0).sum() >= 1
 
 
+def test_a_promoted_deputy_starts_no_abler_than_an_experienced_head():
+    # A deputy's capacity to lead colleagues saturates near 1 in a distributing school; as head they
+    # are a first-time head whose preparation closes the gap to an experienced head, not more.
+    from leadsim.sim.heads import EXPERIENCED_CAPACITY, NOVICE_CAPACITY, deputy
+
+    m = SchoolModel(scenario(d=DESIGN), rng=2)
+    m.run(200)
+    prepared = float(m.staff.capacity[deputy(m)])
+    m.head_leaves_now({"origin": "internal", "experienced": False})
+    m.step()
+    assert NOVICE_CAPACITY < m.head.capacity <= EXPERIENCED_CAPACITY
+    expected = NOVICE_CAPACITY + (EXPERIENCED_CAPACITY - NOVICE_CAPACITY) * prepared
+    assert m.head.capacity == pytest.approx(expected, abs=0.02)
+
+
 def test_an_abandoning_successor_makes_the_people_on_running_work_more_cynical():
     m = SchoolModel(scenario(d=DESIGN), rng=4)
     m.run(30)
@@ -645,6 +660,18 @@ def test_a_permanent_all_hands_school_burns_out():
         tired.append(a.timeseries()["fatigue"].iloc[-60:].mean())
         calm.append(d.timeseries()["fatigue"].iloc[-60:].mean())
     assert np.mean(tired) > 2 * np.mean(calm)
+
+
+def test_staff_who_trust_no_colleague_form_no_crowd_and_trusting_staff_mostly_join():
+    m = SchoolModel(scenario(), rng=64)
+    m.staff.trust_colleagues[:] = 0.0
+    assert all(W._all_hands(m, W.BEHAVIOUR, 0.5) is None for _ in range(20))
+    m.staff.trust_colleagues[:] = 1.0
+    m.staff.cynicism[:] = 0.0
+    m.staff.fatigue[:] = 0.0
+    m.staff.load[:] = 0
+    item = W._all_hands(m, W.BEHAVIOUR, 0.5)
+    assert item is not None and item.members.size > 0.7 * m.staff.n
 
 
 def test_fatigue_lowers_effort_and_the_holiday_restores_most_of_it():
