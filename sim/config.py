@@ -336,9 +336,35 @@ class When(Section):
 
 
 class PatternChange(When):
-    """From this point on, the school runs this pattern mix (Arden: design from year 1)."""
+    """From this point on, the school runs this pattern mix, and the head may restructure the posts
+    (Arden: design from year 1, a senior team replacing a two-person leadership, a role for every teacher)."""
 
     pattern: Pattern
+    senior_team: int | None = P(
+        None,
+        "the head resizes the senior team to this many (default: unchanged)",
+        unit="people",
+        ge=0,
+        le=30,
+        source="Arden: a senior team replaced the two-person leadership (Harris 2008, seed 002)",
+    )
+    middle_leaders: int | None = P(
+        None,
+        "the head appoints or removes middle leaders to this many (default: unchanged)",
+        unit="people",
+        ge=0,
+        le=100,
+        source="the formation of new leadership positions (Harris 2008, seed 002)",
+    )
+    whole_school_roles: float | None = P(
+        None,
+        "the head gives this share of teachers without a post a whole-school role (default: unchanged)",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Arden: 'every teacher was also given responsibilities within either academic or pastoral "
+        "development' (Harris 2008, seed 002)",
+    )
 
 
 class Departure(When):
@@ -1196,6 +1222,52 @@ class RoutinesParams(Section):
     )
 
 
+class RolesParams(Section):
+    """Whole-school roles: academic or pastoral responsibilities held alongside teaching (Arden)."""
+
+    whole_school: float = P(
+        0.0,
+        "share of teachers without a formal post who hold a whole-school academic or pastoral role at the start",
+        unit="share",
+        ge=0,
+        le=1,
+        source="most schools give leadership roles by position only (Harris 2008); Arden gave every teacher one",
+    )
+    leading: float = P(
+        0.25,
+        "how much of a week's leading a whole-school role brings (a formal post brings capacity.everyday_leadership)",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="'along with their teaching responsibilities' (Arden, seed 002): half a post's; assumption",
+    )
+    time: float = P(
+        0.02,
+        "share of the week a whole-school role takes from its holder",
+        unit="share/week",
+        ge=0,
+        le=0.2,
+        source="a meeting a fortnight, as a routine (routines.time); assumption",
+    )
+    bridging: float = P(
+        0.5,
+        "share of the egg-crate penalty lifted between two holders of whole-school roles working together",
+        unit="share",
+        ge=0,
+        le=1,
+        source="cross-subject teams 'ensured that teachers from different key stages worked together' "
+        "(Arden, seed 002); assumption",
+    )
+    dismantle_cost: float = P(
+        0.1,
+        "cynicism a successor causes in each holder by taking whole-school roles away",
+        unit="0-1",
+        ge=0,
+        le=1,
+        source="as routines.dismantle_cost (Hargreaves & Fink 2006)",
+    )
+
+
 class MemoryParams(Section):
     """The school's memory of abandoned and failed initiatives."""
 
@@ -1273,6 +1345,7 @@ class Scenario(Section):
     reform: ReformParams = Field(default_factory=ReformParams)
     mentoring: MentoringParams = Field(default_factory=MentoringParams)
     routines: RoutinesParams = Field(default_factory=RoutinesParams)
+    roles: RolesParams = Field(default_factory=RolesParams)
     memory: MemoryParams = Field(default_factory=MemoryParams)
     succession: SuccessionParams = Field(default_factory=SuccessionParams)
 
@@ -1327,6 +1400,15 @@ class Scenario(Section):
         changes = [c.step(wpy) for c in self.leadership.schedule]
         if changes != sorted(changes):
             raise ValueError("leadership.schedule: changes must be in time order")
+        senior, middle = t.senior_team, t.middle_leaders
+        for i, c in enumerate(self.leadership.schedule):
+            senior = c.senior_team if c.senior_team is not None else senior
+            middle = c.middle_leaders if c.middle_leaders is not None else middle
+            if senior + middle > s.teachers:
+                raise ValueError(
+                    f"leadership.schedule[{i}]: senior_team + middle_leaders ({senior + middle}) "
+                    f"cannot exceed school.teachers ({s.teachers})"
+                )
         return self
 
 

@@ -19,7 +19,7 @@ from leadsim.sim.community import (
     update_parents,
     update_students,
 )
-from leadsim.sim.config import Crisis, Departure, Pattern, Scenario, Successor
+from leadsim.sim.config import Crisis, Departure, Pattern, PatternChange, Scenario, Successor
 from leadsim.sim.conventions import LeadsimModel
 from leadsim.sim.heads import (
     EXPERIENCED_CAPACITY,
@@ -32,7 +32,7 @@ from leadsim.sim.heads import (
 )
 from leadsim.sim.mentoring import assign_mentors, mentoring_lift, mentoring_time
 from leadsim.sim.metrics import COLUMNS, Measures, succession_measures
-from leadsim.sim.staff import fill_roles, initial_staff, replace_with_novice
+from leadsim.sim.staff import Posts, fill_roles, initial_staff, replace_with_novice
 
 #: a crisis opens leadership up fully where staff trust each other at least this much (trust in
 #: colleagues times one minus cynicism); below it, threat-rigidity centralises (Staw et al. 1981)
@@ -102,7 +102,9 @@ class SchoolModel(LeadsimModel):
         self.parent_agents = [Parent(self, i) for i in range(self.families.n)]
 
         self.pattern: Pattern = cfg.leadership.pattern
-        self._schedule = {c.step(wpy): c.pattern for c in cfg.leadership.schedule}
+        #: the leadership posts as the head has set them up now
+        self.posts = Posts.of(cfg)
+        self._schedule = {c.step(wpy): c for c in cfg.leadership.schedule}
         self._departures: dict[int, Departure] = {d.step(wpy): d for d in cfg.events.head_departures}
         self._crises: dict[int, Crisis] = {c.step(wpy): c for c in cfg.events.crises}
         self._head_hazard = 1.0 - (1.0 - cfg.events.head_exit_hazard) ** (1.0 / wpy)
@@ -252,7 +254,7 @@ class SchoolModel(LeadsimModel):
                 self.pattern = Pattern(**{"solo": 0.0, **args})
         self._pending_requests.clear()
         if w in self._schedule:
-            self.pattern = self._schedule[w]
+            self._restructure(self._schedule[w])
         if self.pending_successor is not None and w >= self.pending_successor[2]:
             self.install_successor()
         draw = rng.random()  # drawn every week so the stream does not depend on who is in post
@@ -360,6 +362,8 @@ class SchoolModel(LeadsimModel):
         staff.commitment = (
             teaching + items - protected + routines.weekly_time(self) + mentoring_time(self) + t.item_time * initiatives
         )
+        if staff.whole_school.any():
+            staff.commitment += cfg.roles.time * staff.whole_school
         self.overload = np.maximum(staff.commitment - 1.0, 0.0)
 
     def _update_practice(self) -> None:
@@ -456,6 +460,8 @@ class SchoolModel(LeadsimModel):
         engaged = np.minimum(work.parts(self), 1.0)
         # Formal role holders lead their departments and year groups every week, improvement or not.
         leading = np.maximum(engaged, c.everyday_leadership * staff.role_holders())
+        if staff.whole_school.any():
+            leading = np.maximum(leading, cfg.roles.leading * staff.whole_school)
         coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
         staff.capacity += c.growth * leading * coached * (1.0 - staff.capacity)
         staff.capacity -= c.disuse_decay * (leading == 0) * staff.capacity
@@ -599,7 +605,19 @@ class SchoolModel(LeadsimModel):
             if w.sum() > 0:
                 staff.memory[s] = cfg.memory.transmission * float(w @ staff.memory / w.sum())
         self.loyalty[slots] = 0.0
-        fill_roles(staff, cfg)
+        fill_roles(staff, self.posts)
+
+    def _restructure(self, change: PatternChange) -> None:
+        """A planned change: the pattern mix the head runs from now, and any posts the head creates or cuts."""
+        self.pattern = change.pattern
+        p = self.posts
+        if change.senior_team is not None:
+            p.senior = change.senior_team
+        if change.middle_leaders is not None:
+            p.middle = change.middle_leaders
+        if change.whole_school_roles is not None:
+            p.whole_school = change.whole_school_roles
+        fill_roles(self.staff, p)
 
     def depart_head(self, successor: Successor, reason: str) -> None:
         """The head in post leaves now; the successor arrives after any interim.
@@ -657,8 +675,23 @@ class SchoolModel(LeadsimModel):
         # A new head builds distribution again from the trust they have, not from the predecessor's.
         self.readiness = min(self.readiness, float(clip(mean(staff.trust_head) / 0.6, 0.0, 1.0)))
         routines.dismantle(self, keep_chance(self, traits["distribution"]))
+        self._keep_or_drop_roles(traits["distribution"])
         if not successor.keeps_running_work:
             work.abandon_all(self)
+
+    def _keep_or_drop_roles(self, distribution: float) -> None:
+        """An arriving head keeps the whole-school roles with a chance equal to their stance toward
+        distribution; taking them away costs the holders cynicism (formal posts are contracts and stay)."""
+        staff = self.staff
+        if not staff.whole_school.any():
+            return  # no draw: the stream of a school without such roles does not change
+        if self.rng.random() < distribution:
+            return
+        held = staff.whole_school.copy()
+        staff.cynicism[held] += self.scenario.roles.dismantle_cost * (1.0 - staff.cynicism[held])
+        staff.memory[held] += 0.5
+        self.posts.whole_school = 0.0
+        staff.whole_school[:] = False
 
     def _observe(self) -> None:
         self.current = self.measures.observe(self)

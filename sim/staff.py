@@ -32,6 +32,7 @@ class Staff:
         trust_colleagues: 0-1.
         cynicism: 0-1.
         role: 0 none, 1 middle leader, 2 senior team.
+        whole_school: holds a whole-school academic or pastoral role alongside teaching (no formal post).
         department: department index.
         tenure: years at this school.
         ties: (n, n) symmetric collaboration tie strength, 0-1, zero diagonal.
@@ -53,6 +54,7 @@ class Staff:
     trust_colleagues: np.ndarray
     cynicism: np.ndarray
     role: np.ndarray
+    whole_school: np.ndarray
     department: np.ndarray
     tenure: np.ndarray
     ties: np.ndarray
@@ -163,6 +165,7 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
         trust_colleagues=clip(rng.normal(t.trust_colleagues, 0.1, n), 0.0, 1.0),
         cynicism=clip(rng.normal(t.cynicism, 0.05, n), 0.0, 1.0),
         role=role,
+        whole_school=np.zeros(n, dtype=bool),
         department=dept,
         tenure=tenure,
         ties=np.zeros((n, n)),
@@ -176,6 +179,7 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
         time_available=t.time_available,
     )
     staff.ties = initial_ties(rng, staff, cfg)
+    fill_roles(staff, Posts.of(cfg))
     return staff
 
 
@@ -211,6 +215,7 @@ def replace_with_novice(rng: np.random.Generator, staff: Staff, slots: np.ndarra
     staff.trust_colleagues[slots] = t.trust_colleagues
     staff.cynicism[slots] = t.cynicism / 2
     staff.role[slots] = NONE
+    staff.whole_school[slots] = False
     staff.tenure[slots] = 0.0
     staff.load[slots] = 0.0
     staff.support[slots] = 0.0
@@ -226,10 +231,41 @@ def replace_with_novice(rng: np.random.Generator, staff: Staff, slots: np.ndarra
     staff.ties[:, slots] = np.maximum(staff.ties[:, slots], new.T)
 
 
-def fill_roles(staff: Staff, cfg: Scenario) -> None:
-    """Vacant formal roles go to the most capable teachers without one (promotion by position)."""
-    for role, wanted in ((SENIOR, cfg.teachers.senior_team), (MIDDLE, cfg.teachers.middle_leaders)):
-        missing = wanted - int(np.count_nonzero(staff.role == role))
+@dataclass
+class Posts:
+    """The school's leadership posts as the head has set them up (the head can restructure them).
+
+    Attributes:
+        senior: members of the senior team.
+        middle: middle leaders.
+        whole_school: share of teachers without a formal post who hold a whole-school role.
+    """
+
+    senior: int
+    middle: int
+    whole_school: float
+
+    @classmethod
+    def of(cls, cfg: Scenario) -> Posts:
+        """The posts a scenario starts with."""
+        return cls(cfg.teachers.senior_team, cfg.teachers.middle_leaders, cfg.roles.whole_school)
+
+
+def fill_roles(staff: Staff, posts: Posts) -> None:
+    """Bring the roles held to ``posts``: vacant posts go to the most capable teachers without one
+    (promotion by position); posts cut go from the least capable holders.
+
+    No random draw: who is appointed follows from capacity and tenure, so a run's stream does not
+    depend on the structure.
+    """
+    merit = staff.capacity + 0.01 * staff.tenure
+    for role, wanted in ((SENIOR, posts.senior), (MIDDLE, posts.middle)):
+        holders = np.flatnonzero(staff.role == role)
+        if holders.size > wanted:
+            cut = holders[np.argsort(merit[holders], kind="stable")[: holders.size - wanted]]
+            staff.role[cut] = NONE
+            continue
+        missing = wanted - holders.size
         if missing <= 0:
             continue
         # Senior posts are filled from middle leaders first, middle posts from the rest.
@@ -237,5 +273,16 @@ def fill_roles(staff: Staff, cfg: Scenario) -> None:
         if not pool.any():
             pool = staff.role == NONE
         cand = np.flatnonzero(pool)
-        best = cand[np.argsort(-(staff.capacity[cand] + 0.01 * staff.tenure[cand]), kind="stable")[:missing]]
+        best = cand[np.argsort(-merit[cand], kind="stable")[:missing]]
         staff.role[best] = role
+    # A formal post replaces a whole-school role; the rest are brought to the share the head set.
+    staff.whole_school &= staff.role == NONE
+    free = np.flatnonzero(staff.role == NONE)
+    wanted = round(posts.whole_school * free.size)
+    holders = free[staff.whole_school[free]]
+    if holders.size > wanted:
+        cut = holders[np.argsort(merit[holders], kind="stable")[: holders.size - wanted]]
+        staff.whole_school[cut] = False
+    elif holders.size < wanted:
+        cand = free[~staff.whole_school[free]]
+        staff.whole_school[cand[np.argsort(-merit[cand], kind="stable")[: wanted - holders.size]]] = True

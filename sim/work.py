@@ -549,7 +549,12 @@ def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: floa
     block = staff.ties[np.ix_(m, m)]
     dept = staff.department[m]
     cross = dept[:, None] != dept[None, :]
-    rate = cfg.network.tie_growth * factor * np.where(cross, 1.0 - cfg.school.egg_crate, 1.0)
+    barrier = cfg.school.egg_crate
+    if staff.whole_school.any():
+        # Two holders of whole-school roles meet on whole-school issues across key stages (Arden).
+        ws = staff.whole_school[m]
+        barrier = barrier * (1.0 - cfg.roles.bridging * (ws[:, None] & ws[None, :]))
+    rate = cfg.network.tie_growth * factor * np.where(cross, 1.0 - barrier, 1.0)
     block += (1.0 - block) * (1.0 - (1.0 - rate) ** weeks)
     np.fill_diagonal(block, 0.0)
     staff.ties[np.ix_(m, m)] = block

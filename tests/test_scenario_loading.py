@@ -175,6 +175,16 @@ def test_labelled_override(tiny: Path) -> None:
             ":2: leadership.schedule: changes must be in time order",
         ),
         ("events:\n  head_departures: [{year: 2}, {week: 78}]\n", "two departures in the same week"),
+        (
+            "school: {teachers: 20}\nleadership:\n  schedule:\n"
+            "    - {year: 1, pattern: {design: 1}, senior_team: 18}\n",
+            ":4: leadership.schedule[0]: senior_team + middle_leaders (26) cannot exceed school.teachers (20)",
+        ),
+        (
+            "leadership:\n  schedule:\n    - {year: 1, pattern: {design: 1}, whole_school_roles: 2}\n",
+            ":3: leadership.schedule[0].whole_school_roles: must be at most 1 (got 2)",
+        ),
+        ("roles:\n  leading: -0.1\n", ":2: roles.leading: must be at least 0 (got -0.1)"),
         ("leadership:\n  pattern: {solo: 0.5, desparation: 0.5}\n", "did you mean 'desperation'?"),
         ("extends: [a.yaml]\n", ":1: extends: expected the path of another scenario file"),
         ("extends: 3\n", ":1: extends: expected the path"),

@@ -1,0 +1,95 @@
+"""Roles by design: a head creates posts and whole-school roles, and what they do follows from leading.
+
+Harris 2008 (seed 002), the Arden case: a senior team replaced the two-person leadership and every
+teacher was given an academic or pastoral role alongside teaching.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from leadsim.sim import Scenario, SchoolModel
+from leadsim.sim import work as W
+from leadsim.sim.staff import NONE, SENIOR
+from leadsim.sim.vocabulary import MIXES
+
+SMALL = {
+    "school": {"teachers": 20, "students": 200, "parents": 200, "departments": 4},
+    "teachers": {"senior_team": 2, "middle_leaders": 4},
+    "events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0},
+}
+RESTRUCTURE = {"week": 3, "pattern": MIXES["design"], "senior_team": 5, "whole_school_roles": 1.0}
+
+
+def school(schedule: list | None = None, **extra: dict) -> Scenario:
+    spec = {**SMALL, "head": {"distribution": 0.8, "authenticity": 0.9}, **extra}
+    spec["leadership"] = {"pattern": MIXES["design"], "schedule": schedule or []}
+    return Scenario.model_validate(spec)
+
+
+def test_a_head_who_restructures_enlarges_the_senior_team_and_gives_every_teacher_a_role_that_week():
+    m = SchoolModel(school([RESTRUCTURE]), rng=1)
+    m.run(2)
+    assert (m.staff.role == SENIOR).sum() == 2 and not m.staff.whole_school.any()
+    m.run(1)
+    assert (m.staff.role == SENIOR).sum() == 5
+    assert m.staff.whole_school[m.staff.role == NONE].all()
+    assert not m.staff.whole_school[m.staff.role != NONE].any()  # a formal post replaces it
+    assert m.timeseries()["roles_held"].iloc[-1] == 1.0
+
+
+def test_a_novice_in_a_school_where_every_teacher_has_a_role_gets_one_at_the_year_end():
+    m = SchoolModel(school([RESTRUCTURE]), rng=2)
+    m.run(m.scenario.school.weeks_per_year * 2)
+    assert (m.staff.tenure == 0).any()  # some left and were replaced
+    assert ((m.staff.role > 0) | m.staff.whole_school).all()
+
+
+def test_whole_school_roles_keep_the_holders_capacity_in_use_instead_of_fading():
+    ends = []
+    for schedule in ([], [RESTRUCTURE]):
+        m = SchoolModel(school(schedule), rng=3)
+        m.run(3)
+        plain = (m.staff.role == NONE).copy()
+        m.run(2 * m.scenario.school.weeks_per_year - 3)
+        ends.append(m.staff.capacity[plain & (m.staff.tenure >= 2)].mean())
+    assert ends[1] > ends[0] + 0.05
+
+
+def test_a_whole_school_role_takes_time_from_its_holder():
+    m = SchoolModel(school([RESTRUCTURE]), rng=4)
+    m.run(3)
+    m._commit_time()
+    with_roles = m.staff.commitment.copy()
+    m.scenario.roles.time = 0.0
+    m._commit_time()
+    held = m.staff.whole_school
+    assert np.allclose(with_roles[held] - m.staff.commitment[held], 0.02)
+
+
+def test_two_role_holders_from_different_departments_build_a_tie_faster():
+    grown = []
+    for roles in (False, True):
+        m = SchoolModel(school(), rng=5)
+        d = m.staff.department
+        a, b = int(np.flatnonzero(d == 0)[0]), int(np.flatnonzero(d == 1)[0])
+        m.staff.ties[a, b] = m.staff.ties[b, a] = 0.0
+        m.staff.whole_school[[a, b]] = roles
+        W._strengthen_ties(m, np.array([a, b]), 4, 1.0)
+        grown.append(m.staff.ties[a, b])
+    assert grown[1] > grown[0] > 0
+
+
+@pytest.mark.parametrize(("distribution", "kept"), [(0.0, False), (1.0, True)])
+def test_a_successor_keeps_whole_school_roles_as_far_as_they_distribute_and_taking_them_costs_cynicism(
+    distribution: float, kept: bool
+) -> None:
+    m = SchoolModel(school([RESTRUCTURE]), rng=6)
+    m.run(10)
+    held = m.staff.whole_school.copy()
+    before = m.staff.cynicism.copy()
+    m.head_leaves_now({"origin": "external", "style": "top_down", "distribution": distribution})
+    m.step()
+    assert m.staff.whole_school.any() == kept
+    rise = (m.staff.cynicism - before)[held].mean() - (m.staff.cynicism - before)[~held].mean()
+    assert (rise > 0.05) == (not kept)
