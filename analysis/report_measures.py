@@ -104,7 +104,7 @@ PAIRED_YEARS = (1, 3, 5)
 
 #: what the departing head left in the school, paired like :data:`PAIRED` and read at :data:`LEFT_YEAR`:
 #: the places the model keeps improvement (people's practice and capacity, the distribution of
-#: leading, the routines), so a reader can see which of them a departure took away (issue 12)
+#: leading, the routines, the roles), so a reader can see which of them a departure took away (issue 12)
 LEFT: tuple[PairedMeasure, ...] = (
     PairedMeasure(
         "teaching_practice",
@@ -142,6 +142,14 @@ LEFT: tuple[PairedMeasure, ...] = (
         "Routines",
         "the mean strength of the school's improvement routines (0-1) N years after, minus the same school in "
         "which the head stayed",
+        "week",
+        "level",
+    ),
+    PairedMeasure(
+        "roles_held",
+        "Roles",
+        "the share of teachers with a leadership role (a formal post or a whole-school role) N years after, minus "
+        "the same school in which the head stayed",
         "week",
         "level",
     ),

@@ -280,6 +280,10 @@ def default_settings() -> tuple[SchoolSettings, SchoolSettings]:
     return SchoolSettings.from_scenario(left), SchoolSettings.from_scenario(right)
 
 
+#: what a scheduled change may restructure besides the pattern (leadsim.sim.config.PatternChange)
+RESTRUCTURE = ("senior_team", "middle_leaders", "whole_school_roles")
+
+
 def build_scenario(s: SchoolSettings, *, seed: int, own_events: bool) -> Scenario:
     """The scenario of one school: its starting scenario with the trainer's settings applied.
 
@@ -291,7 +295,13 @@ def build_scenario(s: SchoolSettings, *, seed: int, own_events: bool) -> Scenari
     d["leadership"]["pattern"] = s.weights()
     wpy = d["school"]["weeks_per_year"]
     if s.switch_to in PRESETS:
-        d["leadership"]["schedule"] = [{"week": round(s.switch_year * wpy), "pattern": PRESETS[s.switch_to][1]}]
+        change = {"week": round(s.switch_year * wpy), "pattern": PRESETS[s.switch_to][1]}
+        own = d["leadership"]["schedule"]
+        # The posts the scenario's head creates with the switch (Arden: a senior team, a role for
+        # every teacher) come with it, whenever the trainer puts the switch.
+        if own:
+            change |= {k: own[0][k] for k in RESTRUCTURE if own[0].get(k) is not None}
+        d["leadership"]["schedule"] = [change]
     elif s.switch_to == NO_SWITCH:
         d["leadership"]["schedule"] = []
     d["leadership"]["time_for_collaboration"] = float(s.time_for_collaboration)

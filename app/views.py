@@ -25,8 +25,8 @@ TIME_CHARTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
     "leadership_capacity": ("Staff able to lead", [("leadership_capacity", "able to lead")], "average teacher, 0-1"),
     "distribution_index": (
         "Leading done by others than the head",
-        [("distribution_index", "shared")],
-        "share of the leading, 0-1",
+        [("distribution_index", "shared"), ("roles_held", "staff with a role")],
+        "share, 0-1",
     ),
     "trust": ("Trust", [("trust", "trust")], "average teacher, 0-1"),
     "cynicism": ("Weariness of initiatives", [("cynicism", "weariness")], "average teacher, 0-1"),
@@ -50,7 +50,8 @@ CHART_TIPS: dict[str, str] = {
     "leadership_capacity": "Model term: leadership_capacity - how able teachers are to lead improvement "
     "beyond their own classroom (mean of teachers).",
     "distribution_index": "Model term: distribution_index - the share of improvement leading done by "
-    "someone other than the head.",
+    "someone other than the head; roles_held - the share of teachers with a leadership role (a formal post, "
+    "or a whole-school academic or pastoral role the head gave them, as at Arden).",
     "trust": "Model term: trust - teachers' trust in the head and in colleagues.",
     "cynicism": "Model term: cynicism - teachers' weariness of, and doubt about, improvement initiatives.",
     "students": "Model terms: student_engagement (behaviour and effort) and student_voice (being heard).",
