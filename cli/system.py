@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from leadsim.cli.core import PROG, app, fail, invocation
@@ -39,18 +39,41 @@ def _load(scenario: str, overrides: list[str | tuple[str, str]]):
         raise fail(str(e)) from None
 
 
-@system_app.command("run", epilog="Examples:  leadsim system run federation --seed 3 --set years=5")
+@system_app.command(
+    "run",
+    epilog="Examples:  leadsim system run federation --seed 3 --set years=5   |   "
+    "leadsim system run local-authority --shards 2   |   leadsim system run big.yaml --shards 8 "
+    "--scheduler tcp://10.0.0.5:8786",
+)
 def run(
     scenario: Annotated[str, typer.Argument(help=SYSTEM_HELP, show_default=False)],
     seed: SeedOption = None,
     years: YearsOption = None,
     set_: SetOption = None,
     out: OutOption = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            "--shards",
+            help="Cut the system into K shards run side by side on a Dask cluster (the same results as one process).",
+            metavar="K",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --shards: 'local' (K worker processes on 127.0.0.1) or the address of a running Dask "
+            "scheduler, e.g. tcp://10.0.0.5:8786 \\[default: local].",
+        ),
+    ] = None,
 ) -> None:
     """Run a system scenario: timeseries.parquet (a 'school' column), summary.json, scenario.yaml, manifest.json.
 
     The run directory appears only when the run is complete; an earlier run there is replaced.
     """
+    if scheduler is not None and shards is None:
+        raise fail("--scheduler: give --shards K too (how many shards to cut the system into)")
     cfg = _load(scenario, run_overrides(seed, years, set_))
     from leadsim.experiments.outputs import OutputError
     from leadsim.experiments.system_outputs import write_system_run
@@ -58,12 +81,26 @@ def run(
     out_dir = run_dir(out, cfg.name, cfg.seed)
     from leadsim.sim.system import SystemModel
 
-    model = SystemModel(cfg)
+    parts = None if shards is None else _cut(cfg, shards)
+    model: Any = SystemModel(cfg) if parts is None else None
+    week = [0]  # weeks done on the shards, for the message if interrupted
     try:
-        model.run()
+        if parts is None:
+            model.run()
+            where = ""
+        else:
+            from leadsim.experiments.store import SweepError
+            from leadsim.experiments.system_shards import run_on_dask
+
+            try:
+                model = run_on_dask(cfg, parts, scheduler or "local", progress=lambda w: week.__setitem__(0, w))
+            except SweepError as e:
+                raise fail(str(e) if scheduler not in (None, "local") else f"--shards {shards}: {e}") from None
+            where = f" on {shards} shard{'s' if shards != 1 else ''}"
         written = write_system_run(out_dir, model, cfg, cfg.seed, invocation())
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted at week {model.week} of {cfg.steps}; nothing written", file=sys.stderr)
+        done = week[0] if model is None else model.week
+        print(f"{PROG}: interrupted at week {done} of {cfg.steps}; nothing written", file=sys.stderr)
         raise typer.Exit(130) from None
     except OutputError as e:
         raise fail(f"--out {e}") from None
@@ -71,7 +108,7 @@ def run(
     console = Console()
     console.print(
         f"[bold]{cfg.name}[/bold] seed {cfg.seed}: {s['schools']} schools, {s['teachers']} teachers, "
-        f"{s['students']} students, {model.week} weeks; {s['departures']} head departure(s)",
+        f"{s['students']} students, {model.week} weeks{where}; {s['departures']} head departure(s)",
         highlight=False,
     )
     console.print(
@@ -82,6 +119,17 @@ def run(
         highlight=False,
     )
     console.print(f"wrote {written}/", highlight=False)
+
+
+def _cut(cfg: Any, shards: int) -> list[list[int]]:
+    """``--shards``: the system cut into that many shards, or one line and exit 2."""
+    from leadsim.sim.shard import PartitionError, partition
+    from leadsim.sim.system import SystemModel
+
+    try:
+        return partition(SystemModel(cfg, own=[]), shards)
+    except PartitionError as e:
+        raise fail(f"--shards {shards}: {e}") from None
 
 
 @system_app.command("validate", epilog="Example:  leadsim system validate my-system.yaml")

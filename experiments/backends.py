@@ -56,6 +56,8 @@ DASK_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.low-level-log-length": 50,
 }
+#: how long to try to reach a scheduler given by address before saying it cannot be reached
+CONNECT_TIMEOUT = "10s"
 
 
 class Aborted(Exception):
@@ -154,7 +156,7 @@ class DaskBackend:
                 self.where = f"{self.workers} local worker process{'es' if self.workers != 1 else ''}"
             else:
                 try:
-                    self.client = distributed.Client(self.scheduler, timeout="10s")
+                    self.client = distributed.Client(self.scheduler, timeout=CONNECT_TIMEOUT)
                 except (OSError, TimeoutError, ValueError) as e:
                     raise SweepError(f"--scheduler {self.scheduler}: cannot connect: {e}") from None
                 self.where = f"the Dask cluster at {self.scheduler}"

@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +66,17 @@ from leadsim.sim.work import MAX_LOAD
 from mesa.discrete_space import CellAgent, Network
 from pydantic import ValidationError
 
-__all__ = ["SYSTEM_COLUMNS", "SCHOOL_COLUMNS", "School", "SystemModel", "school_scenario"]
+__all__ = [
+    "SYSTEM_COLUMNS",
+    "SCHOOL_COLUMNS",
+    "Crossings",
+    "School",
+    "SystemModel",
+    "school_scenario",
+    "system_row",
+    "system_summary",
+    "system_timeseries",
+]
 
 #: per-school columns the system adds to each school's own time series
 SCHOOL_COLUMNS = ("head_presence", "partnerships", "teachers_away", "practice_imported", "partner_trust")
@@ -79,6 +90,10 @@ SYSTEM_COLUMNS = (
     "system_head_time_away",
     "system_teacher_time_away",
 )
+#: per-school numbers kept for the system measures only: (attainment, teachers)
+STATE_COLUMNS = ("attainment", "teachers")
+#: the levels L_j of a week's crossers, by grouping (its index in ``SystemModel.groups``): [(school, L_j), ...]
+Crossings = dict[int, list[tuple[int, float]]]
 #: practice (teacher-units) a school must have taken in from others to count as reached
 REACHED = 0.5
 #: formal roles and phase structure of the two kinds of school
@@ -155,7 +170,7 @@ class _Loan:
     slots: np.ndarray
     ids: list[int]
     load: float
-    group: str
+    group: int  # index in SystemModel.groups (-1 for support)
     partner: int | None  # the supported school, for a support loan
 
 
@@ -183,12 +198,15 @@ class School(CellAgent):
         imported: practice taken in from other schools so far (sum over teachers, practice units).
     """
 
-    def __init__(self, model: SystemModel, index: int, name: str, kind: str, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self, model: SystemModel, index: int, name: str, kind: str, scenario: Scenario | None, seed: int
+    ) -> None:
         super().__init__(model)
         self.index = index
         self.name = name
         self.kind = kind
-        self.school_model = SchoolModel(scenario, rng=seed)
+        # A shard holds the schools of other shards as names on the network only (no model: ``None``).
+        self.school_model: SchoolModel = SchoolModel(scenario, rng=seed) if scenario is not None else None  # type: ignore[assignment]
         self.presence = 1.0
         self.imported = 0.0
         self.away = 0
@@ -207,15 +225,25 @@ class School(CellAgent):
 class SystemModel(LeadsimModel):
     """A system of schools stepped one school week at a time.
 
+    Every random draw that concerns one school comes from that school's own generators (its model's, and
+    one for choosing who crosses), and the draws of the system as a whole (generated schools, their
+    seeds, generated networks) are made here, once: so the run does not depend on the order in which
+    schools are stepped, and a shard holding some of the schools (``own``) reproduces their share of
+    the one-process run exactly (:mod:`leadsim.sim.shard`).
+
     Args:
         scenario: the system; its groupings must be possible (:func:`grouping_problems`).
-        rng: seed or generator; defaults to ``scenario.seed``. Each school's seed is drawn from it.
+        rng: seed or generator; defaults to ``scenario.seed``. Each school's seeds are drawn from it.
+        own: build a shard: only these schools (indices) get a school model, rows of trust and
+            measures; the others are names on the network. A shard's :meth:`step` is the first half
+            of the week and :meth:`finish_week` the second, with the crossings of the other shards.
 
     Raises:
-        ValueError: an impossible grouping (the loader reports these with file and line first).
+        ValueError: an impossible grouping (the loader reports these with file and line first), or an
+            index in ``own`` that is no school.
     """
 
-    def __init__(self, scenario: SystemScenario, *, rng: Any = None) -> None:
+    def __init__(self, scenario: SystemScenario, *, rng: Any = None, own: Sequence[int] | None = None) -> None:
         problems = grouping_problems(scenario)
         if problems:
             key, msg = problems[0]
@@ -232,12 +260,30 @@ class SystemModel(LeadsimModel):
         }
         self.index = {s.name: i for i, s in enumerate(specs)}
         seeds = self.rng.integers(0, 2**63 - 1, size=len(specs))
+        n = len(specs)
+        self.sharded = own is not None
+        self.own: list[int] = list(range(n)) if own is None else sorted(set(own))
+        if self.own and not 0 <= self.own[0] <= self.own[-1] < n:
+            raise ValueError(f"own: school indices are 0 to {n - 1}")
+        #: row of each school in the arrays this model keeps per school (trust, measures); -1: another shard's
+        self._row = np.full(n, -1, dtype=np.int64)
+        self._row[self.own] = np.arange(len(self.own))
+        #: teachers of each school (known without building it: the shards are cut by them)
+        self.sizes = np.array([s.teachers if s.teachers is not None else sizes[s.kind][0] for s in specs])
         self.schools: list[School] = [
-            School(self, i, s.name, s.kind, school_scenario(s, scenario, sizes[s.kind]), int(seeds[i]))
+            School(
+                self,
+                i,
+                s.name,
+                s.kind,
+                school_scenario(s, scenario, sizes[s.kind]) if self._row[i] >= 0 else None,
+                int(seeds[i]),
+            )
             for i, s in enumerate(specs)
         ]
-        n = len(specs)
-        self.trust = np.zeros((n, n))
+        self.mine = [self.schools[i] for i in self.own]
+        #: T[i, j] for the schools i of this model (rows in ``_row`` order), every school j
+        self.trust = np.zeros((len(self.own), n))
         self.groups: list[Group] = []
         for f in scenario.federations:
             self._add_group("federation", f.name, f.schools, b.federation_crossers, b.federation_trust)
@@ -255,8 +301,12 @@ class SystemModel(LeadsimModel):
                 self._lead(self.index[e.home], self.index[s])
         self.support = [(self.index[p.supporter], self.index[p.supported], p.leaders) for p in scenario.support]
         for a, c, _ in self.support:
-            self.trust[c, a] = max(self.trust[c, a], b.support_trust)
-            self.trust[a, c] = max(self.trust[a, c], b.support_trust)
+            self._trust_at_least(c, a, b.support_trust)
+            self._trust_at_least(a, c, b.support_trust)
+        # Who crosses is drawn from each school's own generator, spawned once from the system's (after
+        # every other draw of the system, so the schools and networks are those of earlier versions).
+        root = np.random.SeedSequence(int(self.rng.integers(0, 2**63 - 1)))
+        self._lend_rng = {i: np.random.default_rng(seq) for i, seq in enumerate(root.spawn(n)) if self._row[i] >= 0}
 
         # The Mesa network space: one node per school, one edge per pair of schools tied in any way.
         graph = nx.Graph()
@@ -271,11 +321,13 @@ class SystemModel(LeadsimModel):
         ev = scenario.events
         for e in [*ev.head_departures, *ev.crises, *ev.takeovers, *ev.network_changes]:
             self._events.setdefault(e.step(wpy), []).append(e)
-        self.travelled = 0.0
         self.event_log: list[dict] = []
         steps = scenario.steps + 1
-        self._school_rows = np.zeros((steps, n, len(SCHOOL_COLUMNS)))
+        self._school_rows = np.zeros((steps, len(self.own), len(SCHOOL_COLUMNS)))
+        self._school_state = np.zeros((steps, len(self.own), len(STATE_COLUMNS)))
         self._system_rows = np.zeros((steps, len(SYSTEM_COLUMNS)))
+        self._loans: list[_Loan] = []
+        self._crossings: Crossings = {}
         self._observe()
 
     # --- groupings -----------------------------------------------------------------------------
@@ -289,9 +341,15 @@ class SystemModel(LeadsimModel):
     def _join(self, group: Group, i: int, trust: float) -> None:
         """School ``i`` joins ``group``; it and each member start from at least ``trust`` in each other."""
         for j in group.members:
-            self.trust[i, j] = max(self.trust[i, j], trust)
-            self.trust[j, i] = max(self.trust[j, i], trust)
+            self._trust_at_least(i, j, trust)
+            self._trust_at_least(j, i, trust)
         group.members.append(i)
+
+    def _trust_at_least(self, i: int, j: int, trust: float) -> None:
+        """``T[i, j]`` is at least ``trust``; only the shard holding school ``i`` keeps (and writes) its row."""
+        r = self._row[i]
+        if r >= 0:
+            self.trust[r, j] = max(self.trust[r, j], trust)
 
     def _generate_networks(self, specs: list[SchoolSpec]) -> None:
         """Learning networks of about ``network_size`` generated schools, ``networks_per_school`` rounds.
@@ -317,7 +375,8 @@ class SystemModel(LeadsimModel):
     def _lead(self, home: int, school: int) -> None:
         self.led.setdefault(home, []).append(school)
         self.executive_of[school] = home
-        head = self.schools[school].school_model.head
+        sm = self.schools[school].school_model
+        head = sm.head if sm is not None else None
         if head is not None:
             # The school's own head becomes its head of school: a senior leader acting up, day to day.
             head.capacity = min(head.capacity, self.boundary.head_of_school_capacity)
@@ -361,19 +420,54 @@ class SystemModel(LeadsimModel):
     # --- the week ---------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """One school week for every school, with the exchange between them."""
+        """One school week for every school, with the exchange between them.
+
+        In a shard (``own``), the first half of the week only: events, lending, the schools' own weeks;
+        :meth:`crossings` then tells what the other shards need and :meth:`finish_week` ends the week.
+        """
         self._apply_events()
         loans = self._lend()
-        states = [self._show_presence(s) for s in self.schools]
-        for school in self.schools:
+        states = [self._show_presence(s) for s in self.mine]
+        for school in self.mine:
             school.school_model.step()
-        for school, state in zip(self.schools, states, strict=True):
+        for school, state in zip(self.mine, states, strict=True):
             self._restore(school, state)
         for loan in loans:
             self.schools[loan.school].school_model.release_time(loan.slots, loan.load, loan.ids)
-        self._exchange(loans)
-        self._observe()
+        # What partners see of each school this week: its crossers' practice as they met, before anyone
+        # takes anything home, so no school's level depends on the order the exchange is worked through.
+        self._loans = loans
+        self._crossings = {}
+        for loan in loans:
+            if loan.partner is None:
+                self._crossings.setdefault(loan.group, []).append((loan.school, self._practice_of(loan)))
         self.running = self.steps < self.scenario.steps
+        if not self.sharded:
+            self.finish_week({})
+
+    def crossings(self) -> Crossings:
+        """This week's levels of this shard's crossers in groupings with members in other shards."""
+        return {
+            g: levels for g, levels in self._crossings.items() if any(self._row[m] < 0 for m in self.groups[g].members)
+        }
+
+    def finish_week(self, other: Crossings) -> None:
+        """The second half of the week: exchange (with ``other`` shards' crossings), then measures.
+
+        Args:
+            other: the levels of the other shards' crossers in the groupings this shard's crossers
+                were in this week (empty in one process).
+        """
+        crossings = {g: list(levels) for g, levels in self._crossings.items()}
+        for g, levels in other.items():
+            if g in crossings:
+                # in member order, as one process sees them (the exchange does not depend on it, but a
+                # future change of it should not make shards differ)
+                place = {m: k for k, m in enumerate(self.groups[g].members)}
+                crossings[g] = sorted([*crossings[g], *levels], key=lambda x: place[x[0]])
+        self._exchange(self._loans, crossings)
+        self._loans, self._crossings = [], {}
+        self._observe()
 
     def run(self, steps: int | None = None) -> None:
         """Run the whole scenario (or ``steps`` more weeks)."""
@@ -384,11 +478,13 @@ class SystemModel(LeadsimModel):
         changed = False
         for e in self._events.get(self.week, []):
             school = self.schools[self.index[e.school]]
-            sm = school.school_model
+            sm = school.school_model  # None in a shard that does not hold the school: groupings change all the same
             if isinstance(e, SystemDeparture):
-                sm.head_leaves_now(e.successor.model_dump() if e.successor is not None else None)
+                if sm is not None:
+                    sm.head_leaves_now(e.successor.model_dump() if e.successor is not None else None)
             elif isinstance(e, SystemCrisis):
-                sm.crisis_now(e.kind, severity=e.severity, duration_weeks=e.duration_weeks)
+                if sm is not None:
+                    sm.crisis_now(e.kind, severity=e.severity, duration_weeks=e.duration_weeks)
             elif isinstance(e, Takeover):
                 home = self._exec_names[e.executive_head]
                 self._lead(home, school.index)
@@ -547,18 +643,23 @@ class SystemModel(LeadsimModel):
 
     def _lend(self) -> list[_Loan]:
         """Choose who crosses the boundary this week and take their time away from home."""
-        rng, b = self.rng, self.boundary
+        b = self.boundary
         loans: list[_Loan] = []
-        away = [np.zeros(s.school_model.staff.n, dtype=bool) for s in self.schools]
+        away = {s.index: np.zeros(s.school_model.staff.n, dtype=bool) for s in self.mine}
         for a, c, leaders in self.support:
+            if a not in away:
+                continue
             sm = self.schools[a].school_model
             slots = _ablest(sm, away[a], leaders)
             away[a][slots] = True
-            loans.append(self._loan(a, slots, float(MAX_LOAD), "support", c))
-        for g in self.groups:
+            loans.append(self._loan(a, slots, float(MAX_LOAD), -1, c))
+        for gi, g in enumerate(self.groups):
             if len(g.members) < 2:
                 continue
             for i in g.members:
+                if i not in away:
+                    continue
+                rng = self._lend_rng[i]
                 k = int(g.crossers) + int(rng.random() < g.crossers - int(g.crossers))
                 if k == 0:
                     continue
@@ -570,49 +671,54 @@ class SystemModel(LeadsimModel):
                 w = (0.05 + sm.staff.capacity) * free
                 slots = rng.choice(sm.staff.n, size=min(k, int(free.sum())), replace=False, p=w / w.sum())
                 away[i][slots] = True
-                loans.append(self._loan(i, slots, b.crossing_load, g.name, None))
-        for school in self.schools:
+                loans.append(self._loan(i, slots, b.crossing_load, gi, None))
+        for school in self.mine:
             school.away = int(away[school.index].sum())
         return loans
 
-    def _loan(self, i: int, slots: np.ndarray, load: float, group: str, partner: int | None) -> _Loan:
+    def _loan(self, i: int, slots: np.ndarray, load: float, group: int, partner: int | None) -> _Loan:
         sm = self.schools[i].school_model
         return _Loan(i, slots, sm.commit_time(slots, load), load, group, partner)
 
-    def _exchange(self, loans: list[_Loan]) -> None:
-        """Crossers close part of the gap to better practice they saw; trust between schools moves."""
-        b = self.boundary
+    def _exchange(self, loans: list[_Loan], crossings: Crossings) -> None:
+        """Crossers close part of the gap to better practice they saw; trust between schools moves.
+
+        Only this model's schools and rows of trust change (``T[i, ·]`` moves with what school ``i``'s
+        crossers saw), so shards that each do their own schools do together what one process does.
+
+        Args:
+            loans: this week's loans of this model's schools.
+            crossings: every crosser's level this week in the groupings of this model's crossers.
+        """
+        b, row = self.boundary, self._row
         met = np.zeros_like(self.trust, dtype=bool)
-        by_group: dict[str, list[_Loan]] = {}
+        by_group: dict[int, list[_Loan]] = {}
         for loan in loans:
             if loan.partner is not None:
                 self._coach(loan)
-                met[loan.school, loan.partner] = met[loan.partner, loan.school] = True
+                met[row[loan.school], loan.partner] = met[row[loan.partner], loan.school] = True
             else:
                 by_group.setdefault(loan.group, []).append(loan)
-        for group_loans in by_group.values():
-            if len(group_loans) < 2:
+        for g in sorted(by_group):  # groupings in their order, each school's loans in member order
+            seen = crossings[g]
+            if len(seen) < 2:
                 continue
-            seen = [
-                (ln.school, self.schools[ln.school].school_model.staff.practice[ln.slots].mean()) for ln in group_loans
-            ]
-            for ln in group_loans:
-                i = ln.school
+            for ln in by_group[g]:
+                i, r = ln.school, row[ln.school]
                 others = [(j, lvl) for j, lvl in seen if j != i]
                 sm = self.schools[i].school_model
                 # What each crosser takes home: the best practice they saw in a partner school, as far
                 # as they trust that school (more partners, more chances to meet better practice).
                 level = np.array([lvl for _, lvl in others])
-                trust = self.trust[i, [j for j, _ in others]]
+                trust = self.trust[r, [j for j, _ in others]]
                 mine = sm.staff.practice[ln.slots]
                 gap = (trust[None, :] * np.maximum(level[None, :] - mine[:, None], 0.0)).max(axis=1)
                 gained = sm.adopt_practice(ln.slots, mine + gap, b.exchange_rate)
                 self.schools[i].imported += gained
-                self.travelled += gained
                 openness = float(sm.staff.trust_colleagues[ln.slots].mean())
                 for j, _ in others:
-                    met[i, j] = True
-                    self.trust[i, j] += b.trust_growth * openness * (1.0 - self.trust[i, j])
+                    met[r, j] = True
+                    self.trust[r, j] += b.trust_growth * openness * (1.0 - self.trust[r, j])
         tied = self.trust > 0
         fade = tied & ~met
         self.trust[fade] -= b.trust_decay * self.trust[fade]
@@ -633,73 +739,60 @@ class SystemModel(LeadsimModel):
         # The coached are those furthest behind (the support is aimed where it is needed).
         coached = np.argsort(taker.staff.practice, kind="stable")[:k]
         level = float(giver.staff.practice[loan.slots].mean())
-        trust = float(self.trust[w, loan.school])
+        # both rows are this model's: a supporter and the school it supports are always in one shard
+        rw, ra = self._row[w], self._row[loan.school]
+        trust = float(self.trust[rw, loan.school])
         gained = taker.adopt_practice(coached, np.full(k, level), b.support_rate * trust)
         coach = float(giver.staff.capacity[loan.slots].mean())
         taker.grow_capacity(coached, b.support_capacity * coach)
         self.schools[w].imported += gained
-        self.travelled += gained
         openness = float(taker.staff.trust_colleagues[coached].mean())
-        self.trust[w, loan.school] += b.trust_growth * openness * (1.0 - self.trust[w, loan.school])
-        self.trust[loan.school, w] = self.trust[w, loan.school]
+        self.trust[rw, loan.school] += b.trust_growth * openness * (1.0 - self.trust[rw, loan.school])
+        self.trust[ra, w] = self.trust[rw, loan.school]
 
     # --- measures -------------------------------------------------------------------------------
 
     def _observe(self) -> None:
         w = self.week
-        rows = self._school_rows[w]
-        total_teachers = 0
-        away = 0
-        for s in self.schools:
+        rows, state = self._school_rows[w], self._school_state[w]
+        for r, s in enumerate(self.mine):
             i = s.index
-            partners = self.trust[i][self.trust[i] > 0]
-            rows[i] = (
+            partners = self.trust[r][self.trust[r] > 0]
+            rows[r] = (
                 s.presence,
                 self.partnerships(i) + len(self.led.get(i, ())) + (i in self.executive_of),
                 s.away,
                 s.imported,
                 float(partners.mean()) if partners.size else np.nan,
             )
-            total_teachers += s.school_model.staff.n
-            away += s.away
-        att = np.array([s.attainment for s in self.schools])
-        imported = rows[:, SCHOOL_COLUMNS.index("practice_imported")]
-        self._system_rows[w] = (
-            float(att.mean()),
-            float(att.std()),
-            float(att.max() - att.min()),
-            self.travelled,
-            float((imported >= REACHED).mean()),
-            float(1.0 - rows[:, 0].mean()),
-            away / max(1, total_teachers),
-        )
+            state[r] = (s.attainment, s.school_model.staff.n)
+        if not self.sharded:  # a sharded run's system measures are taken from every shard's rows at the end
+            self._system_rows[w] = system_row(rows, state)
 
     # --- results -------------------------------------------------------------------------------
 
     def timeseries(self) -> pd.DataFrame:
         """One row per school per week: the school's own measures, the system's additions, the system's measures."""
-        frames = []
         upto = self.week + 1
-        system = pd.DataFrame(self._system_rows[:upto], columns=list(SYSTEM_COLUMNS))
-        for s in self.schools:
-            df = s.school_model.timeseries()
-            extra = pd.DataFrame(self._school_rows[:upto, s.index], columns=list(SCHOOL_COLUMNS))
-            extra["partnerships"] = extra["partnerships"].astype("int64")
-            extra["teachers_away"] = extra["teachers_away"].astype("int64")
-            frame = pd.concat([df, extra, system], axis=1)
-            frame.insert(0, "school", s.name)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        return system_timeseries(
+            [s.name for s in self.mine],
+            [s.school_model.timeseries() for s in self.mine],
+            self._school_rows[:upto],
+            self._system_rows[:upto],
+        )
 
     def summary(self) -> dict[str, Any]:
         """Final system measures, and per school: its summary, succession measures and events."""
-        last = self._system_rows[self.week]
-        out: dict[str, Any] = {f"final_{c}": float(v) for c, v in zip(SYSTEM_COLUMNS, last, strict=True)}
-        out["schools"] = len(self.schools)
-        out["teachers"] = sum(s.school_model.staff.n for s in self.schools)
-        out["students"] = sum(s.school_model.pupils.n for s in self.schools)
-        out["departures"] = sum(len(s.school_model.departures) for s in self.schools)
-        return out
+        return system_summary(self._system_rows[self.week], self.counts())
+
+    def counts(self) -> dict[str, int]:
+        """Schools, teachers, students and head departures of this model's schools."""
+        return {
+            "schools": len(self.mine),
+            "teachers": sum(s.school_model.staff.n for s in self.mine),
+            "students": sum(s.school_model.pupils.n for s in self.mine),
+            "departures": sum(len(s.school_model.departures) for s in self.mine),
+        }
 
     def school_results(self) -> dict[str, dict[str, Any]]:
         """Per school: kind, summary, succession measures around each departure, departures, crises."""
@@ -712,8 +805,59 @@ class SystemModel(LeadsimModel):
                 "crises": s.school_model.crises,
                 "practice_imported": s.imported,
             }
-            for s in self.schools
+            for s in self.mine
         }
+
+
+def system_row(rows: np.ndarray, state: np.ndarray) -> tuple[float, ...]:
+    """The system measures of one week (:data:`SYSTEM_COLUMNS`) from every school's numbers, in school order.
+
+    Args:
+        rows: per school its :data:`SCHOOL_COLUMNS` of the week.
+        state: per school its :data:`STATE_COLUMNS` of the week.
+    """
+    att = state[:, 0]
+    imported = rows[:, SCHOOL_COLUMNS.index("practice_imported")]
+    away = rows[:, SCHOOL_COLUMNS.index("teachers_away")]
+    return (
+        float(att.mean()),
+        float(att.std()),
+        float(att.max() - att.min()),
+        # the sum of what each school took in, so far (summed in school order: the same in a sharded run)
+        float(imported.sum()),
+        float((imported >= REACHED).mean()),
+        float(1.0 - rows[:, SCHOOL_COLUMNS.index("head_presence")].mean()),
+        float(away.sum() / max(1.0, state[:, 1].sum())),
+    )
+
+
+def system_timeseries(
+    names: list[str], frames: list[pd.DataFrame], school_rows: np.ndarray, system_rows: np.ndarray
+) -> pd.DataFrame:
+    """The system's time series: per school its own frame, its :data:`SCHOOL_COLUMNS` and the system's measures.
+
+    Args:
+        names: the schools, in order.
+        frames: each school's own time series (``SchoolModel.timeseries()``), in the same order.
+        school_rows: weeks x schools x :data:`SCHOOL_COLUMNS`, schools in the same order.
+        system_rows: weeks x :data:`SYSTEM_COLUMNS`.
+    """
+    system = pd.DataFrame(system_rows, columns=list(SYSTEM_COLUMNS))
+    out = []
+    for k, (name, df) in enumerate(zip(names, frames, strict=True)):
+        extra = pd.DataFrame(school_rows[:, k], columns=list(SCHOOL_COLUMNS))
+        extra["partnerships"] = extra["partnerships"].astype("int64")
+        extra["teachers_away"] = extra["teachers_away"].astype("int64")
+        frame = pd.concat([df, extra, system], axis=1)
+        frame.insert(0, "school", name)
+        out.append(frame)
+    return pd.concat(out, ignore_index=True)
+
+
+def system_summary(last: np.ndarray, counts: dict[str, int]) -> dict[str, Any]:
+    """``summary()`` of a system: the final system measures and the counts of :meth:`SystemModel.counts`."""
+    out: dict[str, Any] = {f"final_{c}": float(v) for c, v in zip(SYSTEM_COLUMNS, last, strict=True)}
+    return {**out, **counts}
 
 
 def _ablest(sm: SchoolModel, taken: np.ndarray, k: int) -> np.ndarray:

@@ -1,0 +1,70 @@
+"""A system of schools cut into shards on a Dask cluster: one actor per shard, the weeks driven from here.
+
+Each shard (:class:`leadsim.sim.shard.Shard`) is a Dask actor, so its schools stay in one worker's
+memory for the whole run; each on its own worker where there are enough (a shard is pinned to a
+worker, round robin). Every week this process asks every shard to start its week, routes the
+crossers' levels of learning networks that span shards (a few numbers per network), and asks every
+shard to finish it; at the end it gathers each shard's per-school results. The cluster is a new
+local one (``"local"``: one worker process per shard on 127.0.0.1) or a running scheduler's, whose
+workers must run this leadsim (checked as for a sweep, :class:`~leadsim.experiments.backends.DaskBackend`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from leadsim.experiments.backends import DaskBackend
+from leadsim.experiments.progress import SweepListener
+from leadsim.sim.shard import Shard, ShardedRun, run_shards
+from leadsim.sim.system_config import SystemScenario
+
+__all__ = ["run_on_dask"]
+
+
+def run_on_dask(
+    scenario: SystemScenario,
+    shards: Sequence[Sequence[int]],
+    scheduler: str = "local",
+    rng: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> ShardedRun:
+    """Run a sharded system on Dask actors; the same result as the one-process run with the same seed.
+
+    Args:
+        scenario: the system.
+        shards: the schools of each shard (:func:`leadsim.sim.shard.partition`).
+        scheduler: ``"local"`` (a new cluster of one worker process per shard) or a scheduler's address.
+        rng: the system's seed (default the scenario's).
+        progress: called with the week after each week.
+
+    Raises:
+        leadsim.experiments.store.SweepError: the scheduler cannot be reached, or its workers run other code.
+    """
+    local = scheduler == "local"
+    backend = DaskBackend(
+        f"system-{scenario.name}", workers=len(shards) if local else None, scheduler=None if local else scheduler
+    )
+    with backend:
+        backend.prepare(SweepListener(), lambda: False)
+        client = backend.client
+        workers = sorted(client.scheduler_info()["workers"])
+        futures = [
+            client.submit(
+                Shard,
+                scenario,
+                list(own),
+                rng,
+                actor=True,
+                pure=False,
+                workers=[workers[s % len(workers)]],
+                allow_other_workers=False,
+            )
+            for s, own in enumerate(shards)
+        ]
+        actors = [f.result() for f in futures]
+        try:
+            return run_shards(scenario, actors, progress)
+        finally:
+            del actors
+            client.cancel(futures)

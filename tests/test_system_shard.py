@@ -1,0 +1,136 @@
+"""A system cut into shards gives the one-process run with the same seed, to the last bit.
+
+The system of these tests has every kind of tie (a federation, an executive headship that takes on a
+school during the run, support, learning networks listed and generated, two per school) and every
+kind of event, so that what must stay together and what crosses between shards are both exercised;
+each test checks that some learning networks do span shards, or it would prove nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from leadsim.cli.core import main
+from leadsim.experiments import backends
+from leadsim.sim.shard import PartitionError, local_shards, partition, run_shards, spanning, together
+from leadsim.sim.system import SystemModel
+from leadsim.sim.system_config import SystemScenario
+
+#: 20 primaries and 4 secondaries (small staffs: the test is about exactness, not scale)
+SYSTEM = {
+    "name": "sharded",
+    "years": 1,
+    "seed": 5,
+    "generate": {
+        "primaries": 20,
+        "secondaries": 4,
+        "primary_teachers": 6,
+        "primary_students": 48,
+        "secondary_teachers": 10,
+        "secondary_students": 100,
+        "network_size": 4,
+        "networks_per_school": 2,
+    },
+    "federations": [{"name": "f1", "schools": ["p001", "p002"]}],
+    "executive_heads": [{"name": "e1", "home": "s001", "schools": ["p003"]}],
+    "support": [{"supporter": "p004", "supported": "p005"}],
+    "networks": [{"name": "west", "schools": ["p010", "p011", "s002"]}],
+    "events": {
+        "takeovers": [{"executive_head": "e1", "school": "p006", "week": 10}],
+        "network_changes": [{"school": "p012", "network": "west", "action": "join", "week": 8}],
+        "head_departures": [{"school": "p013", "week": 12}],
+        "crises": [{"school": "s003", "week": 5}],
+    },
+}
+
+#: the same events within a run of 4 weeks
+EARLY = {
+    "takeovers": [{"executive_head": "e1", "school": "p006", "week": 3}],
+    "network_changes": [{"school": "p012", "network": "west", "action": "join", "week": 2}],
+    "head_departures": [{"school": "p013", "week": 4}],
+    "crises": [{"school": "s003", "week": 1}],
+}
+
+
+def scenario(**more) -> SystemScenario:
+    return SystemScenario.model_validate({**SYSTEM, **more})
+
+
+@pytest.mark.parametrize(
+    ("k", "more"), [(2, {}), (5, {"years": 0.1, "events": EARLY})], ids=["2 shards, a year", "5 shards, 4 weeks"]
+)
+def test_shards_in_process_give_the_one_process_run(k: int, more: dict) -> None:
+    s = scenario(**more)
+    one = SystemModel(s)
+    one.run()
+    parts = partition(SystemModel(s, own=[]), k)
+    assert len(parts) == k and spanning(one, parts) > 0  # levels did cross between shards
+    run = run_shards(s, local_shards(s, parts))
+    pd.testing.assert_frame_equal(run.timeseries(), one.timeseries(), check_exact=True)
+    assert run.summary() == one.summary()
+    # as summary.json holds them (NaN, for a measure with nothing to measure, is not equal to itself)
+    assert json.dumps(run.school_results()) == json.dumps(one.school_results())
+    assert run.event_log == one.event_log and run.week == one.week == s.steps
+    assert one.summary()["final_system_practice_travelled"] > 0
+
+
+def test_the_cut_keeps_tied_schools_together_balances_teachers_and_refuses_impossible_counts() -> None:
+    m = SystemModel(scenario(), own=[])
+    parts = partition(m, 3)
+    assert sorted(i for p in parts for i in p) == list(range(24))
+    shard_of = {i: s for s, p in enumerate(parts) for i in p}
+    ix = m.index
+    for tied in (["p001", "p002"], ["s001", "p003", "p006"], ["p004", "p005"]):  # p006: the takeover
+        assert len({shard_of[ix[x]] for x in tied}) == 1, tied
+    assert len(together(m)) == 24 - 1 - 2 - 1
+    teachers = [int(m.sizes[p].sum()) for p in parts]
+    assert max(teachers) - min(teachers) <= 10, teachers  # within one secondary's staff
+    # a cut along network ties spans fewer networks than dealing schools out in turn
+    dealt = [list(range(s, 24, 3)) for s in range(3)]
+    assert spanning(m, parts) < spanning(m, dealt)
+    for k, what in ((0, "expected 1 or more"), (25, "at most one shard per school"), (21, "only 20 groups")):
+        with pytest.raises(PartitionError, match=what):
+            partition(m, k)
+
+
+def _write(tmp_path: Path, **more) -> str:
+    path = tmp_path / "sharded.yaml"
+    path.write_text(yaml.safe_dump({**SYSTEM, **more}))
+    return str(path)
+
+
+def test_shards_on_a_local_dask_cluster_write_the_one_process_run(tmp_path: Path) -> None:
+    """``--shards 2``: two Dask worker processes on 127.0.0.1, one actor each; a few weeks."""
+    path = _write(tmp_path, years=0.1, events=EARLY)
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert main(["system", "run", path, "--out", str(one)]) == 0
+    assert main(["system", "run", path, "--shards", "2", "--scheduler", "local", "--out", str(two)]) == 0
+    a, b = (pd.read_parquet(d / "timeseries.parquet") for d in (one, two))
+    assert len(a) == 24 * (4 + 1)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert (one / "summary.json").read_text() == (two / "summary.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (["--shards", "0"], "--shards 0: expected 1 or more shards"),
+        (["--shards", "30"], "--shards 30: 30 shards for 24 schools"),
+        (["--scheduler", "local"], "--scheduler: give --shards K too"),
+        (["--shards", "2", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler tcp://127.0.0.1:1: cannot connect"),
+    ],
+    ids=["no shards", "more shards than schools", "scheduler without shards", "unreachable scheduler"],
+)
+def test_bad_sharding_is_refused_in_one_line_with_exit_2_and_nothing_written(
+    args: list[str], what: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", "0.5s")
+    out = tmp_path / "out"
+    assert main(["system", "run", _write(tmp_path), *args, "--out", str(out)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and what in lines[0], lines
+    assert not out.exists()
