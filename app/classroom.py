@@ -212,10 +212,8 @@ class SchoolSettings:
             first = cfg.leadership.schedule[0]
             switch_year = round(first.step(wpy) / wpy, 2)
             if len(cfg.leadership.schedule) == 1:
-                weights = first.pattern.weights()
                 for key, (_, preset) in PRESETS.items():
-                    target = Scenario.model_validate({"leadership": {"pattern": preset}}).leadership.pattern
-                    if np.allclose(weights, target.weights(), atol=1e-6):
+                    if _same_mix(first.pattern.model_dump(), preset):
                         switch_to = key
         t = cfg.teachers
         return cls(
@@ -284,6 +282,12 @@ def default_settings() -> tuple[SchoolSettings, SchoolSettings]:
 RESTRUCTURE = ("senior_team", "middle_leaders", "whole_school_roles")
 
 
+def _same_mix(a: dict, b: dict) -> bool:
+    """Whether two pattern mixes are the same once normalised."""
+    mix = [Scenario.model_validate({"leadership": {"pattern": p}}).leadership.pattern.weights() for p in (a, b)]
+    return bool(np.allclose(mix[0], mix[1], atol=1e-6))
+
+
 def build_scenario(s: SchoolSettings, *, seed: int, own_events: bool) -> Scenario:
     """The scenario of one school: its starting scenario with the trainer's settings applied.
 
@@ -298,8 +302,9 @@ def build_scenario(s: SchoolSettings, *, seed: int, own_events: bool) -> Scenari
         change = {"week": round(s.switch_year * wpy), "pattern": PRESETS[s.switch_to][1]}
         own = d["leadership"]["schedule"]
         # The posts the scenario's head creates with the switch (Arden: a senior team, a role for
-        # every teacher) come with it, whenever the trainer puts the switch.
-        if own:
+        # every teacher) come with it wherever the trainer puts it, but only with the switch the
+        # scenario makes: a head who switches to another mix does not create them.
+        if own and _same_mix(own[0]["pattern"], change["pattern"]):
             change |= {k: own[0][k] for k in RESTRUCTURE if own[0].get(k) is not None}
         d["leadership"]["schedule"] = [change]
     elif s.switch_to == NO_SWITCH:

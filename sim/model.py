@@ -668,6 +668,9 @@ class SchoolModel(LeadsimModel):
         pattern = traits.pop("pattern")
         staff = self.staff
         staff.trust_head = trust_in_successor(self, traits["internal"])
+        # Decided before an internal successor's teaching post is refilled, so a novice taking it
+        # is not given a role only to lose it the same week.
+        self._keep_or_drop_roles(traits["distribution"])
         if traits["internal"]:
             self.replace_teachers(np.array([deputy(self)]))
         self.head = Head(self, **traits)
@@ -675,7 +678,6 @@ class SchoolModel(LeadsimModel):
         # A new head builds distribution again from the trust they have, not from the predecessor's.
         self.readiness = min(self.readiness, float(clip(mean(staff.trust_head) / 0.6, 0.0, 1.0)))
         routines.dismantle(self, keep_chance(self, traits["distribution"]))
-        self._keep_or_drop_roles(traits["distribution"])
         if not successor.keeps_running_work:
             work.abandon_all(self)
 
@@ -689,7 +691,7 @@ class SchoolModel(LeadsimModel):
             return
         held = staff.whole_school.copy()
         staff.cynicism[held] += self.scenario.roles.dismantle_cost * (1.0 - staff.cynicism[held])
-        staff.memory[held] += 0.5
+        staff.memory[held] += routines.DISMANTLE_MEMORY
         self.posts.whole_school = 0.0
         staff.whole_school[:] = False
 

@@ -44,6 +44,9 @@ OF_DOMAIN = {
     DOMAINS.index("assessment"): DATA,
     DOMAINS.index("inclusion"): MENTORING,
 }
+#: memory (remembered abandoned initiatives) a successor's dismantling leaves in those who lose
+#: a routine at full strength, or their whole-school role (ODD 7.10, 7.13)
+DISMANTLE_MEMORY = 0.5
 #: share of a routine's decay that running it prevents
 KEPT_SHARE = 0.7
 #: routines that take every teacher's time (the council takes students' time, team time gives time)
@@ -126,4 +129,4 @@ def dismantle(model: SchoolModel, keep_chance: np.ndarray) -> None:
     r[drop] = 0.0
     cyn = model.staff.cynicism
     cyn += model.scenario.routines.dismantle_cost * min(lost, 1.0) * (1.0 - cyn)
-    model.staff.memory += 0.5 * lost
+    model.staff.memory += DISMANTLE_MEMORY * lost

@@ -268,13 +268,14 @@ def fill_roles(staff: Staff, posts: Posts) -> None:
         missing = wanted - holders.size
         if missing <= 0:
             continue
-        # Senior posts are filled from middle leaders first, middle posts from the rest.
-        pool = staff.role == (MIDDLE if role == SENIOR else NONE)
-        if not pool.any():
-            pool = staff.role == NONE
-        cand = np.flatnonzero(pool)
-        best = cand[np.argsort(-merit[cand], kind="stable")[:missing]]
-        staff.role[best] = role
+        # Senior posts go to middle leaders first (the ablest of them), then to the rest; middle
+        # posts to teachers without a post.
+        rest = np.flatnonzero(staff.role == NONE)
+        ranked = rest[np.argsort(-merit[rest], kind="stable")]
+        if role == SENIOR:
+            middle = np.flatnonzero(staff.role == MIDDLE)
+            ranked = np.concatenate([middle[np.argsort(-merit[middle], kind="stable")], ranked])
+        staff.role[ranked[:missing]] = role
     # A formal post replaces a whole-school role; the rest are brought to the share the head set.
     staff.whole_school &= staff.role == NONE
     free = np.flatnonzero(staff.role == NONE)

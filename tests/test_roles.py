@@ -67,17 +67,57 @@ def test_a_whole_school_role_takes_time_from_its_holder():
     assert np.allclose(with_roles[held] - m.staff.commitment[held], 0.02)
 
 
-def test_two_role_holders_from_different_departments_build_a_tie_faster():
+def test_two_role_holders_from_different_departments_build_a_tie_faster_and_one_alone_does_not():
     grown = []
-    for roles in (False, True):
+    for holders in ([], [0], [0, 1]):
         m = SchoolModel(school(), rng=5)
         d = m.staff.department
-        a, b = int(np.flatnonzero(d == 0)[0]), int(np.flatnonzero(d == 1)[0])
-        m.staff.ties[a, b] = m.staff.ties[b, a] = 0.0
-        m.staff.whole_school[[a, b]] = roles
-        W._strengthen_ties(m, np.array([a, b]), 4, 1.0)
-        grown.append(m.staff.ties[a, b])
-    assert grown[1] > grown[0] > 0
+        pair = np.array([int(np.flatnonzero(d == 0)[0]), int(np.flatnonzero(d == 1)[0])])
+        m.staff.ties[pair[0], pair[1]] = m.staff.ties[pair[1], pair[0]] = 0.0
+        m.staff.whole_school[pair[holders]] = True
+        W._strengthen_ties(m, pair, 4, 1.0)
+        grown.append(m.staff.ties[pair[0], pair[1]])
+    assert grown[2] > grown[1] == grown[0] > 0
+
+
+def test_a_head_who_cuts_posts_takes_them_from_the_least_capable_holders():
+    cut = {"week": 6, "pattern": MIXES["design"], "senior_team": 1, "whole_school_roles": 0.5}
+    m = SchoolModel(school([RESTRUCTURE, cut]), rng=7)
+    m.run(5)
+    seniors = np.flatnonzero(m.staff.role == SENIOR)
+    ablest = seniors[np.argmax(m.staff.capacity[seniors] + 0.01 * m.staff.tenure[seniors])]
+    held = m.staff.whole_school.copy()
+    m.run(1)
+    assert np.flatnonzero(m.staff.role == SENIOR).tolist() == [ablest]
+    assert m.staff.whole_school.sum() == round(0.5 * (m.staff.role == NONE).sum())
+    merit = m.staff.capacity + 0.01 * m.staff.tenure
+    kept, lost = merit[held & m.staff.whole_school], merit[held & ~m.staff.whole_school]
+    assert lost.size > 0 and kept.min() >= lost.max()
+
+
+def test_a_senior_team_enlarged_beyond_the_middle_leaders_is_filled_from_the_rest_at_once():
+    m = SchoolModel(school([{"week": 2, "pattern": MIXES["design"], "senior_team": 9}]), rng=8)
+    m.run(2)
+    assert (m.staff.role == SENIOR).sum() == 9
+
+
+def test_a_teacher_promoted_to_a_post_gives_up_their_whole_school_role():
+    grow = {"week": 5, "pattern": MIXES["design"], "middle_leaders": 8}
+    m = SchoolModel(school([RESTRUCTURE, grow]), rng=9)
+    m.run(4)
+    had_role = m.staff.whole_school.copy()
+    m.run(1)
+    promoted = had_role & (m.staff.role > 0)
+    assert promoted.any()
+    assert not m.staff.whole_school[promoted].any()
+
+
+def test_a_school_without_whole_school_roles_draws_nothing_when_a_successor_arrives():
+    m = SchoolModel(school(), rng=10)
+    m.run(3)
+    state = m.rng.bit_generator.state
+    m._keep_or_drop_roles(0.0)
+    assert m.rng.bit_generator.state == state
 
 
 @pytest.mark.parametrize(("distribution", "kept"), [(0.0, False), (1.0, True)])
@@ -88,8 +128,10 @@ def test_a_successor_keeps_whole_school_roles_as_far_as_they_distribute_and_taki
     m.run(10)
     held = m.staff.whole_school.copy()
     before = m.staff.cynicism.copy()
+    remembered = m.staff.memory.copy()
     m.head_leaves_now({"origin": "external", "style": "top_down", "distribution": distribution})
     m.step()
     assert m.staff.whole_school.any() == kept
     rise = (m.staff.cynicism - before)[held].mean() - (m.staff.cynicism - before)[~held].mean()
     assert (rise > 0.05) == (not kept)
+    assert (m.staff.memory[held] >= remembered[held] + 0.5).all() == (not kept)
