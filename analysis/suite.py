@@ -19,7 +19,7 @@ STANDING: dict[str, tuple[str, str]] = {
     "P4": ("fails", "a crisis still spreads leadership in the distrustful school (+0.2): overflow under threat"),
     "P5": ("unstable", "at base seed 0 the later gains' interval reaches zero (-0.010 [-0.021, +0.000])"),
     "P6": ("fails", "a quarter of the effect runs through students' and parents' paths (issue 12 item 8)"),
-    "P9": ("fails", "the Arden staff grow more cynical, not less, as failed team work fills their memory"),
+    "P9": ("fails", "Arden still loses ground by year 3 and its staff are no less cynical than a firefighting head's"),
     "P8": ("unstable", "the interval reaches below 0.1 at base seeds 0 and 2000 ([0.08, 0.27], [0.04, 0.25])"),
     "E1": ("unstable", "head turnover near the range's edges: [14.8, 20.8] at base 1000, [19.0, 23.5] at 2000"),
     "E2": ("fails", "teacher turnover 18.2-19.2 %: fatigue and loyalty exits raised it; not refitted"),
