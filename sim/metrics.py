@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from leadsim.sim.arrays import mean, share_of
-from leadsim.sim.work import DESIGN, part
+from leadsim.sim.work import DESIGN
 
 if TYPE_CHECKING:
     from leadsim.sim.model import SchoolModel
@@ -279,11 +279,11 @@ class Measures:
             structures = float(model.weights[DESIGN]) * head.distribution
             reach += agenda + structures
         other = 0.0
-        # Leading done this week: each member's part in the work (thin in a crowd), as for capacity.
-        leading = np.zeros(staff.n)
+        # Leading done this week: each member's part in the work (thin in a crowd), as for capacity
+        # (a mandate has no members, so its part is nobody's).
+        leading = model.parts()
         for item in model.items:
             if item.mode != 0:
-                leading[item.members] += part(model, item)
                 members = item.members + 1
                 # A lead's influence is taken up as far as the members trust their colleagues.
                 infl[item.leader + 1, members] += a * take_up_peer[item.members]

@@ -140,6 +140,7 @@ class SchoolModel(LeadsimModel):
         self.learning_gain = 0.0  # the school's value added this week, in SD per school year
         self.effort = np.zeros(self.staff.n)
         self.teaching = np.zeros(self.staff.n)
+        self._parts: np.ndarray | None = None
         self._commit_time()
         self._update_effort_and_teaching()
         self._frozen = self.teaching.copy() if cfg.practice.freeze_teaching else None
@@ -457,7 +458,7 @@ class SchoolModel(LeadsimModel):
         staff, cfg = self.staff, self.scenario
         c = cfg.capacity
         # Leading done this week: each teacher's part in the work running now (thin in a crowd).
-        engaged = np.minimum(work.parts(self), 1.0)
+        engaged = np.minimum(self.parts(), 1.0)
         # Formal role holders lead their departments and year groups every week, improvement or not.
         leading = np.maximum(engaged, c.everyday_leadership * staff.role_holders())
         if staff.whole_school.any():
@@ -595,6 +596,7 @@ class SchoolModel(LeadsimModel):
             return
         staff, cfg = self.staff, self.scenario
         work.drop_members(self, slots)
+        self._parts = None
         for s in slots:
             self.teacher_agents[s].remove()
         replace_with_novice(self.rng, staff, slots, cfg)
@@ -696,6 +698,18 @@ class SchoolModel(LeadsimModel):
     def _observe(self) -> None:
         self.current = self.measures.observe(self)
         self.datacollector.add_table_row(WEEKLY_TABLE, self.current)
+        self._parts = None  # next week's work is another
+
+    def parts(self) -> np.ndarray:
+        """:func:`work.parts` of the work running now, read-only: capacity and the weekly measures both read it.
+
+        Kept from the climate update to the week's measures; a change of the teams in between (teachers
+        leaving at the year end) drops it.
+        """
+        if self._parts is None:
+            self._parts = work.parts(self)
+            self._parts.flags.writeable = False
+        return self._parts
 
     # --- results ----------------------------------------------------------------------------------
 
