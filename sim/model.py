@@ -98,6 +98,7 @@ class SchoolModel(LeadsimModel):
         self.head = first_head(self)
         self.teacher_agents = [Teacher(self, i) for i in range(self.staff.n)]
         self._same_department = self.staff.same_department()
+        self._everyday: tuple[float, np.ndarray] | None = None
         self.student_agents = [Student(self, i) for i in range(self.pupils.n)]
         self.parent_agents = [Parent(self, i) for i in range(self.families.n)]
 
@@ -386,7 +387,7 @@ class SchoolModel(LeadsimModel):
         staff.practice -= cfg.erosion * (1.0 - press) * (unowned - habit)
         # Early-career teachers grow into the practice of their department's experienced colleagues
         # (socialisation into "how we teach here"), and at least into the profession's typical practice.
-        early = staff.tenure < 5
+        early = staff.early_career()
         if early.any():
             growth = cfg.experience_growth * early * np.maximum(self._norm() - staff.practice, 0.0)
             staff.practice += growth
@@ -423,9 +424,9 @@ class SchoolModel(LeadsimModel):
         """Each teacher's department norm: experienced colleagues' mean practice, floored at the profession's."""
         staff = self.staff
         k = self.scenario.school.departments
-        veteran = staff.tenure >= 5
+        veteran = staff.experienced()
         total = np.bincount(staff.department, weights=staff.practice * veteran, minlength=k)
-        count = np.bincount(staff.department, weights=veteran.astype(float), minlength=k)
+        count = staff.experienced_per_department(k)
         dept = np.where(count > 0, total / np.maximum(count, 1.0), 0.0)
         return np.maximum(dept, self.scenario.teachers.practice_mean)[staff.department]
 
@@ -471,7 +472,7 @@ class SchoolModel(LeadsimModel):
             d = deputy(self)
             staff.capacity[d] += c.growth * head.succession_planning * (1.0 - staff.capacity[d])
         net = cfg.network
-        floor = net.everyday_tie * self._same_department * (staff.ties > 0)
+        floor = self._everyday_ties(net.everyday_tie) * (staff.ties > 0)
         staff.ties -= net.tie_decay * np.maximum(staff.ties - floor, 0.0)
         tr = cfg.trust
         # Cynicism relaxes toward a floor the school's memory sets: every initiative remembered as
@@ -483,7 +484,11 @@ class SchoolModel(LeadsimModel):
         tied = strength > 0
         if tr.contagion > 0 and tied.any():
             around = staff.ties @ staff.cynicism
-            staff.cynicism[tied] += tr.contagion * (around[tied] / strength[tied] - staff.cynicism[tied])
+            if np.count_nonzero(tied) == staff.n:
+                # everyone has a tie (the usual case): the same update without selecting them
+                staff.cynicism += tr.contagion * (around / strength - staff.cynicism)
+            else:
+                staff.cynicism[tied] += tr.contagion * (around[tied] / strength[tied] - staff.cynicism[tied])
         target = (
             cfg.teachers.motivation_mean
             + 0.3 * (staff.trust_head - 0.5)
@@ -496,6 +501,14 @@ class SchoolModel(LeadsimModel):
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
             clip(arr, 0.0, 1.0, out=arr)
         routines.upkeep(self)
+
+    def _everyday_ties(self, everyday_tie: float) -> np.ndarray:
+        """``everyday_tie`` for colleagues in the same department, else 0: the floor ties decay to where a
+        tie exists. Departments and the setting do not change in a run: built once, not every week."""
+        kept = self._everyday
+        if kept is None or kept[0] != everyday_tie:
+            kept = self._everyday = (everyday_tie, everyday_tie * self._same_department)
+        return kept[1]
 
     def _update_community(self) -> None:
         cfg = self.scenario

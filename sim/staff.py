@@ -15,6 +15,8 @@ from leadsim.sim.arrays import clip
 from leadsim.sim.config import DOMAINS, Scenario
 
 NONE, MIDDLE, SENIOR = 0, 1, 2
+#: years at the school after which a teacher sets the department's norm of practice (before it, they grow into it)
+EXPERIENCED_YEARS = 5
 
 
 @dataclass
@@ -102,6 +104,26 @@ class Staff:
     def senior(self) -> np.ndarray:
         """Members of the senior team, read-only."""
         return self._kept("senior", self.role, lambda: self.role == SENIOR)
+
+    def experienced(self) -> np.ndarray:
+        """Teachers with at least :data:`EXPERIENCED_YEARS` at the school (the department's norm), read-only."""
+        return self._kept("experienced", self.tenure, lambda: self.tenure >= EXPERIENCED_YEARS)
+
+    def early_career(self) -> np.ndarray:
+        """Teachers in their first :data:`EXPERIENCED_YEARS` at the school, read-only."""
+        return self._kept("early_career", self.tenure, lambda: self.tenure < EXPERIENCED_YEARS)
+
+    def experienced_per_department(self, k: int) -> np.ndarray:
+        """How many experienced teachers each of the ``k`` departments has (as floats), read-only.
+
+        Changes at the year end only (a slot keeps its department when its teacher is replaced).
+        """
+        veteran = self.experienced()
+        return self._kept(
+            "experienced_per_department",
+            self.tenure,
+            lambda: np.bincount(self.department, weights=veteran.astype(float), minlength=k),
+        )
 
     def mentees(self) -> np.ndarray:
         """Novices each teacher mentors now, read-only."""
