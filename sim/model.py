@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
 from leadsim.sim.agents import Head, Parent, Student, Teacher
-from leadsim.sim.arrays import clip, mean
+from leadsim.sim.arrays import any_of, clip, mean
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -351,20 +351,23 @@ class SchoolModel(LeadsimModel):
         teaching = 1.0 - staff.time_available
         items = t.item_time * staff.load
         # Protected time: asked for by design teams, given from what the school funds.
-        designed = np.zeros(staff.n)
+        designed = None
         initiatives = 0
         for item in self.items:
             if item.mode == work.DESIGN:
+                if designed is None:
+                    designed = np.zeros(staff.n)
                 designed[item.members] += 1.0
             elif item.imposed:
                 initiatives += 1
-        supply = t.protected_budget * staff.n * (1.0 + float(self.routines[routines.TEAM_TIME]))
-        demand = t.item_time * float(designed.sum())
-        protected = t.item_time * designed * (min(1.0, supply / demand) if demand > 0 else 0.0)
-        staff.commitment = (
-            teaching + items - protected + routines.weekly_time(self) + mentoring_time(self) + t.item_time * initiatives
-        )
-        if staff.whole_school.any():
+        committed = teaching + items
+        if designed is not None:
+            supply = t.protected_budget * staff.n * (1.0 + float(self.routines[routines.TEAM_TIME]))
+            demand = t.item_time * float(designed.sum())
+            committed = committed - t.item_time * designed * (min(1.0, supply / demand) if demand > 0 else 0.0)
+        # (without design teams nothing is protected: taking off zeros would change no value)
+        staff.commitment = committed + routines.weekly_time(self) + mentoring_time(self) + t.item_time * initiatives
+        if any_of(staff.whole_school):
             staff.commitment += cfg.roles.time * staff.whole_school
         self.overload = np.maximum(staff.commitment - 1.0, 0.0)
 
@@ -388,7 +391,7 @@ class SchoolModel(LeadsimModel):
         # Early-career teachers grow into the practice of their department's experienced colleagues
         # (socialisation into "how we teach here"), and at least into the profession's typical practice.
         early = staff.early_career()
-        if early.any():
+        if any_of(early):
             growth = cfg.experience_growth * early * np.maximum(self._norm() - staff.practice, 0.0)
             staff.practice += growth
             staff.owned += growth
@@ -451,7 +454,9 @@ class SchoolModel(LeadsimModel):
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return
-        overload = getattr(self, "overload", np.zeros(staff.n))
+        overload = getattr(self, "overload", None)  # none yet while the model is being set up
+        if overload is None:
+            overload = np.zeros(staff.n)
         self.teaching = staff.practice + cfg.practice.effort_weight * self.effort - cfg.time.overload_penalty * overload
 
     def _update_climate(self) -> None:
@@ -462,7 +467,7 @@ class SchoolModel(LeadsimModel):
         engaged = np.minimum(self.parts(), 1.0)
         # Formal role holders lead their departments and year groups every week, improvement or not.
         leading = np.maximum(engaged, c.everyday_leadership * staff.role_holders())
-        if staff.whole_school.any():
+        if any_of(staff.whole_school):
             leading = np.maximum(leading, cfg.roles.leading * staff.whole_school)
         coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
         staff.capacity += c.growth * leading * coached * (1.0 - staff.capacity)
@@ -482,7 +487,7 @@ class SchoolModel(LeadsimModel):
         staff.cynicism += cfg.fatigue.cynicism_effect * staff.fatigue * (1.0 - staff.cynicism)
         strength = staff.ties.sum(axis=1)
         tied = strength > 0
-        if tr.contagion > 0 and tied.any():
+        if tr.contagion > 0 and any_of(tied):
             around = staff.ties @ staff.cynicism
             if np.count_nonzero(tied) == staff.n:
                 # everyone has a tie (the usual case): the same update without selecting them

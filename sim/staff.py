@@ -101,9 +101,17 @@ class Staff:
         """Teachers with a formal role (middle leaders and the senior team), read-only."""
         return self._kept("role_holders", self.role, lambda: self.role > 0)
 
+    def role_holder_slots(self) -> np.ndarray:
+        """Slots of :meth:`role_holders`, in order, read-only (indexing by them selects what the mask does)."""
+        return self._kept("role_holder_slots", self.role, lambda: (self.role > 0).nonzero()[0])
+
     def senior(self) -> np.ndarray:
         """Members of the senior team, read-only."""
         return self._kept("senior", self.role, lambda: self.role == SENIOR)
+
+    def senior_slots(self) -> np.ndarray:
+        """Slots of the senior team's members, in order, read-only."""
+        return self._kept("senior_slots", self.role, lambda: (self.role == SENIOR).nonzero()[0])
 
     def experienced(self) -> np.ndarray:
         """Teachers with at least :data:`EXPERIENCED_YEARS` at the school (the department's norm), read-only."""

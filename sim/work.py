@@ -197,7 +197,7 @@ def orchestration_capacity(model: SchoolModel) -> float:
     cfg = model.scenario
     o = cfg.orchestration
     staff = model.staff
-    senior = float(staff.capacity[staff.role == 2].sum())
+    senior = float(np.add.reduce(staff.capacity[staff.senior_slots()]))
     teams = o.senior_share * senior
     head = model.head
     if head is not None and o.team_cost > 0:
