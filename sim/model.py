@@ -594,12 +594,13 @@ class SchoolModel(LeadsimModel):
         new_intake(rng, pupils, leaving, cfg)
         carers = leaving[leaving < self.families.n]
         new_families(rng, self.families, carers, cfg)
-        for s in leaving:
+        # (as Python ints: indexing a list by numpy integers is slower, and the agents want ints)
+        for s in leaving.tolist():
             self.student_agents[s].remove()
-            self.student_agents[s] = Student(self, int(s))
-        for s in carers:
+            self.student_agents[s] = Student(self, s)
+        for s in carers.tolist():
             self.parent_agents[s].remove()
-            self.parent_agents[s] = Parent(self, int(s))
+            self.parent_agents[s] = Parent(self, s)
         pupils.teacher = rng.integers(0, staff.n, pupils.n)
         elect_council(rng, pupils, cfg)
 

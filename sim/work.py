@@ -698,11 +698,14 @@ def abandon_all(model: SchoolModel) -> None:
 def drop_members(model: SchoolModel, slots: np.ndarray) -> None:
     """Teachers in ``slots`` leave: they drop out of their items; an item nobody is left on lapses."""
     staff = model.staff
+    # np.isin(x, slots) for slot numbers, as a lookup: isin sorts and searches for every item
+    leaving = np.zeros(staff.n, dtype=bool)
+    leaving[slots] = True
     for item in list(model.items):
         if item.mode == SOLO:
-            item.involved = item.involved[~np.isin(item.involved, slots)]
+            item.involved = item.involved[~leaving[item.involved]]
             continue
-        gone = np.isin(item.members, slots)
+        gone = leaving[item.members]
         if not gone.any():
             continue
         _release(model, item)
