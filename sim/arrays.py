@@ -33,6 +33,11 @@ def share_of(mask: np.ndarray) -> float:
     return np.count_nonzero(mask) / mask.size
 
 
+def any_of(mask: np.ndarray) -> bool:
+    """``bool(mask.any())``: whether any element is true (non-zero), without the method's wrapper."""
+    return bool(np.count_nonzero(mask))
+
+
 def choose(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> Any:
     """``rng.choice(p.size, size, p=p)``: the same indices from the same draws of the stream.
 

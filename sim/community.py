@@ -7,7 +7,7 @@ invites the council in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from leadsim.sim.arrays import clip, mean
@@ -36,9 +36,21 @@ class Pupils:
     teacher: np.ndarray
     cohort: np.ndarray
 
+    _heard: tuple[bytes, np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
+
     @property
     def n(self) -> int:
         return self.attainment.shape[0]
+
+    def heard(self) -> np.ndarray:
+        """How far each student is heard when the school is fully open: council members fully, others
+        less; read-only. Rebuilt only when the council changes (a new one is elected each year)."""
+        key = self.council.tobytes()
+        if self._heard is None or self._heard[0] != key:
+            heard = np.where(self.council, 1.0, 0.4)
+            heard.flags.writeable = False
+            self._heard = (key, heard)
+        return self._heard[1]
 
 
 @dataclass
@@ -146,10 +158,14 @@ def update_students(
     s = cfg.students
     ref = s.reference_teaching
     taught = teaching[pupils.teacher] - ref
-    home = np.zeros(pupils.n)
     m = families.n
-    if m:
-        home[:m] = cfg.parents.support_effect * (families.engagement - cfg.parents.engagement)
+    home_effect = cfg.parents.support_effect * (families.engagement - cfg.parents.engagement) if m else None
+    if m and m == pupils.n:
+        home = home_effect  # every student has a parent: no zeros to fill in
+    else:
+        home = np.zeros(pupils.n)
+        if m:
+            home[:m] = home_effect
     target = clip(pupils.intake_engagement + 0.5 * taught + home + engagement_lift, 0.0, 1.0)
     pupils.engagement += s.engagement_rate * (target - pupils.engagement)
     growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
@@ -158,7 +174,7 @@ def update_students(
         growth += rng.normal(0.0, s.learning_noise, pupils.n)
     pupils.attainment += growth
     if openness > 0 or pupils.voice.any():
-        voice_target = openness * np.where(pupils.council, 1.0, 0.4)
+        voice_target = openness * pupils.heard()
         pupils.voice += s.voice_rate * (voice_target - pupils.voice)
     return expected
 
@@ -175,9 +191,9 @@ def update_parents(families: Families, pupils: Pupils, invitation: float, shock:
         return
     p = cfg.parents
     child = pupils.engagement[:m]
-    target_eng = clip(families.base_engagement + 0.5 * invitation + 0.2 * (families.trust - p.trust), 0, 1)
+    target_eng = clip(families.base_engagement + 0.5 * invitation + 0.2 * (families.trust - p.trust), 0.0, 1.0)
     families.engagement += p.rate * (target_eng - families.engagement)
-    target_trust = clip(p.trust + 0.6 * (child - cfg.students.engagement) + 0.3 * invitation, 0, 1)
+    target_trust = clip(p.trust + 0.6 * (child - cfg.students.engagement) + 0.3 * invitation, 0.0, 1.0)
     families.trust += p.rate * (target_trust - families.trust)
     if shock:
         families.trust *= 1.0 - shock

@@ -56,7 +56,7 @@ def first_head(model: SchoolModel) -> Head:
 def deputy(model: SchoolModel) -> int:
     """The senior-team member a planning head grooms: the one with most capacity (anyone if no senior team)."""
     staff = model.staff
-    senior = staff.senior().nonzero()[0]
+    senior = staff.senior_slots()
     if senior.size == 0:
         senior = np.arange(staff.n)
     return int(senior[np.argmax(staff.capacity[senior])])

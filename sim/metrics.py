@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from leadsim.sim.arrays import mean, share_of
-from leadsim.sim.work import DESIGN, part
+from leadsim.sim.work import DESIGN
 
 if TYPE_CHECKING:
     from leadsim.sim.model import SchoolModel
@@ -106,6 +106,9 @@ TERM_WEEKS = 13
 ALPHA = 2.0 / (TERM_WEEKS + 1)
 #: acts (smoothed per week) above which a teacher counts as exercising leadership now
 DENSITY_THRESHOLD = 0.1
+#: ndarray.sum and ndarray.max without their Python-level wrappers (the same reductions)
+_sum = np.add.reduce
+_max = np.maximum.reduce
 #: the succession measures reported for each departure
 KEPT_YEARS = (1, 3, 5)
 #: below this gain (SD) before a departure, a share of it "kept" is noise, not a measure: about
@@ -115,11 +118,12 @@ MIN_GAIN = 0.01
 
 def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 equal, near 1 one holds all)."""
-    total = x.sum()
+    total = _sum(x)
     n = x.size
     if n < 2 or total <= 0:
         return 0.0
-    s = np.sort(x)
+    s = x.copy()  # np.sort(x) without its wrapper: the same copy, sorted in place
+    s.sort()
     return float(_rank_weights(n) @ s / (n * total))
 
 
@@ -140,11 +144,11 @@ def centralisation(out_strength: np.ndarray) -> float:
     its height, which can rise for everyone at once (Leithwood & Mascall 2008).
     """
     n = out_strength.size
-    total = float(out_strength.sum())
+    total = float(_sum(out_strength))
     if n < 2 or total <= 0:
         return 0.0
     share = out_strength / total
-    return float((share.max() - share).sum() / (n - 1))
+    return float(_sum(_max(share) - share) / (n - 1))
 
 
 def density_and_clustering(ties: np.ndarray, threshold: float) -> tuple[float, float]:
@@ -279,11 +283,11 @@ class Measures:
             structures = float(model.weights[DESIGN]) * head.distribution
             reach += agenda + structures
         other = 0.0
-        # Leading done this week: each member's part in the work (thin in a crowd), as for capacity.
-        leading = np.zeros(staff.n)
+        # Leading done this week: each member's part in the work (thin in a crowd), as for capacity
+        # (a mandate has no members, so its part is nobody's).
+        leading = model.parts()
         for item in model.items:
             if item.mode != 0:
-                leading[item.members] += part(model, item)
                 members = item.members + 1
                 # A lead's influence is taken up as far as the members trust their colleagues.
                 infl[item.leader + 1, members] += a * take_up_peer[item.members]
@@ -310,11 +314,15 @@ class Measures:
         corr = 1.0 / (1.0 - (1.0 - a) ** self.weeks)
         acts = self.acts * corr
         head_acts, other = self.head_acts * corr, self.other_acts * corr
-        total = head_acts + other + acts.sum()
+        total = head_acts + other + _sum(acts)
         density, clustering = self.network(staff.ties, model.scenario.network.tie_threshold)
         pupils, families = model.pupils, model.families
-        strength = np.minimum((infl.sum(axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
         n = staff.n
+        strength = np.minimum((_sum(infl, axis=1) - infl.diagonal()) * corr, infl.shape[0] - 1)
+        # the acts of the teachers and the head, for the Gini coefficient
+        everyone = np.empty(n + 1)
+        everyone[:n] = acts
+        everyone[n] = head_acts
         trust_head, trust_colleagues = mean(staff.trust_head), mean(staff.trust_colleagues)
         return {
             "step": model.week,
@@ -323,12 +331,12 @@ class Measures:
             "learning_gain": model.learning_gain,
             "teaching_quality": mean(model.teaching),
             "teaching_practice": mean(staff.practice),
-            "practice_owned": float(staff.owned.sum() / max(staff.practice.sum(), 1e-12)),
+            "practice_owned": float(_sum(staff.owned) / max(_sum(staff.practice), 1e-12)),
             "value_added": model.value_added,
             "leadership_capacity": mean(staff.capacity),
             "leadership_density": share_of(acts > DENSITY_THRESHOLD),
             "distribution_index": float(1.0 - head_acts / total) if total > 0 else 0.0,
-            "leadership_gini": gini(np.append(acts, head_acts)),
+            "leadership_gini": gini(everyone),
             "influence_centralisation": centralisation(strength),
             "leadership_acts": float(total),
             "head_influence": float(strength[0] / n),
@@ -343,7 +351,7 @@ class Measures:
             "fatigue": mean(staff.fatigue),
             "overload": mean(model.overload),
             "routines": mean(model.routines),
-            "roles_held": float(np.count_nonzero((staff.role > 0) | staff.whole_school)) / staff.n,
+            "roles_held": float(np.count_nonzero(staff.role_holders() | staff.whole_school)) / staff.n,
             "design_readiness": model.readiness,
             "student_engagement": mean(pupils.engagement),
             "student_voice": mean(pupils.voice),

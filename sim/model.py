@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
 from leadsim.sim.agents import Head, Parent, Student, Teacher
-from leadsim.sim.arrays import clip, mean
+from leadsim.sim.arrays import any_of, clip, mean
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -98,6 +98,7 @@ class SchoolModel(LeadsimModel):
         self.head = first_head(self)
         self.teacher_agents = [Teacher(self, i) for i in range(self.staff.n)]
         self._same_department = self.staff.same_department()
+        self._everyday: tuple[float, np.ndarray] | None = None
         self.student_agents = [Student(self, i) for i in range(self.pupils.n)]
         self.parent_agents = [Parent(self, i) for i in range(self.families.n)]
 
@@ -140,6 +141,7 @@ class SchoolModel(LeadsimModel):
         self.learning_gain = 0.0  # the school's value added this week, in SD per school year
         self.effort = np.zeros(self.staff.n)
         self.teaching = np.zeros(self.staff.n)
+        self._parts: np.ndarray | None = None
         self._commit_time()
         self._update_effort_and_teaching()
         self._frozen = self.teaching.copy() if cfg.practice.freeze_teaching else None
@@ -349,20 +351,23 @@ class SchoolModel(LeadsimModel):
         teaching = 1.0 - staff.time_available
         items = t.item_time * staff.load
         # Protected time: asked for by design teams, given from what the school funds.
-        designed = np.zeros(staff.n)
+        designed = None
         initiatives = 0
         for item in self.items:
             if item.mode == work.DESIGN:
+                if designed is None:
+                    designed = np.zeros(staff.n)
                 designed[item.members] += 1.0
             elif item.imposed:
                 initiatives += 1
-        supply = t.protected_budget * staff.n * (1.0 + float(self.routines[routines.TEAM_TIME]))
-        demand = t.item_time * float(designed.sum())
-        protected = t.item_time * designed * (min(1.0, supply / demand) if demand > 0 else 0.0)
-        staff.commitment = (
-            teaching + items - protected + routines.weekly_time(self) + mentoring_time(self) + t.item_time * initiatives
-        )
-        if staff.whole_school.any():
+        committed = teaching + items
+        if designed is not None:
+            supply = t.protected_budget * staff.n * (1.0 + float(self.routines[routines.TEAM_TIME]))
+            demand = t.item_time * float(designed.sum())
+            committed = committed - t.item_time * designed * (min(1.0, supply / demand) if demand > 0 else 0.0)
+        # (without design teams nothing is protected: taking off zeros would change no value)
+        staff.commitment = committed + routines.weekly_time(self) + mentoring_time(self) + t.item_time * initiatives
+        if any_of(staff.whole_school):
             staff.commitment += cfg.roles.time * staff.whole_school
         self.overload = np.maximum(staff.commitment - 1.0, 0.0)
 
@@ -385,8 +390,8 @@ class SchoolModel(LeadsimModel):
         staff.practice -= cfg.erosion * (1.0 - press) * (unowned - habit)
         # Early-career teachers grow into the practice of their department's experienced colleagues
         # (socialisation into "how we teach here"), and at least into the profession's typical practice.
-        early = staff.tenure < 5
-        if early.any():
+        early = staff.early_career()
+        if any_of(early):
             growth = cfg.experience_growth * early * np.maximum(self._norm() - staff.practice, 0.0)
             staff.practice += growth
             staff.owned += growth
@@ -422,9 +427,9 @@ class SchoolModel(LeadsimModel):
         """Each teacher's department norm: experienced colleagues' mean practice, floored at the profession's."""
         staff = self.staff
         k = self.scenario.school.departments
-        veteran = staff.tenure >= 5
+        veteran = staff.experienced()
         total = np.bincount(staff.department, weights=staff.practice * veteran, minlength=k)
-        count = np.bincount(staff.department, weights=veteran.astype(float), minlength=k)
+        count = staff.experienced_per_department(k)
         dept = np.where(count > 0, total / np.maximum(count, 1.0), 0.0)
         return np.maximum(dept, self.scenario.teachers.practice_mean)[staff.department]
 
@@ -449,7 +454,9 @@ class SchoolModel(LeadsimModel):
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return
-        overload = getattr(self, "overload", np.zeros(staff.n))
+        overload = getattr(self, "overload", None)  # none yet while the model is being set up
+        if overload is None:
+            overload = np.zeros(staff.n)
         self.teaching = staff.practice + cfg.practice.effort_weight * self.effort - cfg.time.overload_penalty * overload
 
     def _update_climate(self) -> None:
@@ -457,10 +464,10 @@ class SchoolModel(LeadsimModel):
         staff, cfg = self.staff, self.scenario
         c = cfg.capacity
         # Leading done this week: each teacher's part in the work running now (thin in a crowd).
-        engaged = np.minimum(work.parts(self), 1.0)
+        engaged = np.minimum(self.parts(), 1.0)
         # Formal role holders lead their departments and year groups every week, improvement or not.
         leading = np.maximum(engaged, c.everyday_leadership * staff.role_holders())
-        if staff.whole_school.any():
+        if any_of(staff.whole_school):
             leading = np.maximum(leading, cfg.roles.leading * staff.whole_school)
         coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
         staff.capacity += c.growth * leading * coached * (1.0 - staff.capacity)
@@ -470,7 +477,7 @@ class SchoolModel(LeadsimModel):
             d = deputy(self)
             staff.capacity[d] += c.growth * head.succession_planning * (1.0 - staff.capacity[d])
         net = cfg.network
-        floor = net.everyday_tie * self._same_department * (staff.ties > 0)
+        floor = self._everyday_ties(net.everyday_tie) * (staff.ties > 0)
         staff.ties -= net.tie_decay * np.maximum(staff.ties - floor, 0.0)
         tr = cfg.trust
         # Cynicism relaxes toward a floor the school's memory sets: every initiative remembered as
@@ -480,9 +487,13 @@ class SchoolModel(LeadsimModel):
         staff.cynicism += cfg.fatigue.cynicism_effect * staff.fatigue * (1.0 - staff.cynicism)
         strength = staff.ties.sum(axis=1)
         tied = strength > 0
-        if tr.contagion > 0 and tied.any():
+        if tr.contagion > 0 and any_of(tied):
             around = staff.ties @ staff.cynicism
-            staff.cynicism[tied] += tr.contagion * (around[tied] / strength[tied] - staff.cynicism[tied])
+            if np.count_nonzero(tied) == staff.n:
+                # everyone has a tie (the usual case): the same update without selecting them
+                staff.cynicism += tr.contagion * (around / strength - staff.cynicism)
+            else:
+                staff.cynicism[tied] += tr.contagion * (around[tied] / strength[tied] - staff.cynicism[tied])
         target = (
             cfg.teachers.motivation_mean
             + 0.3 * (staff.trust_head - 0.5)
@@ -495,6 +506,14 @@ class SchoolModel(LeadsimModel):
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
             clip(arr, 0.0, 1.0, out=arr)
         routines.upkeep(self)
+
+    def _everyday_ties(self, everyday_tie: float) -> np.ndarray:
+        """``everyday_tie`` for colleagues in the same department, else 0: the floor ties decay to where a
+        tie exists. Departments and the setting do not change in a run: built once, not every week."""
+        kept = self._everyday
+        if kept is None or kept[0] != everyday_tie:
+            kept = self._everyday = (everyday_tie, everyday_tie * self._same_department)
+        return kept[1]
 
     def _update_community(self) -> None:
         cfg = self.scenario
@@ -575,12 +594,13 @@ class SchoolModel(LeadsimModel):
         new_intake(rng, pupils, leaving, cfg)
         carers = leaving[leaving < self.families.n]
         new_families(rng, self.families, carers, cfg)
-        for s in leaving:
+        # (as Python ints: indexing a list by numpy integers is slower, and the agents want ints)
+        for s in leaving.tolist():
             self.student_agents[s].remove()
-            self.student_agents[s] = Student(self, int(s))
-        for s in carers:
+            self.student_agents[s] = Student(self, s)
+        for s in carers.tolist():
             self.parent_agents[s].remove()
-            self.parent_agents[s] = Parent(self, int(s))
+            self.parent_agents[s] = Parent(self, s)
         pupils.teacher = rng.integers(0, staff.n, pupils.n)
         elect_council(rng, pupils, cfg)
 
@@ -595,6 +615,7 @@ class SchoolModel(LeadsimModel):
             return
         staff, cfg = self.staff, self.scenario
         work.drop_members(self, slots)
+        self._parts = None
         for s in slots:
             self.teacher_agents[s].remove()
         replace_with_novice(self.rng, staff, slots, cfg)
@@ -698,6 +719,18 @@ class SchoolModel(LeadsimModel):
     def _observe(self) -> None:
         self.current = self.measures.observe(self)
         self.datacollector.add_table_row(WEEKLY_TABLE, self.current)
+        self._parts = None  # next week's work is another
+
+    def parts(self) -> np.ndarray:
+        """:func:`work.parts` of the work running now, read-only: capacity and the weekly measures both read it.
+
+        Kept from the climate update to the week's measures; a change of the teams in between (teachers
+        leaving at the year end) drops it.
+        """
+        if self._parts is None:
+            self._parts = work.parts(self)
+            self._parts.flags.writeable = False
+        return self._parts
 
     # --- results ----------------------------------------------------------------------------------
 

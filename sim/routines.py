@@ -81,8 +81,8 @@ def create(model: SchoolModel, domain: int, belief: float, students: bool) -> No
 def runners(model: SchoolModel) -> float:
     """Capacity available to keep routines going: role holders (less their fatigue) and the head."""
     staff = model.staff
-    holders = staff.role_holders()
-    total = float((staff.capacity[holders] * (1.0 - staff.fatigue[holders])).sum())
+    holders = staff.role_holder_slots()
+    total = float(np.add.reduce(staff.capacity[holders] * (1.0 - staff.fatigue[holders])))
     if model.head is not None:
         total += model.head.capacity
     return total
@@ -91,7 +91,7 @@ def runners(model: SchoolModel) -> float:
 def upkeep(model: SchoolModel) -> None:
     """Routines decay as far as the capacity needed to run them is missing."""
     r = model.routines
-    total = float(r.sum())
+    total = float(np.add.reduce(r))  # r.sum() without its wrapper
     if total <= 0:
         return
     cfg = model.scenario.routines

@@ -15,6 +15,8 @@ from leadsim.sim.arrays import clip
 from leadsim.sim.config import DOMAINS, Scenario
 
 NONE, MIDDLE, SENIOR = 0, 1, 2
+#: years at the school after which a teacher sets the department's norm of practice (before it, they grow into it)
+EXPERIENCED_YEARS = 5
 
 
 @dataclass
@@ -99,9 +101,37 @@ class Staff:
         """Teachers with a formal role (middle leaders and the senior team), read-only."""
         return self._kept("role_holders", self.role, lambda: self.role > 0)
 
+    def role_holder_slots(self) -> np.ndarray:
+        """Slots of :meth:`role_holders`, in order, read-only (indexing by them selects what the mask does)."""
+        return self._kept("role_holder_slots", self.role, lambda: (self.role > 0).nonzero()[0])
+
     def senior(self) -> np.ndarray:
         """Members of the senior team, read-only."""
         return self._kept("senior", self.role, lambda: self.role == SENIOR)
+
+    def senior_slots(self) -> np.ndarray:
+        """Slots of the senior team's members, in order, read-only."""
+        return self._kept("senior_slots", self.role, lambda: (self.role == SENIOR).nonzero()[0])
+
+    def experienced(self) -> np.ndarray:
+        """Teachers with at least :data:`EXPERIENCED_YEARS` at the school (the department's norm), read-only."""
+        return self._kept("experienced", self.tenure, lambda: self.tenure >= EXPERIENCED_YEARS)
+
+    def early_career(self) -> np.ndarray:
+        """Teachers in their first :data:`EXPERIENCED_YEARS` at the school, read-only."""
+        return self._kept("early_career", self.tenure, lambda: self.tenure < EXPERIENCED_YEARS)
+
+    def experienced_per_department(self, k: int) -> np.ndarray:
+        """How many experienced teachers each of the ``k`` departments has (as floats), read-only.
+
+        Changes at the year end only (a slot keeps its department when its teacher is replaced).
+        """
+        veteran = self.experienced()
+        return self._kept(
+            "experienced_per_department",
+            self.tenure,
+            lambda: np.bincount(self.department, weights=veteran.astype(float), minlength=k),
+        )
 
     def mentees(self) -> np.ndarray:
         """Novices each teacher mentors now, read-only."""

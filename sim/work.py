@@ -42,7 +42,9 @@ BEHAVIOUR = DOMAINS.index("behaviour")
 INCLUSION = DOMAINS.index("inclusion")
 CURRICULUM = DOMAINS.index("curriculum")
 #: domains that results crises call for
-RESULTS_DOMAINS = [DOMAINS.index("curriculum"), DOMAINS.index("pedagogy"), DOMAINS.index("assessment")]
+RESULTS_DOMAINS = np.array([DOMAINS.index("curriculum"), DOMAINS.index("pedagogy"), DOMAINS.index("assessment")])
+#: domains that students who are heard put on the agenda (an index array: a list is converted every week)
+VOICE_DOMAINS = np.array([BEHAVIOUR, INCLUSION, CURRICULUM])
 #: weight of the item's own domain in what it requires; the rest is spread evenly
 PRIMARY_WEIGHT = 0.6
 #: weights of the terms of competence (sum to 1): pooled expertise, lead's capacity, trust,
@@ -128,7 +130,7 @@ def need_profile(model: SchoolModel) -> np.ndarray:
     need = np.array([0.5 + teaching_gap, 0.5 + teaching_gap, 0.5 + 2 * behaviour_gap, 0.5 + teaching_gap, 0.6])
     # Students who are heard put their own concerns on the agenda: behaviour, inclusion, the curriculum.
     voice = mean(pupils.voice)
-    need[[BEHAVIOUR, INCLUSION, CURRICULUM]] += voice
+    need[VOICE_DOMAINS] += voice
     crisis = model.crisis
     if crisis is not None:
         if crisis.kind == "behaviour":
@@ -137,7 +139,7 @@ def need_profile(model: SchoolModel) -> np.ndarray:
             need[RESULTS_DOMAINS] += 2 * crisis.severity
         else:
             need += crisis.severity
-    return need / need.sum()
+    return need / np.add.reduce(need)  # need.sum() without its wrapper
 
 
 def arise(model: SchoolModel) -> int:
@@ -195,7 +197,7 @@ def orchestration_capacity(model: SchoolModel) -> float:
     cfg = model.scenario
     o = cfg.orchestration
     staff = model.staff
-    senior = float(staff.capacity[staff.role == 2].sum())
+    senior = float(np.add.reduce(staff.capacity[staff.senior_slots()]))
     teams = o.senior_share * senior
     head = model.head
     if head is not None and o.team_cost > 0:
@@ -465,7 +467,9 @@ def competence(model: SchoolModel, item: Item) -> float:
     disadvantage = model.scenario.school.disadvantage - AVERAGE_DISADVANTAGE
     if item.mode == SOLO:
         cap = head.capacity if head is not None else 0.0
-        skill = coverage(np.full((1, len(DOMAINS)), 0.5 + 0.2 * cap), item.req)
+        # The head alone covers every domain at one level: the coverage of that one-member group
+        # (its best member in each domain is the head) without building it.
+        skill = float(np.full(len(DOMAINS), 0.5 + 0.2 * cap) @ item.req)
         trust = mean(staff.trust_head)
         effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
         # Imposed on a tired staff, an initiative is carried out worse.
@@ -560,8 +564,11 @@ def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: floa
     staff.ties[np.ix_(m, m)] = block
 
 
-def adopt(model: SchoolModel, who: np.ndarray, depth: np.ndarray, own: np.ndarray, focus: float) -> None:
-    """Those in ``who`` change their practice by ``depth`` of the room left; they own ``own`` of it."""
+def adopt(model: SchoolModel, who: np.ndarray | slice, depth: np.ndarray, own: np.ndarray, focus: float) -> None:
+    """Those in ``who`` change their practice by ``depth`` of the room left; they own ``own`` of it.
+
+    ``who`` is slots, or ``slice(None)`` for every teacher.
+    """
     staff = model.staff
     room = np.maximum(0.0, 1.0 - staff.practice[who])
     gain = model.scenario.practice.gain * focus * depth * room
@@ -578,7 +585,7 @@ def complete(model: SchoolModel, item: Item) -> str:
     head = model.head
     focus = 0.4 + 0.6 * item.discipline
     if item.mode == SOLO:
-        everyone = np.arange(staff.n)
+        everyone = slice(None)  # every slot, without indexing by each one
         if success:
             # Everyone is told to carry it out; they follow as far as they trust the head (further for a
             # charismatic one) and are not cynical. Those involved in doing it can own it.
@@ -691,11 +698,14 @@ def abandon_all(model: SchoolModel) -> None:
 def drop_members(model: SchoolModel, slots: np.ndarray) -> None:
     """Teachers in ``slots`` leave: they drop out of their items; an item nobody is left on lapses."""
     staff = model.staff
+    # np.isin(x, slots) for slot numbers, as a lookup: isin sorts and searches for every item
+    leaving = np.zeros(staff.n, dtype=bool)
+    leaving[slots] = True
     for item in list(model.items):
         if item.mode == SOLO:
-            item.involved = item.involved[~np.isin(item.involved, slots)]
+            item.involved = item.involved[~leaving[item.involved]]
             continue
-        gone = np.isin(item.members, slots)
+        gone = leaving[item.members]
         if not gone.any():
             continue
         _release(model, item)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from leadsim.sim.arrays import choose, clip, mean, share_of
+from leadsim.sim.arrays import any_of, choose, clip, mean, share_of
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 60, 61, 1000, 4097])
@@ -15,6 +15,17 @@ def test_mean_is_ndarray_mean_bit_for_bit(n: int) -> None:
         assert mean(x).hex() == float(x.mean()).hex()
         assert mean(x[::2]).hex() == float(x[::2].mean()).hex()
         assert share_of(x > 0.3).hex() == float((x > 0.3).mean()).hex()
+
+
+def test_any_of_is_ndarray_any() -> None:
+    for x in (
+        np.zeros(5, bool),
+        np.eye(3, dtype=bool)[0],
+        np.zeros(0, bool),
+        np.array([0.0, -0.0]),
+        np.array([0.0, np.nan]),
+    ):
+        assert any_of(x) is bool(x.any())
 
 
 def test_clip_is_np_clip() -> None:
