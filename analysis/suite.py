@@ -23,7 +23,7 @@ STANDING: dict[str, tuple[str, str]] = {
     "E2": ("fails", "teacher turnover 18.8-18.9 %: fatigue and loyalty exits raised it; not refitted"),
     "E3": ("fails", "the dip is in range but the yearly gap is not 3/4 made up within 7 years"),
     "E4": ("fails", "leadership acts explain little of attainment across schools (R² 0.04-0.10)"),
-    "E5": ("unstable", "passes at base seed 1000 only; elsewhere the raw r reaches below 0.2 or the partial r leaves ±0.15"),
+    "E5": ("unstable", "passes at base 1000 only; elsewhere the raw r reaches below 0.2 or the partial r leaves ±0.15"),
     "E6": ("unstable", "at base seed 1000 the correlation's interval includes zero ([-0.01, 0.25])"),
 }
 
