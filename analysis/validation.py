@@ -1,4 +1,4 @@
-"""Pattern-oriented validation: the eight patterns of the model brief as experiments.
+"""Pattern-oriented validation: the eight patterns of the model brief and the Arden case (P9) as experiments.
 
 Each pattern runs paired schools over many seeds (the same seed in both arms, so they share
 their starting staff and random stream) and compares a measure with a stated tolerance. The

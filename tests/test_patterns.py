@@ -1,4 +1,4 @@
-"""The eight patterns of the model brief, each over many seeds (marker ``patterns``): each verdict
+"""The patterns of the model brief and the Arden case (P1-P9), each over many seeds (marker ``patterns``): each verdict
 must be the one docs/validation.md records (``analysis/suite.py``'s ``STANDING``).
 
 These are the checks ``leadsim check`` runs (CI runs it before the tests), so the default test
