@@ -578,6 +578,9 @@ class SystemModel(LeadsimModel):
         scheduled for ``w + 1``: that is the first week a request made at week ``w`` can still change.
         """
         self._school_index(school)
+        if self.sharded:
+            # Each shard applies every event; a request reaching only some shards would split the run.
+            raise ValueError("live events need the one-process run; this is one shard of a sharded system")
         if self.week >= self.scenario.steps:
             raise ValueError(f"the run has ended (week {self.week} of {self.scenario.steps})")
         try:
@@ -741,6 +744,7 @@ class SystemModel(LeadsimModel):
         level = float(giver.staff.practice[loan.slots].mean())
         # both rows are this model's: a supporter and the school it supports are always in one shard
         rw, ra = self._row[w], self._row[loan.school]
+        assert rw >= 0 and ra >= 0, "a supporter and the school it supports must share a shard"
         trust = float(self.trust[rw, loan.school])
         gained = taker.adopt_practice(coached, np.full(k, level), b.support_rate * trust)
         coach = float(giver.staff.capacity[loan.slots].mean())

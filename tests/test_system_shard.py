@@ -41,7 +41,10 @@ SYSTEM = {
     "networks": [{"name": "west", "schools": ["p010", "p011", "s002"]}],
     "events": {
         "takeovers": [{"executive_head": "e1", "school": "p006", "week": 10}],
-        "network_changes": [{"school": "p012", "network": "west", "action": "join", "week": 8}],
+        "network_changes": [
+            {"school": "p012", "network": "west", "action": "join", "week": 8},
+            {"school": "p010", "network": "west", "action": "leave", "week": 20},
+        ],
         "head_departures": [{"school": "p013", "week": 12}],
         "crises": [{"school": "s003", "week": 5}],
     },
@@ -50,7 +53,10 @@ SYSTEM = {
 #: the same events within a run of 4 weeks
 EARLY = {
     "takeovers": [{"executive_head": "e1", "school": "p006", "week": 3}],
-    "network_changes": [{"school": "p012", "network": "west", "action": "join", "week": 2}],
+    "network_changes": [
+        {"school": "p012", "network": "west", "action": "join", "week": 2},
+        {"school": "p010", "network": "west", "action": "leave", "week": 3},
+    ],
     "head_departures": [{"school": "p013", "week": 4}],
     "crises": [{"school": "s003", "week": 1}],
 }
@@ -76,6 +82,19 @@ def test_shards_in_process_give_the_one_process_run(k: int, more: dict) -> None:
     assert json.dumps(run.school_results()) == json.dumps(one.school_results())
     assert run.event_log == one.event_log and run.week == one.week == s.steps
     assert one.summary()["final_system_practice_travelled"] > 0
+
+
+def test_a_shard_refuses_live_events_which_would_reach_only_some_shards() -> None:
+    s = scenario(years=0.1, events=EARLY)
+    shard = SystemModel(s, own=partition(SystemModel(s, own=[]), 2)[0])
+    for ask in (
+        lambda: shard.head_leaves_now("p013"),
+        lambda: shard.crisis_now("s003"),
+        lambda: shard.executive_takes_on("s001", "p007"),
+        lambda: shard.network_change_now("p010", "west", "leave"),
+    ):
+        with pytest.raises(ValueError, match="live events need the one-process run"):
+            ask()
 
 
 def test_the_cut_keeps_tied_schools_together_balances_teachers_and_refuses_impossible_counts() -> None:
