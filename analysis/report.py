@@ -4,10 +4,12 @@
 opens offline. The page leads with the answer: for a succession study that pairs every departure
 with the same school in which the head stays, the paired differences (effect sizes in SD, with 95 %
 intervals) by leadership pattern and successor style, then a methods paragraph to paste into a
-paper. Below: within-run measures (attainment lost, deepest drop, years to recover), the share of
-the gain kept where it means something, charts over time, one row per design point, scatters of
-each output against each factor (sampled designs), and Morris or Sobol indices (sensitivity
-designs). Every figure downloads as PNG and SVG, every table as CSV.
+paper; the same numbers, unrounded, go to files next to the report (:data:`PAIRED_FILE`, every
+pair's differences, and :data:`EFFECTS_FILE`, the answer's table). Below: within-run measures
+(attainment lost, deepest drop, years to recover), the share of the gain kept where it means
+something, charts over time, one row per design point, scatters of each output against each
+factor (sampled designs), and Morris or Sobol indices (sensitivity designs). Every figure
+downloads as PNG and SVG, every table as CSV.
 
 The work is split by job: :mod:`~leadsim.analysis.sweep_data` reads the folder,
 :mod:`~leadsim.analysis.statistics` computes, :mod:`~leadsim.analysis.report_words` writes the
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,10 +66,39 @@ from leadsim.analysis.sweep_data import (
     read_timeseries,
 )
 
-__all__ = ["ReportError", "Sweep", "build_report", "load_sweep", "write_report"]
+__all__ = [
+    "EFFECTS_FILE",
+    "PAIRED_FILE",
+    "PairedTables",
+    "ReportError",
+    "Sweep",
+    "build_report",
+    "load_sweep",
+    "write_report",
+    "write_report_files",
+]
 
 #: at most this many groups share one chart over time (more: the charts group by the first factor only)
 MAX_BANDS = 4
+#: written next to the report of a paired sweep: every pair's differences, and the answer's table
+PAIRED_FILE = "paired.parquet"
+EFFECTS_FILE = "paired-effects.csv"
+
+
+@dataclass(frozen=True)
+class PairedTables:
+    """The answer of a paired sweep, computed once for the page and for the files next to it.
+
+    Attributes:
+        differences: one row per departure run, exactly as :func:`paired_differences` returns it.
+        effects: the answer's estimates table, one row per group, measure and year: the group
+            columns, ``pairs``, ``measure`` (a column of the time series), ``years`` (after the
+            departure), ``mean``, ``ci_low``, ``ci_high`` (95 % bootstrap), ``n`` and ``missing``
+            (pairs without a value), unrounded.
+    """
+
+    differences: pd.DataFrame
+    effects: pd.DataFrame
 
 
 # --- which measures ---------------------------------------------------------------------------------
@@ -91,8 +123,14 @@ def chosen_measures(sweep: Sweep, defaults: Sequence[Measure]) -> tuple[list[Mea
 # --- the answer: paired differences -------------------------------------------------------------------
 
 
-def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, page: Page) -> bool:
-    """The headline: departure minus the same school without it, per group; False if nothing to show."""
+def _paired_section(
+    sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, page: Page, files: bool
+) -> PairedTables | None:
+    """The headline: departure minus the same school without it, per group; None if nothing to show.
+
+    Returns the numbers it shows, so that the files next to the report are these numbers and not a
+    second computation; ``files``: they will be written, and the page says where.
+    """
     columns = [p.column for p in PAIRED]
     ts = read_timeseries(sweep, columns + [p.column for p in LEFT])
     if ts is None or ts.empty:
@@ -103,24 +141,27 @@ def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, pa
             "(<code>keep: summaries</code>), so the paired differences cannot be computed; the within-run measures "
             "follow.</p>",
         )
-        return False
+        return None
     others = [f for f in sweep.factors if f != pairing.factor]
     measured = [(p.column, p.how) for p in PAIRED + LEFT if p.column in ts.columns]
     diffs = paired_differences(ts, sweep.ok, pairing, others, measured, PAIRED_YEARS)
     if diffs.empty:
-        return False
+        return None
     asked = [b for b in (by or []) if b != pairing.factor] or None
     g = grouping(sweep, asked, exclude=[pairing.factor])
     point_of = sweep.ok.set_index("run_key")["point"]
     diffs["group"] = g.of(diffs["run_key"].map(point_of))
     labels = [lab for lab in g.labels if (diffs["group"] == lab).any()]
     shown = [p for p in PAIRED if f"{p.column}_{PAIRED_YEARS[0]}y" in diffs.columns]
-    cols = [Measure(f"{p.column}_{y}y", f"{p.heading}, {y} y", p.meaning.replace("N", str(y)), p.unit)
-            for p in shown for y in PAIRED_YEARS]  # fmt: skip
+    read_at = {f"{p.column}_{y}y": (p, y) for p in shown for y in PAIRED_YEARS}
+    cols = [Measure(c, f"{p.heading}, {y} y", p.meaning.replace("N", str(y)), p.unit) for c, (p, y) in read_at.items()]
     est = group_estimates(diffs, labels, [m.column for m in cols])
     heads = [*(g.factors or ["group"]), "pairs"]
     rows = [(list(g.levels.get(lab, (lab,))) + [str(int((diffs["group"] == lab).sum()))], est[lab]) for lab in labels]
     table, data = estimates_table(rows, heads, cols, "paired")
+    # measure and years in columns of their own: what R or pandas filter on, rather than a suffix to parse
+    answer = data.assign(measure=data["measure"].map(lambda c: read_at[c][0].column))
+    answer.insert(answer.columns.get_loc("measure") + 1, "years", data["measure"].map(lambda c: read_at[c][1]))
     key = f"{shown[0].column}_{3 if 3 in PAIRED_YEARS else PAIRED_YEARS[0]}y"
     effects = {
         f: {level_text(v): mean_ci(sub[key].to_numpy(float)) for v, sub in diffs.groupby(f, sort=True)}
@@ -131,7 +172,7 @@ def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, pa
     parts = [
         f"<p class='lead'>Departure minus the same school in which the head stayed, by {esc(g.factor or 'group')}: "
         "the mean over paired runs and its 95 % interval.</p>",
-        page.table(table, data, "paired-effects"),
+        page.table(table, answer, "paired-effects"),
         '<p class="explain">'
         + esc(words.paired_text(est, g, columns[0], PAIRED_YEARS, pairing.common_seeds, len(diffs)))
         + (" " + esc(mains) if mains else "")
@@ -143,6 +184,11 @@ def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, pa
         + _csv_only(pair_data, "paired-differences", "Download every pair's differences (CSV)")
         + "</div>"
     )
+    if files:
+        parts.append(
+            f"<p class='note'>Every pair's differences: <code>{PAIRED_FILE}</code>; the table: "
+            f"<code>{EFFECTS_FILE}</code>, next to this report.</p>"
+        )
     from leadsim.analysis.figures import effect_figure
 
     for p in shown:
@@ -164,7 +210,7 @@ def _paired_section(sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, pa
         parts.append(page.figure(fig, f"paired-{p.column}"))
     page.add("answer", "The answer: what a departure costs, against the same school without it", "".join(parts))
     _left_section(diffs, g, labels, page)
-    return True
+    return PairedTables(pair_data, answer)
 
 
 def _left_section(diffs: pd.DataFrame, g: Grouping, labels: list[str], page: Page) -> None:
@@ -600,12 +646,19 @@ def build_report(path: str | Path | Sweep, by: str | Sequence[str] | None = None
             pattern and the successor's style if varied, else the first named factor.
     """
     sweep = path if isinstance(path, Sweep) else load_sweep(path)
+    doc, figures, _ = _compose(sweep, by, files=False)
+    return doc, figures
+
+
+def _compose(sweep: Sweep, by: str | Sequence[str] | None, files: bool) -> tuple[str, int, PairedTables | None]:
+    """The document, its number of figures and, for a paired sweep, the answer's numbers (see :func:`build_report`)."""
     factors_by = _split_by(by)
     page = Page()
     sensitivity = sweep.kind in ("morris", "sobol")
     if sensitivity and factors_by is not None:
         raise ReportError(f"--by applies to factorial and lhs sweeps; this one is {sweep.kind}")
     g: Grouping | None = None
+    paired: PairedTables | None = None
     if sweep.ok.empty:
         page.add("answer", "No results", "<p>Every run of this sweep failed.</p>")
     elif sensitivity:
@@ -621,7 +674,8 @@ def build_report(path: str | Path | Sweep, by: str | Sequence[str] | None = None
     else:
         pairing = find_pairing(sweep.summaries, sweep.factors)
         g = grouping(sweep, factors_by, exclude=[pairing.factor] if pairing else [])
-        headline = _paired_section(sweep, pairing, factors_by, page) if pairing else False
+        paired = _paired_section(sweep, pairing, factors_by, page, files) if pairing else None
+        headline = paired is not None
         measures_shown = _within_run_sections(sweep, g, page, headline=not headline)
         methods = words.methods_text(sweep, [m.column for m in measures_shown], headline, PAIRED_YEARS, RESAMPLES)
         page.sections.insert(  # right after the answer: the first screen holds both
@@ -634,18 +688,61 @@ def build_report(path: str | Path | Sweep, by: str | Sequence[str] | None = None
     _sweep_section(sweep, g, page)
     name = sweep.spec.get("name") or sweep.path.resolve().name
     doc = document(f"leadsim report: {name}", _header(sweep), "".join(page.sections), page.figures)
-    return doc, page.figures
+    return doc, page.figures, paired
 
 
 def write_report(path: str | Path, out: str | Path | None = None, by: str | Sequence[str] | None = None) -> Path:
-    """Write the report of the sweep in ``path`` (default ``path/report.html``) atomically; return its path."""
+    """Write the report of the sweep in ``path`` (default ``path/report.html``) atomically; return its path.
+
+    A paired sweep also gets its answer's numbers next to the report: see :func:`write_report_files`.
+    """
+    return write_report_files(path, out, by)[0]
+
+
+def write_report_files(
+    path: str | Path, out: str | Path | None = None, by: str | Sequence[str] | None = None
+) -> list[Path]:
+    """Write the report of a sweep and, if the sweep is paired, its answer's numbers next to it.
+
+    Every file is written atomically. The numbers are those the report shows: :data:`PAIRED_FILE`
+    holds every pair's differences, :data:`EFFECTS_FILE` the answer's table unrounded (see
+    :class:`PairedTables`). A sweep without pairs gets neither, and files of an earlier report are
+    left as they are.
+
+    Args:
+        path: the sweep folder.
+        out: the report's file (default ``path/report.html``); the numbers go to its folder.
+        by: the factors to group by, as for :func:`build_report`.
+
+    Returns:
+        The report's path, then the paths of the files of numbers written, if any.
+
+    Raises:
+        ReportError: the folder is not a finished sweep, ``by`` or ``out`` is wrong, or a file
+            cannot be written.
+    """
+    from leadsim.experiments.outputs import atomic_write_bytes, parquet_bytes
+
     sweep = load_sweep(path)
     target = Path(out) if out is not None else sweep.path / "report.html"
     if target.is_dir():
         raise ReportError(f"--out {target} is a folder: give a file name")
     if not target.parent.is_dir():
         raise ReportError(f"--out {target}: folder {target.parent} does not exist")
-    doc, _ = build_report(sweep, by)
+    doc, _, paired = _compose(sweep, by, files=True)
+    written: list[Path] = []
+    if paired is not None:
+        # before the report, so that a report never names files older than itself
+        contents = {
+            target.with_name(PAIRED_FILE): parquet_bytes(paired.differences),
+            target.with_name(EFFECTS_FILE): paired.effects.to_csv(index=False).encode("utf-8"),
+        }
+        for file, data in contents.items():
+            try:
+                atomic_write_bytes(file, data)
+            except OSError as e:
+                raise ReportError(f"{file} cannot be written ({e.strerror or e})") from None
+            written.append(file)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(doc, encoding="utf-8")
@@ -653,4 +750,4 @@ def write_report(path: str | Path, out: str | Path | None = None, by: str | Sequ
     except OSError as e:
         tmp.unlink(missing_ok=True)
         raise ReportError(f"--out {target} cannot be written ({e.strerror or e})") from None
-    return target
+    return [target, *written]

@@ -31,14 +31,17 @@ def report(
     """Write one self-contained HTML report of a sweep (opens offline) and print its path.
 
     Factorial and LHS sweeps: leads with the answer (a departure against the same school in which the head stays, when the sweep pairs them; else the measures around the departure), with 95 % confidence intervals and a methods paragraph; then the measures per group and design point, charts over time and (LHS) each output against each factor. Morris and Sobol sweeps: which settings matter. Every chart downloads as PNG and SVG, every table as CSV; every chart and table comes with a paragraph in plain words.
+
+    A sweep that pairs departures also gets, next to the report, paired.parquet (every pair's differences, one row per departure run) and paired-effects.csv (the answer's table: mean, 95 % interval and n per group, measure and year, unrounded); their paths are printed after the report's.
     """  # noqa: E501 - one line per paragraph: the help reflows it
-    from leadsim.analysis.report import ReportError, write_report
+    from leadsim.analysis.report import ReportError, write_report_files
 
     try:
-        path = write_report(dir, out, by)
+        paths = write_report_files(dir, out, by)
     except ReportError as e:
         raise fail(str(e)) from None
-    print(path)
+    for path in paths:  # the report first: scripts read its path from the first line
+        print(path)
 
 
 app.command(

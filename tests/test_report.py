@@ -458,10 +458,20 @@ def test_sobol_report(tmp_path):
 
 def test_command_writes_and_prints_the_path(sweep_dir, tmp_path, capsys):
     out = tmp_path / "r.html"
+    # an earlier report's numbers: a sweep without pairs writes none, and removes none
+    (tmp_path / "paired.parquet").write_bytes(b"earlier")
     assert main(["report", str(sweep_dir), "--out", str(out)]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert out.is_file() and out.stat().st_size > 1_000_000
     assert not list(tmp_path.glob(".*.tmp"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["paired.parquet", "r.html"]
+    assert (tmp_path / "paired.parquet").read_bytes() == b"earlier"
+
+
+def test_a_sweep_without_pairs_gets_no_paired_files(sweep_dir, report_html):
+    assert '<table class="paired"' not in report_html
+    assert not (sweep_dir / "paired.parquet").exists() and not (sweep_dir / "paired-effects.csv").exists()
+    assert "paired-effects.csv" not in report_html
 
 
 def _bad_inputs(tmp: Path, sweep: Path) -> dict[str, tuple[list[str], str]]:

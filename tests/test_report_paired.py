@@ -1,5 +1,6 @@
 """The paired succession design end to end: a real (tiny) sweep with ``paired: true`` and a
-'departure' factor whose 'stays' level removes the departure, then the report's headline.
+'departure' factor whose 'stays' level removes the departure, then the report's headline and the
+files of numbers written next to it (paired.parquet, paired-effects.csv).
 
 The paired differences in the report are checked against a direct computation from the sweep's
 time-series shards: the same week of the school year in both runs of a pair.
@@ -15,7 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from leadsim.analysis.report import build_report
+from leadsim.analysis.report_measures import PAIRED, PAIRED_YEARS
 from leadsim.analysis.statistics import find_pairing, mean_ci
+from leadsim.cli import main
 from leadsim.experiments.runner import sweep
 from leadsim.experiments.spec import load_experiment, run_seed
 
@@ -102,7 +105,7 @@ def _direct_differences(d: Path) -> pd.DataFrame:
         ].index[0]
         other = ts[ts["run_key"] == partner].set_index("step")
         dep = int(run.index[run["head_id"] != run["head_id"].iloc[0]].min())
-        row = {"pattern": summ.loc[key, "pattern"]}
+        row = {"run_key": key, "pattern": summ.loc[key, "pattern"]}
         for n in (1, 3):
             end = dep + 39 * n
             row[f"attainment_{n}y"] = run.loc[end, "attainment"] - other.loc[end, "attainment"]
@@ -133,7 +136,7 @@ def test_paired_differences_match_a_direct_computation(paired_sweep, paired_repo
     assert checked == 2 * 4  # two patterns x (attainment, value added) x (1, 3 years)
     # five years after a departure at year 1 of 4 is past the end of the run: no value, not a made-up one
     assert 'data-column="attainment_5y" data-n="0"' in table
-    assert np.isfinite(direct.drop(columns="pattern").to_numpy(dtype=float)).all()
+    assert np.isfinite(direct.drop(columns=["run_key", "pattern"]).to_numpy(dtype=float)).all()
 
 
 def test_stays_runs_stay_out_of_the_departure_measures(paired_report):
@@ -209,3 +212,81 @@ def test_the_report_says_where_the_departing_heads_gains_were_kept(paired_sweep,
     assert checked == 6
     section = html.unescape(re.search(r'<section id="left">(.*?)</section>', paired_report, re.S).group(1))
     assert "Routines: lower in" in section and "the same school in which the head stayed" in section
+
+
+# --- the numbers next to the report -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def paired_files(paired_sweep, tmp_path_factory) -> tuple[list[str], Path]:
+    """``leadsim report`` of the paired sweep into a folder of its own: what it printed, and the folder."""
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("paired-report")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["report", str(paired_sweep), "--out", str(out / "succession.html")]) == 0
+    return printed.getvalue().splitlines(), out
+
+
+def test_the_report_writes_its_numbers_next_to_it_and_prints_their_paths(paired_files):
+    lines, out = paired_files
+    assert lines == [str(out / "succession.html"), str(out / "paired.parquet"), str(out / "paired-effects.csv")]
+    assert sorted(p.name for p in out.iterdir()) == ["paired-effects.csv", "paired.parquet", "succession.html"]
+    doc = html.unescape(re.sub(r"<[^>]+>", "", (out / "succession.html").read_text(encoding="utf-8")))
+    assert "Every pair's differences: paired.parquet; the table: paired-effects.csv, next to this report." in doc
+
+
+def test_a_report_built_without_its_files_does_not_name_them(paired_report):
+    assert "next to this report" not in paired_report and "paired.parquet" not in paired_report
+
+
+def test_paired_parquet_holds_one_row_per_departure_run(paired_sweep, paired_files):
+    _, out = paired_files
+    pairs = pd.read_parquet(out / "paired.parquet")
+    summ = pd.read_parquet(paired_sweep / "summaries.parquet")
+    ok = summ[summ["status"] == "ok"]
+    assert len(pairs) == (ok["departure"] == "leaves").sum() == 8
+    assert sorted(pairs["run_key"]) == sorted(ok.loc[ok["departure"] == "leaves", "run_key"])
+    assert set(pairs["stays_key"]) <= set(ok.loc[ok["departure"] == "stays", "run_key"])
+    assert list(pairs.columns[:3]) == ["run_key", "stays_key", "pattern"]
+    assert all(re.fullmatch(rf".+_({'|'.join(map(str, PAIRED_YEARS))})y", c) for c in pairs.columns[3:])
+    for p in PAIRED:
+        for y in PAIRED_YEARS:
+            assert f"{p.column}_{y}y" in pairs.columns
+    # the same numbers as a direct computation from the time series, pair by pair
+    direct = _direct_differences(paired_sweep).set_index("run_key").sort_index()
+    mine = pairs.set_index("run_key").loc[direct.index]
+    assert (mine["pattern"] == direct["pattern"]).all()
+    for col in direct.columns.drop("pattern"):
+        assert mine[col].to_numpy() == pytest.approx(direct[col].to_numpy(), abs=1e-12), col
+    assert pairs["attainment_5y"].isna().all()  # past the end of a 4-year run: no value, not a made-up one
+
+
+def test_paired_effects_csv_is_the_answers_table_unrounded(paired_files):
+    _, out = paired_files
+    pairs = pd.read_parquet(out / "paired.parquet")
+    effects = pd.read_csv(out / "paired-effects.csv")
+    columns = ["pattern", "pairs", "measure", "years", "mean", "ci_low", "ci_high", "n", "missing"]
+    assert list(effects.columns) == columns
+    assert len(effects) == 2 * len(PAIRED) * len(PAIRED_YEARS)  # two patterns
+    checked = 0
+    for (pattern, measure, years), row in effects.set_index(["pattern", "measure", "years"]).iterrows():
+        values = pairs.loc[pairs["pattern"] == pattern, f"{measure}_{years}y"]
+        assert row["n"] == values.notna().sum() and row["missing"] == values.isna().sum()
+        assert row["pairs"] == len(values) == 4
+        if row["n"] == 0:
+            assert np.isnan(row["mean"]) and np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+            continue
+        assert row["mean"] == pytest.approx(values.mean(), abs=1e-12)
+        assert row["ci_low"] <= row["mean"] <= row["ci_high"]
+        checked += 1
+    assert checked == 2 * len(PAIRED) * 2  # every measure at 1 and 3 years; none at 5
+    # unrounded: the very numbers the page holds in its cells, to the last digit
+    doc = (out / "succession.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="paired".*?</table>', doc, re.S).group(0)
+    cells = re.findall(r'data-column="([a-z_]+)_(\d)y" data-n="\d+" data-missing="\d+" data-mean="([^"]+)"', table)
+    assert len(cells) == checked
+    shown = [float(m) for _, _, m in cells]
+    assert shown == effects.dropna(subset=["mean"])["mean"].tolist()
