@@ -301,7 +301,9 @@ def grouping(sweep: Sweep, by: Sequence[str] | str | None, exclude: Sequence[str
     points = design["point"].to_numpy()
     if not factors:
         everyone = pd.Series("all runs", index=points)
-        return Grouping([], everyone, ["all runs"], {"all runs": "all schools in the sweep"}, levels={"all runs": ()})
+        # one level, "all runs", under the tables' "group" heading: every row needs a cell for it
+        only = {"all runs": ("all runs",)}
+        return Grouping([], everyone, ["all runs"], {"all runs": "all schools in the sweep"}, levels=only)
     parts = [_one_factor(design, f) for f in factors]
     if len(parts) == 1:
         by_point, labels, phrases, binned = parts[0]

@@ -290,3 +290,16 @@ def test_paired_effects_csv_is_the_answers_table_unrounded(paired_files):
     assert len(cells) == checked
     shown = [float(m) for _, _, m in cells]
     assert shown == effects.dropna(subset=["mean"])["mean"].tolist()
+
+
+def test_a_sweep_of_the_departure_alone_has_one_group(tmp_path):
+    # no factor left to group by once the departure is paired: one group, "all runs", in the tables
+    spec = tmp_path / "alone.yaml"
+    alone = SPEC.replace("replications: 4", "replications: 2").replace("years: 4", "years: 2")
+    spec.write_text(re.sub(r"  pattern:\n(    .*\n)+", "", alone), encoding="utf-8")
+    assert sweep(spec, out=tmp_path / "out", workers=0).status == "ok"
+    assert main(["report", str(tmp_path / "out")]) == 0
+    effects = pd.read_csv(tmp_path / "out" / "paired-effects.csv")
+    assert list(effects.columns[:2]) == ["group", "pairs"] and set(effects["group"]) == {"all runs"}
+    assert (effects["pairs"] == 2).all()
+    assert len(pd.read_parquet(tmp_path / "out" / "paired.parquet")) == 2
