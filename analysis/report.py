@@ -729,6 +729,8 @@ def write_report_files(
         raise ReportError(f"--out {target} is a folder: give a file name")
     if not target.parent.is_dir():
         raise ReportError(f"--out {target}: folder {target.parent} does not exist")
+    if target.name in (PAIRED_FILE, EFFECTS_FILE):
+        raise ReportError(f"--out {target}: that name is the report's own data file; give another, e.g. report.html")
     doc, _, paired = _compose(sweep, by, files=True)
     written: list[Path] = []
     if paired is not None:

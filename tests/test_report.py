@@ -516,6 +516,7 @@ def _bad_inputs(tmp: Path, sweep: Path) -> dict[str, tuple[list[str], str]]:
         "bad --by": ([str(sweep), "--by", "head.charsma"], "not a factor of this sweep"),
         "--out folder missing": ([str(sweep), "--out", str(tmp / "no" / "r.html")], "does not exist"),
         "--out is a folder": ([str(sweep), "--out", str(tmp)], "is a folder"),
+        "--out named as a data file": ([str(sweep), "--out", str(tmp / "paired.parquet")], "own data file"),
         "--by on a morris sweep": ([str(make_morris_sweep(tmp / "morris")), "--by", "head.charisma"], "--by applies"),
     }
 
