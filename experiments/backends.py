@@ -125,6 +125,7 @@ class DaskBackend:
         self.where = ""
         self._log_level = logging.NOTSET
         self._config: Any = None
+        self.checked: list[str] = []
 
     def __enter__(self) -> DaskBackend:
         import dask
@@ -192,6 +193,8 @@ class DaskBackend:
                 f"the workers cannot run leadsim ({type(e).__name__}: {e}); install leadsim on every worker"
             ) from None
         here = model_hash()
+        #: the workers whose code was checked: work pinned to workers goes to these only
+        self.checked = sorted(infos)
         for address, info in sorted(infos.items()):
             if info["fingerprint"] != here:
                 raise SweepError(

@@ -2,20 +2,25 @@
 
 Each shard (:class:`leadsim.sim.shard.Shard`) is a Dask actor, so its schools stay in one worker's
 memory for the whole run; each on its own worker where there are enough (a shard is pinned to a
-worker, round robin). Every week this process asks every shard to start its week, routes the
-crossers' levels of learning networks that span shards (a few numbers per network), and asks every
-shard to finish it; at the end it gathers each shard's per-school results. The cluster is a new
-local one (``"local"``: one worker process per shard on 127.0.0.1) or a running scheduler's, whose
+worker whose code was checked, round robin). Every week this process asks every shard to start
+its week, routes the crossers' levels of learning networks that span shards (a few numbers per
+network), and asks every shard to finish it; at the end it gathers each shard's per-school
+results. The cluster is a new local one (``"local"``: one worker process per shard on 127.0.0.1,
+but no more processes than cores: ``--shards 64`` on two cores puts 32 shards in each of two
+processes) or a running scheduler's, whose
 workers must run this leadsim (checked as for a sweep, :class:`~leadsim.experiments.backends.DaskBackend`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from leadsim.experiments.backends import DaskBackend
 from leadsim.experiments.progress import SweepListener
+from leadsim.experiments.store import SweepError
+from leadsim.experiments.worker import error_line
 from leadsim.sim.shard import Shard, ShardedRun, run_shards
 from leadsim.sim.system_config import SystemScenario
 
@@ -39,16 +44,19 @@ def run_on_dask(
         progress: called with the week after each week.
 
     Raises:
-        leadsim.experiments.store.SweepError: the scheduler cannot be reached, or its workers run other code.
+        leadsim.experiments.store.SweepError: the scheduler cannot be reached, its workers run other
+            code, or a shard failed on its worker (one line: the error and where in leadsim it arose).
     """
     local = scheduler == "local"
+    processes = min(len(shards), os.cpu_count() or 1)
     backend = DaskBackend(
-        f"system-{scenario.name}", workers=len(shards) if local else None, scheduler=None if local else scheduler
+        f"system-{scenario.name}", workers=processes if local else None, scheduler=None if local else scheduler
     )
     with backend:
         backend.prepare(SweepListener(), lambda: False)
         client = backend.client
-        workers = sorted(client.scheduler_info()["workers"])
+        # Only workers whose code prepare() checked: one that joined since then may run other code.
+        workers = backend.checked
         futures = [
             client.submit(
                 Shard,
@@ -62,9 +70,12 @@ def run_on_dask(
             )
             for s, own in enumerate(shards)
         ]
-        actors = [f.result() for f in futures]
+        actors: list[Any] = []
         try:
+            actors = [f.result() for f in futures]
             return run_shards(scenario, actors, progress)
+        except Exception as e:  # noqa: BLE001 - an error on a worker reaches here as itself; say it in one line
+            raise SweepError(f"a shard failed on its worker: {error_line(e)}") from None
         finally:
             del actors
             client.cancel(futures)

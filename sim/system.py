@@ -427,7 +427,10 @@ class SystemModel(LeadsimModel):
         """
         self._apply_events()
         loans = self._lend()
-        states = [self._show_presence(s) for s in self.mine]
+        # Every head's own charisma and capacity before any is scaled for this week, so an executive
+        # head's lift in the schools they lead does not depend on which school is stepped first.
+        own = {s.index: (h.charisma, h.capacity) for s in self.mine if (h := s.school_model.head) is not None}
+        states = [self._show_presence(s, own) for s in self.mine]
         for school in self.mine:
             school.school_model.step()
         for school, state in zip(self.mine, states, strict=True):
@@ -604,13 +607,18 @@ class SystemModel(LeadsimModel):
         pool = senior if senior.any() else here
         return float(staff.capacity[pool].max()) if pool.any() else 0.0
 
-    def _show_presence(self, school: School) -> _HeadState | None:
+    def _show_presence(self, school: School, own: dict[int, tuple[float, float]]) -> _HeadState | None:
         """Give the in-post head their effective charisma and capacity for this week's step.
 
         Charisma is a personal lift felt only where the head is; day-to-day instructional leadership is
         the head's while present and the ablest senior colleague's while away. In a school led by an
         executive head, the executive head adds their own lift and capacity for the share of the week
         they spend there.
+
+        Args:
+            school: the school about to step.
+            own: every head's own ``(charisma, capacity)`` by school index, read before any head's
+                presence was applied this week.
         """
         sm = school.school_model
         p = self._head_presence(school.index)
@@ -624,10 +632,10 @@ class SystemModel(LeadsimModel):
         home = self.executive_of.get(school.index)
         if home is not None:
             s = self.boundary.executive_share
-            exec_head = self.schools[home].school_model.head
-            if exec_head is not None:
-                charisma = min(1.0, charisma + s * exec_head.charisma)
-                capacity = (1.0 - s) * capacity + s * exec_head.capacity
+            if home in own:
+                exec_charisma, exec_capacity = own[home]
+                charisma = min(1.0, charisma + s * exec_charisma)
+                capacity = (1.0 - s) * capacity + s * exec_capacity
         state.charisma_eff, state.capacity_eff = charisma, capacity
         head.charisma, head.capacity = charisma, capacity
         return state

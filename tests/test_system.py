@@ -182,6 +182,29 @@ def test_executive_head_splits_time_and_lifts_the_school_they_take_on() -> None:
     assert led.schools[0].school_model.head.charisma == pytest.approx(0.8)
 
 
+def test_an_executive_heads_lift_does_not_depend_on_which_school_comes_first() -> None:
+    """The school taken on feels a share of the executive head's own charisma, not of what is left at home.
+
+    With the led school listed before the home school or after it, the lift is the same: it reads
+    the head as they are, before their presence at home is scaled for the week.
+    """
+    lifts = []
+    for order in (["a", "b"], ["b", "a"]):
+        spec = two(teachers=15)
+        by_name = {s["name"]: s for s in spec["schools"]}
+        by_name["a"]["head"] = {"charisma": 0.8}
+        spec["schools"] = [by_name[n] for n in order]
+        m = system(**spec, executive_heads=[{"name": "e", "home": "a", "schools": ["b"]}])
+        home, led = m._school_index("a"), m._school_index("b")
+        own = {s.index: (s.school_model.head.charisma, s.school_model.head.capacity) for s in m.schools}
+        states = {s.index: m._show_presence(s, own) for s in m.schools}
+        share = m.boundary.executive_share
+        expected = min(1.0, m.schools[led].presence * own[led][0] + share * own[home][0])
+        assert states[led].charisma_eff == pytest.approx(expected)
+        lifts.append(states[led].charisma_eff)
+    assert lifts[0] == pytest.approx(lifts[1])
+
+
 def test_cover_while_away_is_the_ablest_senior_colleague() -> None:
     """A head away half the week: day-to-day capacity is half theirs, half the senior colleague's."""
     for senior_capacity in (0.2, 0.8):
@@ -190,7 +213,7 @@ def test_cover_while_away_is_the_ablest_senior_colleague() -> None:
         sm = m.schools[0].school_model
         sm.staff.capacity[sm.staff.role == 2] = senior_capacity
         head = sm.head
-        state = m._show_presence(m.schools[0])
+        state = m._show_presence(m.schools[0], {0: (sm.head.charisma, sm.head.capacity)})
         p = m.schools[0].presence
         assert p == pytest.approx(0.75)
         assert state.capacity_eff == pytest.approx(p * state.capacity + (1 - p) * senior_capacity)

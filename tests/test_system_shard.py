@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 from leadsim.cli.core import main
-from leadsim.experiments import backends
+from leadsim.experiments import backends, system_shards
 from leadsim.sim.shard import PartitionError, local_shards, partition, run_shards, spanning, together
 from leadsim.sim.system import SystemModel
 from leadsim.sim.system_config import SystemScenario
@@ -122,16 +122,44 @@ def _write(tmp_path: Path, **more) -> str:
     return str(path)
 
 
-def test_shards_on_a_local_dask_cluster_write_the_one_process_run(tmp_path: Path) -> None:
-    """``--shards 2``: two Dask worker processes on 127.0.0.1, one actor each; a few weeks."""
+def test_shards_on_a_local_dask_cluster_write_the_one_process_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--shards 3`` on two cores: two Dask worker processes on 127.0.0.1, one holding two actors; a few weeks."""
+    started: list[int | None] = []
+
+    class Recorded(system_shards.DaskBackend):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            started.append(self.workers)
+
+    monkeypatch.setattr(system_shards, "DaskBackend", Recorded)
+    monkeypatch.setattr(system_shards.os, "cpu_count", lambda: 2)
     path = _write(tmp_path, years=0.1, events=EARLY)
     one, two = tmp_path / "one", tmp_path / "two"
     assert main(["system", "run", path, "--out", str(one)]) == 0
-    assert main(["system", "run", path, "--shards", "2", "--scheduler", "local", "--out", str(two)]) == 0
+    assert main(["system", "run", path, "--shards", "3", "--scheduler", "local", "--out", str(two)]) == 0
+    assert started == [2]  # no more worker processes than cores
     a, b = (pd.read_parquet(d / "timeseries.parquet") for d in (one, two))
     assert len(a) == 24 * (4 + 1)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert (one / "summary.json").read_text() == (two / "summary.json").read_text()
+
+
+def test_an_error_on_a_shards_worker_is_one_line_with_exit_2_and_nothing_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """What a shard raises on its worker comes back from its actor's future as itself; it is said in one line."""
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise ValueError("boom\nsecond line")
+
+    monkeypatch.setattr(system_shards, "run_shards", fails)
+    out = tmp_path / "out"
+    assert main(["system", "run", _write(tmp_path, years=0.1, events=EARLY), "--shards", "2", "--out", str(out)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "a shard failed on its worker: ValueError: boom second line" in lines[0], lines
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
