@@ -1,4 +1,4 @@
-"""The validation suite: every check (brief patterns P1-P9, empirical ranges E1-E6), run and drawn."""
+"""The validation suites: every check (brief patterns P1-P9, empirical ranges E1-E6, networks N1-N4), run and drawn."""
 
 from __future__ import annotations
 
@@ -42,12 +42,21 @@ def as_documented(key: str, passed: bool) -> bool:
     return kind == "unstable" or passed == (kind == "holds")
 
 
-def suite() -> dict:
-    """Every check by key: the brief's patterns (P1-P9), then the empirical ranges (E1-E6)."""
+#: which checks each suite of ``leadsim check --suite`` runs (``school`` is the default and CI's)
+SUITES = ("school", "network", "all")
+
+
+def suite(which: str = "all") -> dict:
+    """Checks by key: ``school``: the brief's patterns (P1-P9), then the empirical ranges (E1-E6);
+    ``network``: the patterns about leadership across schools (N1-N4, minutes each); ``all``: both."""
     from leadsim.analysis.empirical import EMPIRICAL
     from leadsim.analysis.validation import BRIEF_CHECKS
+    from leadsim.analysis.validation_network import NETWORK_CHECKS
 
-    return {**BRIEF_CHECKS, **EMPIRICAL}
+    if which not in SUITES:
+        raise ValueError(f"unknown suite {which!r}; expected one of {', '.join(SUITES)}")
+    school = {**BRIEF_CHECKS, **EMPIRICAL}
+    return {"school": school, "network": NETWORK_CHECKS, "all": {**school, **NETWORK_CHECKS}}[which]
 
 
 def run_check(key: str, seeds: int, workers: int, base_seed: int = 0):

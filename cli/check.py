@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from leadsim.analysis.suite import as_documented, run_check, standing, suite, write_figures
+from leadsim.analysis.suite import SUITES, as_documented, run_check, standing, suite, write_figures
 from leadsim.cli.core import app, fail
 
 EPILOG = (
     "Examples:  leadsim check   |   leadsim check --seeds 40   |   leadsim check --only P1,E2 --seeds 10"
     "   |   leadsim check --as-documented"
     "   |   leadsim check --seed 100   |   leadsim check --figures validation.html"
+    "   |   leadsim check --suite network"
 )
 
 
@@ -22,7 +23,15 @@ def check(
     seed: int = typer.Option(
         0, "--seed", min=0, max=2**31 - 1, help="Base seed: the checks run seeds N, N+1, ... (default 0)."
     ),
-    only: str = typer.Option("", "--only", help="Comma-separated checks to run, e.g. P1,E3 (default: all)."),
+    only: str = typer.Option(
+        "", "--only", help="Comma-separated checks to run, e.g. P1,E3,N1, from any suite (default: the suite's)."
+    ),
+    which: str = typer.Option(
+        "school",
+        "--suite",
+        help="school: one school's checks P1-P9, E1-E6 (about 6 min on 2 cores); network: leadership across "
+        "schools N1-N4 (longer); all: both.",
+    ),
     workers: int = typer.Option(0, "--workers", min=0, help="Worker processes (0 = all cores)."),
     figures: Annotated[
         Path | None,
@@ -44,8 +53,10 @@ def check(
     from rich.console import Console
     from rich.table import Table
 
-    checks = suite()
-    keys = [k.strip().upper() for k in only.split(",") if k.strip()] or list(checks)
+    if which not in SUITES:
+        raise fail(f"--suite: unknown suite {which!r}; expected one of {', '.join(SUITES)}")
+    checks = suite("all")
+    keys = [k.strip().upper() for k in only.split(",") if k.strip()] or list(suite(which))
     unknown = [k for k in keys if k not in checks]
     if unknown:
         raise fail(f"--only: unknown check {unknown[0]!r}; expected some of {', '.join(checks)}")

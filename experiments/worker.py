@@ -37,6 +37,7 @@ __all__ = [
     "run_chunk",
     "run_seeds",
     "running_model",
+    "map_local",
     "simulate",
     "worker_info",
 ]
@@ -195,8 +196,18 @@ def run_seeds[T](jobs: Sequence[tuple[dict, int]], measure: Callable[[SchoolMode
         measure: what to keep of a finished model; a module-level function (it goes to other processes).
         workers: local worker processes; 1 or fewer runs every job in this process.
     """
-    tasks = [(dict(data), int(seed), measure) for data, seed in jobs]
-    if workers > 1 and len(tasks) > 1:
+    return map_local(_measured, [(dict(data), int(seed), measure) for data, seed in jobs], workers)
+
+
+def map_local[A, T](fn: Callable[[A], T], items: Sequence[A], workers: int = 1) -> list[T]:
+    """``fn`` of every item, in order, on fresh local worker processes (1 or fewer: in this process).
+
+    Args:
+        fn: a module-level function (it goes to other processes).
+        items: its arguments.
+        workers: local worker processes.
+    """
+    if workers > 1 and len(items) > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT) as pool:
-            return list(pool.map(_measured, tasks, chunksize=max(1, len(tasks) // (4 * workers))))
-    return [_measured(t) for t in tasks]
+            return list(pool.map(fn, items, chunksize=max(1, len(items) // (4 * workers))))
+    return [fn(t) for t in items]
