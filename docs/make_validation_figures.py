@@ -25,10 +25,11 @@ OUT = ROOT / "docs" / "img" / "validation"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--suite", default="school", help="school (P1-P9, E1-E6), network (N1-N4) or all")
     args = parser.parse_args()
     workers = os.cpu_count() or 1
     results = []
-    for key in suite():
+    for key in suite(args.suite):
         results.append(run_check(key, args.seeds, workers))
         print(f"{key}: {'pass' if results[-1].passed else 'FAIL'}  {results[-1].row()['measured']}")
     from playwright.sync_api import sync_playwright

@@ -79,7 +79,7 @@ def test_check_refuses_an_unknown_check_with_one_line():
 def test_ci_gates_on_the_whole_validation_suite():
     ci = (ROOT / ".ci" / "run").read_text()
     gate = [ln for ln in ci.splitlines() if ln.startswith(".venv/bin/leadsim check")]
-    assert gate == [".venv/bin/leadsim check --as-documented"]  # every check, default seeds
+    assert gate == [".venv/bin/leadsim check --as-documented"]  # the school suite (the default), default seeds
 
 
 def test_check_writes_the_figure_behind_each_check(tmp_path):
