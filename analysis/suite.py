@@ -25,6 +25,10 @@ STANDING: dict[str, tuple[str, str]] = {
     "E4": ("fails", "leadership acts explain little of attainment across schools (R² 0.04-0.10)"),
     "E5": ("unstable", "passes at base 1000 only; elsewhere the raw r reaches below 0.2 or the partial r leaves ±0.15"),
     "E6": ("unstable", "at base seed 1000 the correlation's interval includes zero ([-0.01, 0.25])"),
+    "N1": ("unstable", "with the strong school led solo the gain's interval reaches below zero at base seed 2000"),
+    "N2": ("fails", "the strong school shows no clear cost of its head's absence, with either pattern at home"),
+    "N3": ("unstable", "passes at base seed 0 only; the pooled interval touches or crosses zero elsewhere"),
+    "N4": ("fails", "attainment rises with every network up to 8: no optimum (a day away costs 0.08 of a week)"),
 }
 
 #: the standings a check can have (not listed: "holds")

@@ -43,8 +43,8 @@ def _fake_suite(monkeypatch, verdicts: dict[str, bool], recorded: dict[str, tupl
         return lambda seeds, workers=1: PatternResult(key, "a check", "a source", "a range", 0.0, 0.0, 0.0, passed)
 
     checks = {key: check(key, passed) for key, passed in verdicts.items()}
-    monkeypatch.setattr(suite_module, "suite", lambda: checks)
-    monkeypatch.setattr(check_command, "suite", lambda: checks)
+    monkeypatch.setattr(suite_module, "suite", lambda which="all": checks)
+    monkeypatch.setattr(check_command, "suite", lambda which="all": checks)
     monkeypatch.setattr(suite_module, "STANDING", recorded)
 
 
@@ -146,3 +146,41 @@ def test_the_recorded_standing_is_the_one_docs_validation_md_shows():
     assert set(shown) == set(suite())
     assert {key: standing(key) for key in shown} == shown
     assert all(kind in STANDINGS and reason for kind, reason in STANDING.values())
+
+
+def test_the_suite_chooses_which_checks_run_and_an_unknown_one_is_refused(monkeypatch, capsys):
+    from leadsim.analysis import suite as suite_module
+    from leadsim.analysis.validation import PatternResult
+    from leadsim.cli import check as check_command
+
+    ran: list[str] = []
+
+    def check(key: str):
+        def run(seeds, workers=1):
+            ran.append(key)
+            return PatternResult(key, "a check", "a source", "a range", 0.0, 0.0, 0.0, True)
+
+        return run
+
+    suites = {"school": {"P1": check("P1")}, "network": {"N1": check("N1")}}
+    suites["all"] = {**suites["school"], **suites["network"]}
+    monkeypatch.setattr(suite_module, "suite", lambda which="all": suites[which])
+    monkeypatch.setattr(check_command, "suite", lambda which="all": suites[which])
+    monkeypatch.setattr(suite_module, "STANDING", {})
+    assert check_command.SUITES == ("school", "network", "all")
+    for which, expected in (("school", ["P1"]), ("network", ["N1"]), ("all", ["P1", "N1"])):
+        ran.clear()
+        assert main_check(["--suite", which]) == 0
+        assert ran == expected, which
+    ran.clear()
+    assert main_check(["--only", "N1"]) == 0 and ran == ["N1"]  # --only reaches every suite
+    capsys.readouterr()
+    assert main_check(["--suite", "district"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--suite" in err[0] and "district" in err[0] and not ran[1:]
+
+
+def main_check(args: list[str]) -> int:
+    from leadsim.cli import main
+
+    return main(["check", "--workers", "1", *args])
