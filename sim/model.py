@@ -128,6 +128,8 @@ class SchoolModel(LeadsimModel):
         # Trust in the head who left, held for a year: loyalty that raises intention to leave.
         self.loyalty = np.zeros(self.staff.n)
         self.overload = np.zeros(self.staff.n)
+        #: teaching effectiveness of cover lessons, set with the first teacher lent to another school
+        self.cover_teaching = 0.0
         # How much of the planned design the head can run yet: built as trust grows (Day et al. 2009).
         self.readiness = float(clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0))
         self.value_added = 0.0  # mean learning_gain over the last school year
@@ -186,21 +188,26 @@ class SchoolModel(LeadsimModel):
 
     # --- a school among schools (leadsim.sim.system calls these between weeks) --------------------
 
-    def commit_time(self, slots: np.ndarray, load: float) -> list[int]:
-        """Teachers in ``slots`` give ``load`` items' worth of this week to work in another school.
+    def commit_time(self, slots: np.ndarray, share: float, cover: float) -> list[int]:
+        """Teachers in ``slots`` spend ``share`` of this week working in another school.
+
+        Their lessons in that time are taught by cover at teaching effectiveness ``cover``, and
+        what else they have on this week must fit into the rest of it (:meth:`_commit_time`,
+        :meth:`_update_effort_and_teaching`).
 
         Returns:
             The teachers' Mesa ids, for :meth:`release_time` (a slot may change hands at year end).
         """
-        self.staff.load[slots] += load
+        self.staff.away[slots] += share
+        self.cover_teaching = cover
         return [self.teacher_agents[int(s)].unique_id for s in slots]
 
-    def release_time(self, slots: np.ndarray, load: float, ids: list[int]) -> None:
-        """The same teachers are back: their load falls again (a novice who took a slot owes nothing)."""
+    def release_time(self, slots: np.ndarray, share: float, ids: list[int]) -> None:
+        """The same teachers are back for next week (a novice who took a slot was never away)."""
         same = np.array([self.teacher_agents[int(s)].unique_id == i for s, i in zip(slots, ids, strict=True)])
         if same.any():
             back = slots[same]
-            self.staff.load[back] = np.maximum(self.staff.load[back] - load, 0.0)
+            self.staff.away[back] = np.maximum(self.staff.away[back] - share, 0.0)
 
     def adopt_practice(self, slots: np.ndarray, level: np.ndarray, rate: float) -> float:
         """Teachers in ``slots`` close ``rate`` of the gap to practice ``level`` seen elsewhere, as far as they buy in.
@@ -369,6 +376,10 @@ class SchoolModel(LeadsimModel):
         staff.commitment = committed + routines.weekly_time(self) + mentoring_time(self) + t.item_time * initiatives
         if any_of(staff.whole_school):
             staff.commitment += cfg.roles.time * staff.whole_school
+        if any_of(staff.away):
+            # A day in another school takes that day's lessons (taught by cover) and that day's
+            # free time: what else the teacher has on must fit into the rest of the week.
+            staff.commitment += staff.away * staff.time_available
         self.overload = np.maximum(staff.commitment - 1.0, 0.0)
 
     def _update_practice(self) -> None:
@@ -458,6 +469,9 @@ class SchoolModel(LeadsimModel):
         if overload is None:
             overload = np.zeros(staff.n)
         self.teaching = staff.practice + cfg.practice.effort_weight * self.effort - cfg.time.overload_penalty * overload
+        if any_of(staff.away):
+            # Lessons missed while working in another school are taught by cover (a system of schools).
+            self.teaching = self.teaching - staff.away * (self.teaching - self.cover_teaching)
 
     def _update_climate(self) -> None:
         """Capacity grows by leading and fades unused; ties fade; cynicism and motivation follow the climate."""

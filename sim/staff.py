@@ -45,6 +45,8 @@ class Staff:
         memory: abandoned and failed initiatives the teacher remembers (witnessed or heard of).
         mentor: slot of the teacher's mentor, or -1.
         commitment: share of this week's time committed (teaching first); above 1 is overload.
+        away: share of this week spent working in another school (a system of schools); the
+            lessons missed are taught by cover.
     """
 
     expertise: np.ndarray
@@ -67,6 +69,7 @@ class Staff:
     memory: np.ndarray
     mentor: np.ndarray
     commitment: np.ndarray
+    away: np.ndarray
     time_available: float
     _memo: dict[str, tuple[bytes, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -144,7 +147,7 @@ class Staff:
 
     def spare_time(self) -> np.ndarray:
         """Share of the week each teacher still has for leadership on their own initiative."""
-        return np.maximum(0.0, self.time_available * (1.0 - 0.5 * self.load))
+        return np.maximum(0.0, self.time_available * (1.0 - 0.5 * self.load) * (1.0 - self.away))
 
     def same_department(self) -> np.ndarray:
         return self.department[:, None] == self.department[None, :]
@@ -206,6 +209,7 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
         memory=np.zeros(n),
         mentor=np.full(n, -1, dtype=np.intp),
         commitment=np.zeros(n),
+        away=np.zeros(n),
         time_available=t.time_available,
     )
     staff.ties = initial_ties(rng, staff, cfg)
@@ -239,6 +243,7 @@ def replace_with_novice(rng: np.random.Generator, staff: Staff, slots: np.ndarra
     staff.mentor[slots] = -1
     staff.mentor[np.isin(staff.mentor, slots)] = -1
     staff.commitment[slots] = 0.0
+    staff.away[slots] = 0.0
     staff.capacity[slots] = clip(rng.normal(t.novice_capacity, 0.02, k), 0.0, 1.0)
     staff.motivation[slots] = clip(rng.normal(t.motivation_mean + 0.1, 0.1, k), 0.0, 1.0)
     staff.trust_head[slots] = t.trust_head

@@ -164,12 +164,12 @@ class Group:
 
 @dataclass
 class _Loan:
-    """Teachers of one school working elsewhere this week (their slots and Mesa ids, and the load)."""
+    """Teachers of one school working elsewhere this week (their slots and Mesa ids, and the share of the week)."""
 
     school: int
     slots: np.ndarray
     ids: list[int]
-    load: float
+    share: float
     group: int  # index in SystemModel.groups (-1 for support)
     partner: int | None  # the supported school, for a support loan
 
@@ -436,7 +436,7 @@ class SystemModel(LeadsimModel):
         for school, state in zip(self.mine, states, strict=True):
             self._restore(school, state)
         for loan in loans:
-            self.schools[loan.school].school_model.release_time(loan.slots, loan.load, loan.ids)
+            self.schools[loan.school].school_model.release_time(loan.slots, loan.share, loan.ids)
         # What partners see of each school this week: its crossers' practice as they met, before anyone
         # takes anything home, so no school's level depends on the order the exchange is worked through.
         self._loans = loans
@@ -602,7 +602,7 @@ class SystemModel(LeadsimModel):
     def _cover(self, sm: SchoolModel) -> float:
         """Capacity of whoever leads day to day while the head is away: the ablest senior colleague at home."""
         staff = sm.staff
-        here = staff.load < MAX_LOAD  # not lent out for the whole week
+        here = staff.away < 1.0  # not lent out for the whole week
         senior = (staff.role == SENIOR) & here
         pool = senior if senior.any() else here
         return float(staff.capacity[pool].max()) if pool.any() else 0.0
@@ -663,7 +663,7 @@ class SystemModel(LeadsimModel):
             sm = self.schools[a].school_model
             slots = _ablest(sm, away[a], leaders)
             away[a][slots] = True
-            loans.append(self._loan(a, slots, float(MAX_LOAD), -1, c))
+            loans.append(self._loan(a, slots, 1.0, -1, c))  # the whole week
         for gi, g in enumerate(self.groups):
             if len(g.members) < 2:
                 continue
@@ -682,14 +682,14 @@ class SystemModel(LeadsimModel):
                 w = (0.05 + sm.staff.capacity) * free
                 slots = rng.choice(sm.staff.n, size=min(k, int(free.sum())), replace=False, p=w / w.sum())
                 away[i][slots] = True
-                loans.append(self._loan(i, slots, b.crossing_load, gi, None))
+                loans.append(self._loan(i, slots, b.crossing_time, gi, None))
         for school in self.mine:
             school.away = int(away[school.index].sum())
         return loans
 
-    def _loan(self, i: int, slots: np.ndarray, load: float, group: int, partner: int | None) -> _Loan:
+    def _loan(self, i: int, slots: np.ndarray, share: float, group: int, partner: int | None) -> _Loan:
         sm = self.schools[i].school_model
-        return _Loan(i, slots, sm.commit_time(slots, load), load, group, partner)
+        return _Loan(i, slots, sm.commit_time(slots, share, self.boundary.cover_teaching), share, group, partner)
 
     def _exchange(self, loans: list[_Loan], crossings: Crossings) -> None:
         """Crossers close part of the gap to better practice they saw; trust between schools moves.

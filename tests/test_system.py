@@ -266,14 +266,40 @@ def test_support_lifts_the_supported_school_and_takes_leaders_from_home() -> Non
         m = system(**two(), support=[{"supporter": "a", "supported": "b", "leaders": 2}] if tie else [])
         _spread_practice(m)
         loans = m._lend()
-        away = m.schools[0].school_model.staff.load.copy()
+        away = m.schools[0].school_model.staff.away.copy()
         for loan in loans:
-            m.schools[loan.school].school_model.release_time(loan.slots, loan.load, loan.ids)
+            m.schools[loan.school].school_model.release_time(loan.slots, loan.share, loan.ids)
         m.run(20)
         out[tie] = (m.schools[1].practice, m.schools[1].school_model.staff.capacity.mean(), away.max())
     assert out[True][0] > out[False][0] + 0.01
     assert out[True][1] > out[False][1]
-    assert out[True][2] >= 2 and out[False][2] < 2  # lent leaders are unavailable for new work at home
+    assert out[True][2] == 1.0 and out[False][2] == 0.0  # lent leaders spend the whole week away from home
+
+
+def _week_with_two_away(share: float, cover: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Teaching and commitments of a school's staff after a month, with teachers 0 and 1 in another
+    school for ``share`` of the week (their lessons taught at ``cover``)."""
+    m = SchoolModel(rng=5)
+    m.run(4)
+    if share:
+        m.commit_time(np.array([0, 1]), share, cover)
+    m._commit_time()
+    m._update_effort_and_teaching()
+    return m.teaching.copy(), m.staff.commitment.copy(), m.overload.copy(), m.staff.time_available
+
+
+def test_a_day_in_another_school_is_taught_by_cover_and_squeezes_the_rest_of_the_week() -> None:
+    """A day away (0.2 of the week): the day's free time is gone and the lessons missed are taught
+    at cover's effectiveness; nobody else's week changes."""
+    t0, c0, _, free = _week_with_two_away(0.0)
+    t1, c1, over1, _ = _week_with_two_away(0.2)
+    assert c1[:2] == pytest.approx(c0[:2] + 0.2 * free)
+    assert np.array_equal(c1[2:], c0[2:]) and np.array_equal(t1[2:], t0[2:])
+    # their own teaching, with any overload the squeeze caused, for four days; cover for the fifth
+    penalty = SchoolModel().scenario.time.overload_penalty
+    assert t1[:2] == pytest.approx(0.8 * (t0[:2] - penalty * over1[:2] + penalty * np.maximum(c0[:2] - 1, 0)))
+    better, _, _, _ = _week_with_two_away(0.2, cover=0.5)
+    assert (better[:2] > t1[:2]).all()  # better cover, less lost
 
 
 def test_overload_more_networks_cost_more_time_and_send_more_teachers_out() -> None:
