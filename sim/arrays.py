@@ -47,3 +47,27 @@ def choose(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> 
     cdf = p.cumsum()
     cdf /= cdf[-1]
     return cdf.searchsorted(rng.random(size), side="right")
+
+
+def choose_distinct(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
+    """``rng.choice(p.size, size, replace=False, p=p)``: the same indices from the same draws of the stream.
+
+    Generator.choice's own algorithm (draw with replacement, keep the first of each index in the
+    order drawn, zero the chosen and draw again for the rest) without its checks of the arguments and
+    its ``np.unique`` over one or two draws, so only for probabilities the model has just normalised
+    itself with at least ``size`` of them positive. Leaves ``p`` as it was.
+    """
+    p = p.copy()
+    found = np.zeros(size, dtype=np.int64)
+    n = 0
+    while n < size:
+        x = rng.random(size - n)
+        if n > 0:
+            p[found[:n]] = 0
+        cdf = p.cumsum()
+        cdf /= cdf[-1]
+        # np.unique(..., return_index=True) then sorting the indices: the first of each, as drawn
+        new = list(dict.fromkeys(cdf.searchsorted(x, side="right").tolist()))
+        found[n : n + len(new)] = new
+        n += len(new)
+    return found

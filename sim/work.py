@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim import routines
-from leadsim.sim.arrays import choose, clip, mean
+from leadsim.sim.arrays import choose, choose_distinct, clip, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
@@ -416,7 +416,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     team = [leader]
     k = min(2, int(np.count_nonzero(w)))
     if k:
-        team.extend(int(j) for j in rng.choice(staff.n, size=k, replace=False, p=w / w.sum()))
+        team.extend(choose_distinct(rng, w / np.add.reduce(w), k).tolist())
     return _begin(
         model,
         DEFAULT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from leadsim.sim.arrays import any_of, choose, clip, mean, share_of
+from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, mean, share_of
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 60, 61, 1000, 4097])
@@ -48,4 +48,23 @@ def test_choose_draws_as_generator_choice(size: int | None, k: int) -> None:
     for _ in range(20):
         np.testing.assert_array_equal(choose(ours, p, size), theirs.choice(k, size=size, p=p))
     # the two streams are in the same place afterwards: as many draws were taken
+    assert ours.random() == theirs.random()
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 20, 60])
+def test_choose_distinct_draws_as_generator_choice_without_replacement(k: int) -> None:
+    rng = np.random.default_rng(k)
+    ours, theirs = np.random.default_rng(11), np.random.default_rng(11)
+    for trial in range(200):
+        p = rng.random(k) ** (1 + trial % 7 * 3)  # from even to a few indices holding nearly all (redraws)
+        p[rng.random(k) < 0.3] = 0.0
+        if np.count_nonzero(p) == 0:
+            p[0] = 1.0
+        p /= p.sum()
+        size = int(rng.integers(1, np.count_nonzero(p) + 1))
+        before = p.copy()
+        got, want = choose_distinct(ours, p, size), theirs.choice(k, size=size, replace=False, p=p)
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(p, before)
     assert ours.random() == theirs.random()
