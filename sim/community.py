@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from leadsim.sim.arrays import clip, mean
+from leadsim.sim.arrays import any_of, clip, mean
 from leadsim.sim.config import Scenario
 
 
@@ -173,7 +173,7 @@ def update_students(
     if s.learning_noise > 0:
         growth += rng.normal(0.0, s.learning_noise, pupils.n)
     pupils.attainment += growth
-    if openness > 0 or pupils.voice.any():
+    if openness > 0 or any_of(pupils.voice):
         voice_target = openness * pupils.heard()
         pupils.voice += s.voice_rate * (voice_target - pupils.voice)
     return expected

@@ -151,6 +151,10 @@ class SchoolModel(LeadsimModel):
         # One table row a week: the measures come as one dict, so a reporter per column (called and
         # deep-copied one by one) would only add cost.
         self.datacollector = mesa.DataCollector(tables={WEEKLY_TABLE: list(COLUMNS)})
+        # The table's own column lists, appended to directly: add_table_row checks every column of
+        # every row for a table whose columns are fixed here.
+        table = self.datacollector.tables[WEEKLY_TABLE]
+        self._weekly_columns = [(c, table[c]) for c in COLUMNS]
         self._observe()
 
     # --- properties the mechanisms read ------------------------------------------------------
@@ -197,9 +201,14 @@ class SchoolModel(LeadsimModel):
 
     def release_time(self, slots: np.ndarray, load: float, ids: list[int]) -> None:
         """The same teachers are back: their load falls again (a novice who took a slot owes nothing)."""
-        same = np.array([self.teacher_agents[int(s)].unique_id == i for s, i in zip(slots, ids, strict=True)])
-        if same.any():
-            back = slots[same]
+        same = [self.teacher_agents[int(s)].unique_id == i for s, i in zip(slots, ids, strict=True)]
+        if all(same):  # the usual case: every slot in the same hands, so all of them, without a mask
+            back = slots
+        elif any(same):
+            back = slots[np.array(same)]
+        else:
+            back = None
+        if back is not None:
             self.staff.load[back] = np.maximum(self.staff.load[back] - load, 0.0)
 
     def adopt_practice(self, slots: np.ndarray, level: np.ndarray, rate: float) -> float:
@@ -399,8 +408,10 @@ class SchoolModel(LeadsimModel):
         # The learner focus of the collaboration each teacher is part of now.
         focus = np.zeros(staff.n)
         for item in self.items:
-            if item.members.size:
-                np.maximum.at(focus, item.members, item.discipline)
+            m = item.members
+            if m.size:
+                # np.maximum.at without its unbuffered loop: a maximum with one value is the same for repeats
+                focus[m] = np.maximum(focus[m], item.discipline)
         staff.discipline += 0.1 * (focus - staff.discipline)
         p = staff.practice
         d = staff.pair_discipline()
@@ -487,9 +498,10 @@ class SchoolModel(LeadsimModel):
         staff.cynicism += cfg.fatigue.cynicism_effect * staff.fatigue * (1.0 - staff.cynicism)
         strength = staff.ties.sum(axis=1)
         tied = strength > 0
-        if tr.contagion > 0 and any_of(tied):
+        n_tied = np.count_nonzero(tied) if tr.contagion > 0 else 0
+        if n_tied:
             around = staff.ties @ staff.cynicism
-            if np.count_nonzero(tied) == staff.n:
+            if n_tied == staff.n:
                 # everyone has a tie (the usual case): the same update without selecting them
                 staff.cynicism += tr.contagion * (around / strength - staff.cynicism)
             else:
@@ -717,8 +729,9 @@ class SchoolModel(LeadsimModel):
         staff.whole_school[:] = False
 
     def _observe(self) -> None:
-        self.current = self.measures.observe(self)
-        self.datacollector.add_table_row(WEEKLY_TABLE, self.current)
+        row = self.current = self.measures.observe(self)
+        for name, column in self._weekly_columns:
+            column.append(row[name])
         self._parts = None  # next week's work is another
 
     def parts(self) -> np.ndarray:

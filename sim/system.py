@@ -763,7 +763,8 @@ class SystemModel(LeadsimModel):
         rows, state = self._school_rows[w], self._school_state[w]
         for r, s in enumerate(self.mine):
             i = s.index
-            partners = self.trust[r][self.trust[r] > 0]
+            trust = self.trust[r]
+            partners = trust[trust > 0]
             rows[r] = (
                 s.presence,
                 self.partnerships(i) + len(self.led.get(i, ())) + (i in self.executive_of),

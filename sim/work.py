@@ -334,19 +334,20 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     staff, cfg = model.staff, model.scenario
     rng = model.rng
     free = _available(staff)
-    if free.sum() < 2:
+    if np.count_nonzero(free) < 2:
         return None
     exp = staff.expertise
     # Staff embrace the opportunity as far as they trust the head and are not cynical about it.
     free &= rng.random(staff.n) < willingness(model)
-    if free.sum() < 2:
+    n_free = np.count_nonzero(free)
+    if n_free < 2:
         return None
     score = exp[:, domain] * (0.5 + staff.capacity) + 0.1 * (staff.role != NONE) + 0.01 * rng.random(staff.n)
     score[~free] = -np.inf
-    leader = int(np.argmax(score))
+    leader = int(score.argmax())
     team = [leader]
     req = REQUIREMENTS[domain]
-    size = min(cfg.leadership.team_size, int(free.sum()))
+    size = min(cfg.leadership.team_size, n_free)
     free = free.copy()
     free[leader] = False
     if cfg.leadership.team_selection == "complementary":
@@ -354,7 +355,7 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
         for _ in range(size - 1):
             gain = np.maximum(exp - cover, 0.0) @ req + 0.02 * staff.capacity + 0.001 * rng.random(staff.n)
             gain[~free] = -np.inf
-            j = int(np.argmax(gain))
+            j = int(gain.argmax())
             team.append(j)
             free[j] = False
             np.maximum(cover, exp[j], out=cover)
@@ -441,7 +442,7 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     if members.size < 2:
         return None
     score = staff.capacity[members] + staff.expertise[members, domain]
-    leader = int(members[np.argmax(score)])
+    leader = int(members[score.argmax()])
     head = model.head
     support = 0.5 * head.support if head is not None else 0.0
     invite = cfg.leadership.parent_involvement + (0.5 if domain == BEHAVIOUR else 0.0)
