@@ -603,7 +603,7 @@ class SystemModel(LeadsimModel):
         here = staff.load < MAX_LOAD  # not lent out for the whole week
         senior = (staff.role == SENIOR) & here
         pool = senior if any_of(senior) else here
-        return float(staff.capacity[pool].max()) if any_of(pool) else 0.0
+        return float(np.maximum.reduce(staff.capacity[pool])) if any_of(pool) else 0.0
 
     def _show_presence(self, school: School) -> _HeadState | None:
         """Give the in-post head their effective charisma and capacity for this week's step.
@@ -717,7 +717,7 @@ class SystemModel(LeadsimModel):
                 level = np.array([lvl for _, lvl in others])
                 trust = self.trust[r, [j for j, _ in others]]
                 mine = sm.staff.practice[ln.slots]
-                gap = (trust[None, :] * np.maximum(level[None, :] - mine[:, None], 0.0)).max(axis=1)
+                gap = np.maximum.reduce(trust[None, :] * np.maximum(level[None, :] - mine[:, None], 0.0), axis=1)
                 gained = sm.adopt_practice(ln.slots, mine + gap, b.exchange_rate)
                 self.schools[i].imported += gained
                 openness = mean(sm.staff.trust_colleagues[ln.slots])

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim import routines
-from leadsim.sim.arrays import choose, choose_distinct, clip, mean
+from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
@@ -119,7 +119,7 @@ def coverage(expertise: np.ndarray, req: np.ndarray) -> float:
     """
     if expertise.shape[0] == 0:
         return 0.0
-    return float(expertise.max(axis=0) @ req)
+    return float(np.maximum.reduce(expertise, axis=0) @ req)  # expertise.max(axis=0) without its wrapper
 
 
 def need_profile(model: SchoolModel) -> np.ndarray:
@@ -487,7 +487,7 @@ def competence(model: SchoolModel, item: Item) -> float:
     m = item.members
     skill = coverage(staff.expertise[m], item.req)
     k = m.size
-    pair_ties = staff.ties[np.ix_(m, m)].sum() / (k * (k - 1)) if k > 1 else 0.0
+    pair_ties = staff.ties[m[:, None], m].sum() / (k * (k - 1)) if k > 1 else 0.0  # np.ix_ without its wrapper
     trust = 0.5 * pair_ties + 0.5 * mean(staff.trust_colleagues[m])
     effort = mean(model.effort[m])
     bonus = 0.0
@@ -551,18 +551,19 @@ def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: floa
         return
     staff = model.staff
     cfg = model.scenario
-    block = staff.ties[np.ix_(m, m)]
+    rows = m[:, None]  # np.ix_(m, m) without its wrapper: the same block
+    block = staff.ties[rows, m]
     dept = staff.department[m]
     cross = dept[:, None] != dept[None, :]
     barrier = cfg.school.egg_crate
-    if staff.whole_school.any():
+    if any_of(staff.whole_school):
         # Two holders of whole-school roles meet on whole-school issues across key stages (Arden).
         ws = staff.whole_school[m]
         barrier = barrier * (1.0 - cfg.roles.bridging * (ws[:, None] & ws[None, :]))
     rate = cfg.network.tie_growth * factor * np.where(cross, 1.0 - barrier, 1.0)
     block += (1.0 - block) * (1.0 - (1.0 - rate) ** weeks)
     np.fill_diagonal(block, 0.0)
-    staff.ties[np.ix_(m, m)] = block
+    staff.ties[rows, m] = block
 
 
 def adopt(model: SchoolModel, who: np.ndarray | slice, depth: np.ndarray, own: np.ndarray, focus: float) -> None:
@@ -715,6 +716,6 @@ def drop_members(model: SchoolModel, slots: np.ndarray) -> None:
             model.items.remove(item)
             continue
         if item.leader in slots:
-            item.leader = int(item.members[np.argmax(staff.capacity[item.members])])
+            item.leader = int(item.members[staff.capacity[item.members].argmax()])
         np.add.at(staff.load, item.members, 1.0)
         np.add.at(staff.support, item.members, item.support)
