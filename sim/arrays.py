@@ -25,7 +25,11 @@ _sum = np.add.reduce
 
 def mean(x: np.ndarray) -> float:
     """``float(x.mean())`` of a 1-d float array, bit for bit."""
-    return float(_sum(x) / x.size)
+    n = x.size
+    if n == 0:
+        return float(_sum(x) / n)  # NaN with NumPy's warning, as the method gives
+    # the same IEEE division as NumPy's scalar one (the size is exact as a double), without its overhead
+    return float(_sum(x)) / n
 
 
 def share_of(mask: np.ndarray) -> float:

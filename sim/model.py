@@ -455,13 +455,15 @@ class SchoolModel(LeadsimModel):
         self.head_lift = cfg.practice.head_capacity_effect * (capacity - EXPERIENCED_CAPACITY)
         # Uncertainty while the post is vacant and in a new head's first year.
         unsettled = self.head is None or self.head.tenure < 1.0
-        self.effort = (
+        effort = (
             staff.motivation * (1.0 - drag * staff.cynicism)
             + self.charisma_lift
             + self.head_lift
             - cfg.fatigue.effort_effect * staff.fatigue
-            - (cfg.succession.uncertainty if unsettled and self.departures else 0.0)
         )
+        if unsettled and self.departures:  # (subtracting 0.0 otherwise would change no value)
+            effort -= cfg.succession.uncertainty
+        self.effort = effort
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return
@@ -480,8 +482,12 @@ class SchoolModel(LeadsimModel):
         leading = np.maximum(engaged, c.everyday_leadership * staff.role_holders())
         if any_of(staff.whole_school):
             leading = np.maximum(leading, cfg.roles.leading * staff.whole_school)
-        coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
-        staff.capacity += c.growth * leading * coached * (1.0 - staff.capacity)
+        grow = c.growth * leading
+        # Coaching multiplies growth by 1 + coaching x support; with no support anywhere (most weeks) the
+        # factor is exactly 1 and multiplying by it changes nothing.
+        if any_of(staff.support):
+            grow = grow * (1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0))
+        staff.capacity += grow * (1.0 - staff.capacity)
         staff.capacity -= c.disuse_decay * (leading == 0) * staff.capacity
         head = self.head
         if head is not None and head.succession_planning > 0:

@@ -130,7 +130,8 @@ def need_profile(model: SchoolModel) -> np.ndarray:
     need = np.array([0.5 + teaching_gap, 0.5 + teaching_gap, 0.5 + 2 * behaviour_gap, 0.5 + teaching_gap, 0.6])
     # Students who are heard put their own concerns on the agenda: behaviour, inclusion, the curriculum.
     voice = mean(pupils.voice)
-    need[VOICE_DOMAINS] += voice
+    if voice:  # (adding 0.0 to these positive needs would change none of them)
+        need[VOICE_DOMAINS] += voice
     crisis = model.crisis
     if crisis is not None:
         if crisis.kind == "behaviour":

@@ -17,6 +17,11 @@ def test_mean_is_ndarray_mean_bit_for_bit(n: int) -> None:
         assert share_of(x > 0.3).hex() == float((x > 0.3).mean()).hex()
 
 
+def test_mean_of_nothing_is_nan_as_ndarray_mean() -> None:
+    with pytest.warns(RuntimeWarning):
+        assert np.isnan(mean(np.zeros(0)))
+
+
 def test_any_of_is_ndarray_any() -> None:
     for x in (
         np.zeros(5, bool),
