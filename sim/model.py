@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
 from leadsim.sim.agents import Head, Parent, Student, Teacher
-from leadsim.sim.arrays import any_of, clip, mean
+from leadsim.sim.arrays import any_of, clip, clip01, mean
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -422,7 +422,7 @@ class SchoolModel(LeadsimModel):
         learned = spread * (w * gap).sum(axis=1) / (1.0 + staff.ties.sum(axis=1))
         staff.practice += learned
         staff.owned += learned
-        clip(staff.practice, 0.0, 1.0, out=staff.practice)
+        clip01(staff.practice, out=staff.practice)
         clip(staff.owned, 0.0, staff.practice, out=staff.owned)
 
     def _update_fatigue(self) -> None:
@@ -432,7 +432,7 @@ class SchoolModel(LeadsimModel):
         if self.crisis is not None:
             strain = strain + f.crisis_strain * self.crisis.severity * np.minimum(staff.load, 1.0)
         staff.fatigue += strain * (1.0 - staff.fatigue) - f.recovery * staff.fatigue
-        clip(staff.fatigue, 0.0, 1.0, out=staff.fatigue)
+        clip01(staff.fatigue, out=staff.fatigue)
 
     def _norm(self) -> np.ndarray:
         """Each teacher's department norm: experienced colleagues' mean practice, floored at the profession's."""
@@ -520,9 +520,9 @@ class SchoolModel(LeadsimModel):
             - 0.4 * staff.cynicism
             + 0.1 * (self.permission - 0.5)
         )
-        staff.motivation += tr.motivation_rate * (clip(target, 0.0, 1.0) - staff.motivation)
+        staff.motivation += tr.motivation_rate * (clip01(target) - staff.motivation)
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
-            clip(arr, 0.0, 1.0, out=arr)
+            clip01(arr, out=arr)
         routines.upkeep(self)
 
     def _everyday_ties(self, everyday_tie: float) -> np.ndarray:

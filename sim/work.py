@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim import routines
-from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, mean
+from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, clip01, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
@@ -231,7 +231,7 @@ def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, sup
     drag = model.scenario.trust.cynicism_drag
     agree = (1.0 - drag * staff.cynicism[who]) * (0.5 + 0.5 * trust_in_aim)
     backing = 0.5 + 0.25 * support + 0.25 * time / (time + TIME_HALF)
-    return clip(agree * backing, 0.0, 1.0)
+    return clip01(agree * backing)
 
 
 def _evidence(model: SchoolModel) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, mean, share_of
+from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, clip01, mean, share_of
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 60, 61, 1000, 4097])
@@ -42,6 +42,18 @@ def test_clip_is_np_clip() -> None:
     y = x.copy()
     clip(y, 0.0, 1.0, out=y)
     np.testing.assert_array_equal(y, np.clip(x, 0.0, 1.0))
+
+
+def test_clip01_is_np_clip_to_a_share() -> None:
+    x = np.concatenate(
+        [[-1.0, -0.0, 0.0, 0.5, 1.0, 2.0, np.nan, np.inf, -np.inf], np.random.default_rng(0).normal(0.5, 1, 99)]
+    )
+    want = np.clip(x, 0.0, 1.0)
+    for got in (clip01(x), clip01(x.copy(), out=np.empty_like(x))):
+        assert got.dtype == want.dtype
+        assert got.tobytes() == want.tobytes()  # bit for bit, signed zeros and NaN included
+    y = x.copy()
+    assert clip01(y, out=y) is y and y.tobytes() == want.tobytes()
 
 
 @pytest.mark.parametrize("size", [None, 1, 3, 50])
