@@ -21,11 +21,26 @@ except ImportError:  # pragma: no cover - numpy 1.x
     clip = np.clip
 
 _sum = np.add.reduce
+#: 0 and 1 as read-only 0-d float64 arrays: a ufunc converts a Python float operand on every call (about
+#: half a microsecond, as much as clipping a school's array), a 0-d array not; the same float64 loop runs
+_ZERO, _ONE = np.array(0.0), np.array(1.0)
+_ZERO.flags.writeable = _ONE.flags.writeable = False
 
 
 def mean(x: np.ndarray) -> float:
     """``float(x.mean())`` of a 1-d float array, bit for bit."""
-    return float(_sum(x) / x.size)
+    n = x.size
+    if n == 0:
+        return float(_sum(x) / n)  # NaN with NumPy's warning, as the method gives
+    # the same IEEE division as NumPy's scalar one (the size is exact as a double), without its overhead
+    return float(_sum(x)) / n
+
+
+def clip01(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``np.clip(x, 0.0, 1.0)`` (or into ``out``) of a float64 array, bit for bit."""
+    if out is None:
+        return clip(x, _ZERO, _ONE)
+    return clip(x, _ZERO, _ONE, out=out)
 
 
 def share_of(mask: np.ndarray) -> float:
@@ -47,3 +62,27 @@ def choose(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> 
     cdf = p.cumsum()
     cdf /= cdf[-1]
     return cdf.searchsorted(rng.random(size), side="right")
+
+
+def choose_distinct(rng: np.random.Generator, p: np.ndarray, size: int) -> np.ndarray:
+    """``rng.choice(p.size, size, replace=False, p=p)``: the same indices from the same draws of the stream.
+
+    Generator.choice's own algorithm (draw with replacement, keep the first of each index in the
+    order drawn, zero the chosen and draw again for the rest) without its checks of the arguments and
+    its ``np.unique`` over one or two draws, so only for probabilities the model has just normalised
+    itself with at least ``size`` of them positive. Leaves ``p`` as it was.
+    """
+    p = p.copy()
+    found = np.zeros(size, dtype=np.int64)
+    n = 0
+    while n < size:
+        x = rng.random(size - n)
+        if n > 0:
+            p[found[:n]] = 0
+        cdf = p.cumsum()
+        cdf /= cdf[-1]
+        # np.unique(..., return_index=True) then sorting the indices: the first of each, as drawn
+        new = list(dict.fromkeys(cdf.searchsorted(x, side="right").tolist()))
+        found[n : n + len(new)] = new
+        n += len(new)
+    return found

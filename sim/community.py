@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from leadsim.sim.arrays import clip, mean
+from leadsim.sim.arrays import any_of, clip, clip01, mean
 from leadsim.sim.config import Scenario
 
 
@@ -166,14 +166,14 @@ def update_students(
         home = np.zeros(pupils.n)
         if m:
             home[:m] = home_effect
-    target = clip(pupils.intake_engagement + 0.5 * taught + home + engagement_lift, 0.0, 1.0)
+    target = clip01(pupils.intake_engagement + 0.5 * taught + home + engagement_lift)
     pupils.engagement += s.engagement_rate * (target - pupils.engagement)
     growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
     expected = mean(growth)
     if s.learning_noise > 0:
         growth += rng.normal(0.0, s.learning_noise, pupils.n)
     pupils.attainment += growth
-    if openness > 0 or pupils.voice.any():
+    if openness > 0 or any_of(pupils.voice):
         voice_target = openness * pupils.heard()
         pupils.voice += s.voice_rate * (voice_target - pupils.voice)
     return expected
@@ -191,9 +191,9 @@ def update_parents(families: Families, pupils: Pupils, invitation: float, shock:
         return
     p = cfg.parents
     child = pupils.engagement[:m]
-    target_eng = clip(families.base_engagement + 0.5 * invitation + 0.2 * (families.trust - p.trust), 0.0, 1.0)
+    target_eng = clip01(families.base_engagement + 0.5 * invitation + 0.2 * (families.trust - p.trust))
     families.engagement += p.rate * (target_eng - families.engagement)
-    target_trust = clip(p.trust + 0.6 * (child - cfg.students.engagement) + 0.3 * invitation, 0.0, 1.0)
+    target_trust = clip01(p.trust + 0.6 * (child - cfg.students.engagement) + 0.3 * invitation)
     families.trust += p.rate * (target_trust - families.trust)
     if shock:
         families.trust *= 1.0 - shock

@@ -59,7 +59,7 @@ def deputy(model: SchoolModel) -> int:
     senior = staff.senior_slots()
     if senior.size == 0:
         senior = np.arange(staff.n)
-    return int(senior[np.argmax(staff.capacity[senior])])
+    return int(senior[staff.capacity[senior].argmax()])  # np.argmax without its wrapper
 
 
 def promoted_capacity(deputy_capacity: float) -> float:

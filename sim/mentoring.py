@@ -42,7 +42,7 @@ def assign_mentors(model: SchoolModel) -> None:
         # The best practitioner near them: their department first, then colleagues they are tied to.
         score = staff.practice + 0.3 * (staff.department == staff.department[i]) + 0.3 * staff.ties[i]
         score = np.where(ok, score + 0.001 * rng.random(staff.n), -np.inf)
-        staff.mentor[i] = int(np.argmax(score))
+        staff.mentor[i] = int(score.argmax())
 
 
 def mentoring_time(model: SchoolModel) -> np.ndarray:

@@ -116,13 +116,16 @@ KEPT_YEARS = (1, 3, 5)
 MIN_GAIN = 0.01
 
 
-def gini(x: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 equal, near 1 one holds all)."""
-    total = _sum(x)
+def gini(x: np.ndarray, *, in_place: bool = False) -> float:
+    """Gini coefficient of non-negative values (0 equal, near 1 one holds all).
+
+    ``in_place``: sort ``x`` itself (a scratch array of the caller's) instead of a copy.
+    """
+    total = _sum(x)  # before sorting: the pairwise sum depends on the order
     n = x.size
     if n < 2 or total <= 0:
         return 0.0
-    s = x.copy()  # np.sort(x) without its wrapper: the same copy, sorted in place
+    s = x if in_place else x.copy()  # np.sort(x) without its wrapper: the same copy, sorted in place
     s.sort()
     return float(_rank_weights(n) @ s / (n * total))
 
@@ -336,7 +339,7 @@ class Measures:
             "leadership_capacity": mean(staff.capacity),
             "leadership_density": share_of(acts > DENSITY_THRESHOLD),
             "distribution_index": float(1.0 - head_acts / total) if total > 0 else 0.0,
-            "leadership_gini": gini(everyone),
+            "leadership_gini": gini(everyone, in_place=True),
             "influence_centralisation": centralisation(strength),
             "leadership_acts": float(total),
             "head_influence": float(strength[0] / n),

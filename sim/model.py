@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
 from leadsim.sim.agents import Head, Parent, Student, Teacher
-from leadsim.sim.arrays import any_of, clip, mean
+from leadsim.sim.arrays import any_of, clip, clip01, mean
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -153,6 +153,10 @@ class SchoolModel(LeadsimModel):
         # One table row a week: the measures come as one dict, so a reporter per column (called and
         # deep-copied one by one) would only add cost.
         self.datacollector = mesa.DataCollector(tables={WEEKLY_TABLE: list(COLUMNS)})
+        # The table's own column lists, appended to directly: add_table_row checks every column of
+        # every row for a table whose columns are fixed here.
+        table = self.datacollector.tables[WEEKLY_TABLE]
+        self._weekly_columns = [(c, table[c]) for c in COLUMNS]
         self._observe()
 
     # --- properties the mechanisms read ------------------------------------------------------
@@ -204,9 +208,14 @@ class SchoolModel(LeadsimModel):
 
     def release_time(self, slots: np.ndarray, share: float, ids: list[int]) -> None:
         """The same teachers are back for next week (a novice who took a slot was never away)."""
-        same = np.array([self.teacher_agents[int(s)].unique_id == i for s, i in zip(slots, ids, strict=True)])
-        if same.any():
-            back = slots[same]
+        same = [self.teacher_agents[int(s)].unique_id == i for s, i in zip(slots, ids, strict=True)]
+        if all(same):  # the usual case: every slot in the same hands, so all of them, without a mask
+            back = slots
+        elif any(same):
+            back = slots[np.array(same)]
+        else:
+            back = None
+        if back is not None:
             self.staff.away[back] = np.maximum(self.staff.away[back] - share, 0.0)
 
     def adopt_practice(self, slots: np.ndarray, level: np.ndarray, rate: float) -> float:
@@ -410,8 +419,10 @@ class SchoolModel(LeadsimModel):
         # The learner focus of the collaboration each teacher is part of now.
         focus = np.zeros(staff.n)
         for item in self.items:
-            if item.members.size:
-                np.maximum.at(focus, item.members, item.discipline)
+            m = item.members
+            if m.size:
+                # np.maximum.at without its unbuffered loop: a maximum with one value is the same for repeats
+                focus[m] = np.maximum(focus[m], item.discipline)
         staff.discipline += 0.1 * (focus - staff.discipline)
         p = staff.practice
         d = staff.pair_discipline()
@@ -422,7 +433,7 @@ class SchoolModel(LeadsimModel):
         learned = spread * (w * gap).sum(axis=1) / (1.0 + staff.ties.sum(axis=1))
         staff.practice += learned
         staff.owned += learned
-        clip(staff.practice, 0.0, 1.0, out=staff.practice)
+        clip01(staff.practice, out=staff.practice)
         clip(staff.owned, 0.0, staff.practice, out=staff.owned)
 
     def _update_fatigue(self) -> None:
@@ -432,7 +443,7 @@ class SchoolModel(LeadsimModel):
         if self.crisis is not None:
             strain = strain + f.crisis_strain * self.crisis.severity * np.minimum(staff.load, 1.0)
         staff.fatigue += strain * (1.0 - staff.fatigue) - f.recovery * staff.fatigue
-        clip(staff.fatigue, 0.0, 1.0, out=staff.fatigue)
+        clip01(staff.fatigue, out=staff.fatigue)
 
     def _norm(self) -> np.ndarray:
         """Each teacher's department norm: experienced colleagues' mean practice, floored at the profession's."""
@@ -455,13 +466,15 @@ class SchoolModel(LeadsimModel):
         self.head_lift = cfg.practice.head_capacity_effect * (capacity - EXPERIENCED_CAPACITY)
         # Uncertainty while the post is vacant and in a new head's first year.
         unsettled = self.head is None or self.head.tenure < 1.0
-        self.effort = (
+        effort = (
             staff.motivation * (1.0 - drag * staff.cynicism)
             + self.charisma_lift
             + self.head_lift
             - cfg.fatigue.effort_effect * staff.fatigue
-            - (cfg.succession.uncertainty if unsettled and self.departures else 0.0)
         )
+        if unsettled and self.departures:  # (subtracting 0.0 otherwise would change no value)
+            effort -= cfg.succession.uncertainty
+        self.effort = effort
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
             return
@@ -483,8 +496,12 @@ class SchoolModel(LeadsimModel):
         leading = np.maximum(engaged, c.everyday_leadership * staff.role_holders())
         if any_of(staff.whole_school):
             leading = np.maximum(leading, cfg.roles.leading * staff.whole_school)
-        coached = 1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0)
-        staff.capacity += c.growth * leading * coached * (1.0 - staff.capacity)
+        grow = c.growth * leading
+        # Coaching multiplies growth by 1 + coaching x support; with no support anywhere (most weeks) the
+        # factor is exactly 1 and multiplying by it changes nothing.
+        if any_of(staff.support):
+            grow = grow * (1.0 + c.coaching * staff.support / np.maximum(staff.load, 1.0))
+        staff.capacity += grow * (1.0 - staff.capacity)
         staff.capacity -= c.disuse_decay * (leading == 0) * staff.capacity
         head = self.head
         if head is not None and head.succession_planning > 0:
@@ -501,9 +518,10 @@ class SchoolModel(LeadsimModel):
         staff.cynicism += cfg.fatigue.cynicism_effect * staff.fatigue * (1.0 - staff.cynicism)
         strength = staff.ties.sum(axis=1)
         tied = strength > 0
-        if tr.contagion > 0 and any_of(tied):
+        n_tied = np.count_nonzero(tied) if tr.contagion > 0 else 0
+        if n_tied:
             around = staff.ties @ staff.cynicism
-            if np.count_nonzero(tied) == staff.n:
+            if n_tied == staff.n:
                 # everyone has a tie (the usual case): the same update without selecting them
                 staff.cynicism += tr.contagion * (around / strength - staff.cynicism)
             else:
@@ -516,9 +534,9 @@ class SchoolModel(LeadsimModel):
             - 0.4 * staff.cynicism
             + 0.1 * (self.permission - 0.5)
         )
-        staff.motivation += tr.motivation_rate * (clip(target, 0.0, 1.0) - staff.motivation)
+        staff.motivation += tr.motivation_rate * (clip01(target) - staff.motivation)
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
-            clip(arr, 0.0, 1.0, out=arr)
+            clip01(arr, out=arr)
         routines.upkeep(self)
 
     def _everyday_ties(self, everyday_tie: float) -> np.ndarray:
@@ -731,8 +749,9 @@ class SchoolModel(LeadsimModel):
         staff.whole_school[:] = False
 
     def _observe(self) -> None:
-        self.current = self.measures.observe(self)
-        self.datacollector.add_table_row(WEEKLY_TABLE, self.current)
+        row = self.current = self.measures.observe(self)
+        for name, column in self._weekly_columns:
+            column.append(row[name])
         self._parts = None  # next week's work is another
 
     def parts(self) -> np.ndarray:

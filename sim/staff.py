@@ -129,11 +129,10 @@ class Staff:
 
         Changes at the year end only (a slot keeps its department when its teacher is replaced).
         """
-        veteran = self.experienced()
         return self._kept(
             "experienced_per_department",
             self.tenure,
-            lambda: np.bincount(self.department, weights=veteran.astype(float), minlength=k),
+            lambda: np.bincount(self.department, weights=self.experienced().astype(float), minlength=k),
         )
 
     def mentees(self) -> np.ndarray:

@@ -41,6 +41,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+from leadsim.sim.arrays import any_of, choose_distinct, mean
 from leadsim.sim.config import (
     Events,
     Leadership,
@@ -214,12 +215,12 @@ class School(CellAgent):
     @property
     def attainment(self) -> float:
         """Mean attainment of the school's students (SD units against the intake baseline)."""
-        return float(self.school_model.pupils.attainment.mean())
+        return mean(self.school_model.pupils.attainment)
 
     @property
     def practice(self) -> float:
         """Mean owned teaching practice of the school's teachers."""
-        return float(self.school_model.staff.practice.mean())
+        return mean(self.school_model.staff.practice)
 
 
 class SystemModel(LeadsimModel):
@@ -604,8 +605,8 @@ class SystemModel(LeadsimModel):
         staff = sm.staff
         here = staff.away < 1.0  # not lent out for the whole week
         senior = (staff.role == SENIOR) & here
-        pool = senior if senior.any() else here
-        return float(staff.capacity[pool].max()) if pool.any() else 0.0
+        pool = senior if any_of(senior) else here
+        return float(np.maximum.reduce(staff.capacity[pool])) if any_of(pool) else 0.0
 
     def _show_presence(self, school: School, own: dict[int, tuple[float, float]]) -> _HeadState | None:
         """Give the in-post head their effective charisma and capacity for this week's step.
@@ -676,15 +677,16 @@ class SystemModel(LeadsimModel):
                     continue
                 sm = self.schools[i].school_model
                 free = ~away[i] & (sm.staff.load < MAX_LOAD)
-                if not free.any():
+                n_free = np.count_nonzero(free)
+                if not n_free:
                     continue
                 # Those who already lead are the ones asked to work across schools.
                 w = (0.05 + sm.staff.capacity) * free
-                slots = rng.choice(sm.staff.n, size=min(k, int(free.sum())), replace=False, p=w / w.sum())
+                slots = choose_distinct(rng, w / np.add.reduce(w), min(k, n_free))
                 away[i][slots] = True
                 loans.append(self._loan(i, slots, b.crossing_time, gi, None))
         for school in self.mine:
-            school.away = int(away[school.index].sum())
+            school.away = np.count_nonzero(away[school.index])
         return loans
 
     def _loan(self, i: int, slots: np.ndarray, share: float, group: int, partner: int | None) -> _Loan:
@@ -723,10 +725,10 @@ class SystemModel(LeadsimModel):
                 level = np.array([lvl for _, lvl in others])
                 trust = self.trust[r, [j for j, _ in others]]
                 mine = sm.staff.practice[ln.slots]
-                gap = (trust[None, :] * np.maximum(level[None, :] - mine[:, None], 0.0)).max(axis=1)
+                gap = np.maximum.reduce(trust[None, :] * np.maximum(level[None, :] - mine[:, None], 0.0), axis=1)
                 gained = sm.adopt_practice(ln.slots, mine + gap, b.exchange_rate)
                 self.schools[i].imported += gained
-                openness = float(sm.staff.trust_colleagues[ln.slots].mean())
+                openness = mean(sm.staff.trust_colleagues[ln.slots])
                 for j, _ in others:
                     met[r, j] = True
                     self.trust[r, j] += b.trust_growth * openness * (1.0 - self.trust[r, j])
@@ -736,7 +738,7 @@ class SystemModel(LeadsimModel):
 
     def _practice_of(self, loan: _Loan) -> float:
         """Mean practice of the teachers of one loan: what colleagues from elsewhere see of their school."""
-        return float(self.schools[loan.school].school_model.staff.practice[loan.slots].mean())
+        return mean(self.schools[loan.school].school_model.staff.practice[loan.slots])
 
     def _coach(self, loan: _Loan) -> None:
         """Lent leaders coach teachers of the supported school: practice toward theirs, capacity grows."""
@@ -749,16 +751,16 @@ class SystemModel(LeadsimModel):
             return
         # The coached are those furthest behind (the support is aimed where it is needed).
         coached = np.argsort(taker.staff.practice, kind="stable")[:k]
-        level = float(giver.staff.practice[loan.slots].mean())
+        level = mean(giver.staff.practice[loan.slots])
         # both rows are this model's: a supporter and the school it supports are always in one shard
         rw, ra = self._row[w], self._row[loan.school]
         assert rw >= 0 and ra >= 0, "a supporter and the school it supports must share a shard"
         trust = float(self.trust[rw, loan.school])
         gained = taker.adopt_practice(coached, np.full(k, level), b.support_rate * trust)
-        coach = float(giver.staff.capacity[loan.slots].mean())
+        coach = mean(giver.staff.capacity[loan.slots])
         taker.grow_capacity(coached, b.support_capacity * coach)
         self.schools[w].imported += gained
-        openness = float(taker.staff.trust_colleagues[coached].mean())
+        openness = mean(taker.staff.trust_colleagues[coached])
         self.trust[rw, loan.school] += b.trust_growth * openness * (1.0 - self.trust[rw, loan.school])
         self.trust[ra, w] = self.trust[rw, loan.school]
 
@@ -769,13 +771,14 @@ class SystemModel(LeadsimModel):
         rows, state = self._school_rows[w], self._school_state[w]
         for r, s in enumerate(self.mine):
             i = s.index
-            partners = self.trust[r][self.trust[r] > 0]
+            trust = self.trust[r]
+            partners = trust[trust > 0]
             rows[r] = (
                 s.presence,
                 self.partnerships(i) + len(self.led.get(i, ())) + (i in self.executive_of),
                 s.away,
                 s.imported,
-                float(partners.mean()) if partners.size else np.nan,
+                mean(partners) if partners.size else np.nan,
             )
             state[r] = (s.attainment, s.school_model.staff.n)
         if not self.sharded:  # a sharded run's system measures are taken from every shard's rows at the end

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim import routines
-from leadsim.sim.arrays import choose, clip, mean
+from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, clip01, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
 from leadsim.sim.staff import NONE, Staff
 from leadsim.sim.vocabulary import DOMAINS, Mode
@@ -119,7 +119,7 @@ def coverage(expertise: np.ndarray, req: np.ndarray) -> float:
     """
     if expertise.shape[0] == 0:
         return 0.0
-    return float(expertise.max(axis=0) @ req)
+    return float(np.maximum.reduce(expertise, axis=0) @ req)  # expertise.max(axis=0) without its wrapper
 
 
 def need_profile(model: SchoolModel) -> np.ndarray:
@@ -130,7 +130,8 @@ def need_profile(model: SchoolModel) -> np.ndarray:
     need = np.array([0.5 + teaching_gap, 0.5 + teaching_gap, 0.5 + 2 * behaviour_gap, 0.5 + teaching_gap, 0.6])
     # Students who are heard put their own concerns on the agenda: behaviour, inclusion, the curriculum.
     voice = mean(pupils.voice)
-    need[VOICE_DOMAINS] += voice
+    if voice:  # (adding 0.0 to these positive needs would change none of them)
+        need[VOICE_DOMAINS] += voice
     crisis = model.crisis
     if crisis is not None:
         if crisis.kind == "behaviour":
@@ -230,7 +231,7 @@ def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, sup
     drag = model.scenario.trust.cynicism_drag
     agree = (1.0 - drag * staff.cynicism[who]) * (0.5 + 0.5 * trust_in_aim)
     backing = 0.5 + 0.25 * support + 0.25 * time / (time + TIME_HALF)
-    return clip(agree * backing, 0.0, 1.0)
+    return clip01(agree * backing)
 
 
 def _evidence(model: SchoolModel) -> float:
@@ -334,19 +335,20 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     staff, cfg = model.staff, model.scenario
     rng = model.rng
     free = _available(staff)
-    if free.sum() < 2:
+    if np.count_nonzero(free) < 2:
         return None
     exp = staff.expertise
     # Staff embrace the opportunity as far as they trust the head and are not cynical about it.
     free &= rng.random(staff.n) < willingness(model)
-    if free.sum() < 2:
+    n_free = np.count_nonzero(free)
+    if n_free < 2:
         return None
     score = exp[:, domain] * (0.5 + staff.capacity) + 0.1 * (staff.role != NONE) + 0.01 * rng.random(staff.n)
     score[~free] = -np.inf
-    leader = int(np.argmax(score))
+    leader = int(score.argmax())
     team = [leader]
     req = REQUIREMENTS[domain]
-    size = min(cfg.leadership.team_size, int(free.sum()))
+    size = min(cfg.leadership.team_size, n_free)
     free = free.copy()
     free[leader] = False
     if cfg.leadership.team_selection == "complementary":
@@ -354,7 +356,7 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
         for _ in range(size - 1):
             gain = np.maximum(exp - cover, 0.0) @ req + 0.02 * staff.capacity + 0.001 * rng.random(staff.n)
             gain[~free] = -np.inf
-            j = int(np.argmax(gain))
+            j = int(gain.argmax())
             team.append(j)
             free[j] = False
             np.maximum(cover, exp[j], out=cover)
@@ -416,7 +418,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     team = [leader]
     k = min(2, int(np.count_nonzero(w)))
     if k:
-        team.extend(int(j) for j in rng.choice(staff.n, size=k, replace=False, p=w / w.sum()))
+        team.extend(choose_distinct(rng, w / np.add.reduce(w), k).tolist())
     return _begin(
         model,
         DEFAULT,
@@ -441,7 +443,7 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     if members.size < 2:
         return None
     score = staff.capacity[members] + staff.expertise[members, domain]
-    leader = int(members[np.argmax(score)])
+    leader = int(members[score.argmax()])
     head = model.head
     support = 0.5 * head.support if head is not None else 0.0
     invite = cfg.leadership.parent_involvement + (0.5 if domain == BEHAVIOUR else 0.0)
@@ -486,7 +488,7 @@ def competence(model: SchoolModel, item: Item) -> float:
     m = item.members
     skill = coverage(staff.expertise[m], item.req)
     k = m.size
-    pair_ties = staff.ties[np.ix_(m, m)].sum() / (k * (k - 1)) if k > 1 else 0.0
+    pair_ties = staff.ties[m[:, None], m].sum() / (k * (k - 1)) if k > 1 else 0.0  # np.ix_ without its wrapper
     trust = 0.5 * pair_ties + 0.5 * mean(staff.trust_colleagues[m])
     effort = mean(model.effort[m])
     bonus = 0.0
@@ -550,18 +552,19 @@ def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: floa
         return
     staff = model.staff
     cfg = model.scenario
-    block = staff.ties[np.ix_(m, m)]
+    rows = m[:, None]  # np.ix_(m, m) without its wrapper: the same block
+    block = staff.ties[rows, m]
     dept = staff.department[m]
     cross = dept[:, None] != dept[None, :]
     barrier = cfg.school.egg_crate
-    if staff.whole_school.any():
+    if any_of(staff.whole_school):
         # Two holders of whole-school roles meet on whole-school issues across key stages (Arden).
         ws = staff.whole_school[m]
         barrier = barrier * (1.0 - cfg.roles.bridging * (ws[:, None] & ws[None, :]))
     rate = cfg.network.tie_growth * factor * np.where(cross, 1.0 - barrier, 1.0)
     block += (1.0 - block) * (1.0 - (1.0 - rate) ** weeks)
     np.fill_diagonal(block, 0.0)
-    staff.ties[np.ix_(m, m)] = block
+    staff.ties[rows, m] = block
 
 
 def adopt(model: SchoolModel, who: np.ndarray | slice, depth: np.ndarray, own: np.ndarray, focus: float) -> None:
@@ -714,6 +717,6 @@ def drop_members(model: SchoolModel, slots: np.ndarray) -> None:
             model.items.remove(item)
             continue
         if item.leader in slots:
-            item.leader = int(item.members[np.argmax(staff.capacity[item.members])])
+            item.leader = int(item.members[staff.capacity[item.members].argmax()])
         np.add.at(staff.load, item.members, 1.0)
         np.add.at(staff.support, item.members, item.support)
