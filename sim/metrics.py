@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from leadsim.sim.arrays import mean, share_of
-from leadsim.sim.work import DESIGN
+from leadsim.sim.work import DESIGN, head_bandwidth
 
 if TYPE_CHECKING:
     from leadsim.sim.model import SchoolModel
@@ -282,7 +282,8 @@ class Measures:
             # so that others lead: the roles, teams and protected time every teacher works within
             # ("the headteacher remains central, creating the conditions", Harris 2008).
             cfg = model.scenario
-            agenda = min(1.0, model.head_items / (cfg.head.bandwidth * cfg.work.duration_weeks))
+            room = head_bandwidth(model) * cfg.work.duration_weeks
+            agenda = min(1.0, model.head_items / room) if room > 0 else float(model.head_items > 0)
             structures = float(model.weights[DESIGN]) * head.distribution
             reach += agenda + structures
         other = 0.0

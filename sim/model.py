@@ -130,6 +130,8 @@ class SchoolModel(LeadsimModel):
         self.overload = np.zeros(self.staff.n)
         #: teaching effectiveness of cover lessons, set with the first teacher lent to another school
         self.cover_teaching = 0.0
+        #: share of the week the head is in this school (a system of schools sets it each week)
+        self.head_presence = 1.0
         # How much of the planned design the head can run yet: built as trust grows (Day et al. 2009).
         self.readiness = float(clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0))
         self.value_added = 0.0  # mean learning_gain over the last school year

@@ -623,7 +623,7 @@ class SystemModel(LeadsimModel):
         """
         sm = school.school_model
         p = self._head_presence(school.index)
-        school.presence = p
+        school.presence = sm.head_presence = p  # the head's bandwidth, too, is theirs only while there
         head = sm.head
         if head is None:
             return None

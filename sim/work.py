@@ -175,11 +175,17 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
     return _volunteer(model, domain, difficulty)
 
 
+def head_bandwidth(model: SchoolModel) -> float:
+    """The head's bandwidth this week: ``head.bandwidth`` for the share of the week they are in the
+    school (all of it, unless a system of schools takes some of it: partnerships, other schools led)."""
+    return model.scenario.head.bandwidth * model.head_presence
+
+
 def head_slots(model: SchoolModel) -> float:
     """Items the head can lead alone at once: bandwidth over the items' duration, less what orchestrating
     design teams takes (the head's time is one budget)."""
     cfg = model.scenario
-    free = cfg.head.bandwidth - cfg.orchestration.team_cost * design_teams(model)
+    free = head_bandwidth(model) - cfg.orchestration.team_cost * design_teams(model)
     return max(0.0, free) * cfg.work.duration_weeks
 
 
@@ -203,7 +209,7 @@ def orchestration_capacity(model: SchoolModel) -> float:
     head = model.head
     if head is not None and o.team_cost > 0:
         own = model.head_items / cfg.work.duration_weeks
-        teams += max(0.0, cfg.head.bandwidth - own) / o.team_cost * min(1.0, head.capacity / 0.6)
+        teams += max(0.0, head_bandwidth(model) - own) / o.team_cost * min(1.0, head.capacity / 0.6)
     elif o.team_cost == 0:
         return float("inf")
     return teams

@@ -205,6 +205,25 @@ def test_an_executive_heads_lift_does_not_depend_on_which_school_comes_first() -
     assert lifts[0] == pytest.approx(lifts[1])
 
 
+def test_a_head_away_half_the_week_leads_half_as_much_alone_and_orchestrates_less() -> None:
+    """The head's bandwidth is theirs only while they are in the school: solo items and the design
+    teams the head can back shrink with presence; the senior team's share of orchestration does not."""
+    from leadsim.sim import work
+
+    m = system(**two(), boundary={"partnership_cost": 0.25}, networks=[{"name": "n", "schools": ["a", "b"]}])
+    m.step()
+    assert m.schools[0].school_model.head_presence == pytest.approx(0.75)  # one partnership
+    sm = SchoolModel(rng=3)
+    sm.run(2)
+    full_slots, full_teams = work.head_slots(sm), work.orchestration_capacity(sm)
+    sm.head_presence = 0.5
+    assert work.design_teams(sm) == 0 and work.head_slots(sm) == pytest.approx(0.5 * full_slots)
+    senior = sm.scenario.orchestration.senior_share * sm.staff.capacity[sm.staff.senior_slots()].sum()
+    assert senior < work.orchestration_capacity(sm) < full_teams
+    sm.head_presence = 0.0
+    assert work.orchestration_capacity(sm) == pytest.approx(senior)
+
+
 def test_cover_while_away_is_the_ablest_senior_colleague() -> None:
     """A head away half the week: day-to-day capacity is half theirs, half the senior colleague's."""
     for senior_capacity in (0.2, 0.8):
