@@ -131,3 +131,27 @@ def test_network_verdict_is_the_one_docs_validation_records(key):
     assert as_documented(key, result.passed), (
         f"{result.key}: recorded as {standing(key)} ({STANDING.get(key, ('', ''))[1]}); measured {result.measured}"
     )
+
+
+def test_the_checks_run_the_bundled_study_on_their_own_seeds_once_for_n1_and_n2(monkeypatch):
+    """Three seeds of the real executive-head study: replication r on seed base + r at every design
+    point, and N2 reads the rows N1 ran rather than running the study again."""
+    from leadsim.experiments import system_study
+
+    calls = []
+    real = system_study.run_task
+
+    def counted(task):
+        calls.append(task["id"])
+        return real(task)
+
+    monkeypatch.setattr(vn, "run_task", counted)
+    vn._LAST_STUDY.clear()
+    rows = vn.study_rows("executive-head", range(7, 10))
+    assert len(rows) == 4 * 3 and sorted(set(rows["seed"])) == [7, 8, 9]
+    assert (rows["seed"] == 7 + rows["replication"]).all()
+    n1 = vn.n1_executive_raises(range(7, 10))
+    n2 = vn.n2_home_protected(range(7, 10))
+    assert len(calls) == 12  # one study for both checks
+    assert np.isfinite([n1.value, n1.low, n1.high, n2.value, n2.low, n2.high]).all()
+    assert set(n1.details) == {f"{p}_{k}" for p in vn.ROLES for k in ("mean", "low", "high")}
