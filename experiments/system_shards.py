@@ -27,6 +27,14 @@ from leadsim.sim.system_config import SystemScenario
 __all__ = ["run_on_dask"]
 
 
+def _cores() -> int:
+    """The cores this process may use (its CPU affinity, as a container's limit sets it), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity on this platform
+        return os.cpu_count() or 1
+
+
 def run_on_dask(
     scenario: SystemScenario,
     shards: Sequence[Sequence[int]],
@@ -45,10 +53,10 @@ def run_on_dask(
 
     Raises:
         leadsim.experiments.store.SweepError: the scheduler cannot be reached, its workers run other
-            code, or a shard failed on its worker (one line: the error and where in leadsim it arose).
+            code, or a shard failed (one line: the error and where in leadsim it arose).
     """
     local = scheduler == "local"
-    processes = min(len(shards), os.cpu_count() or 1)
+    processes = min(len(shards), _cores())
     backend = DaskBackend(
         f"system-{scenario.name}", workers=processes if local else None, scheduler=None if local else scheduler
     )
@@ -75,7 +83,7 @@ def run_on_dask(
             actors = [f.result() for f in futures]
             return run_shards(scenario, actors, progress)
         except Exception as e:  # noqa: BLE001 - an error on a worker reaches here as itself; say it in one line
-            raise SweepError(f"a shard failed on its worker: {error_line(e)}") from None
+            raise SweepError(f"a shard failed: {error_line(e)}") from None
         finally:
             del actors
             client.cancel(futures)

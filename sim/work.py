@@ -326,8 +326,12 @@ def _begin(
 
 
 def _available(staff: Staff) -> np.ndarray:
-    # A teacher already committed beyond their week does not take on more.
-    return (staff.load < MAX_LOAD) & (staff.commitment < 1.0)
+    # A teacher already committed beyond their week does not take on more; nor does one working in
+    # another school all week (a system of schools), whose week this one's commitments do not show yet.
+    free = (staff.load < MAX_LOAD) & (staff.commitment < 1.0)
+    if any_of(staff.away):
+        free &= staff.away < 1.0
+    return free
 
 
 def _invite_students(model: SchoolModel, domain: int) -> bool:
@@ -445,6 +449,8 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     # No base chance: a teacher who trusts no colleague does not join a crowd of them (Gronn's
     # spontaneous collaboration is among those who trust each other; threat-rigidity elsewhere).
     p = ALL_HANDS_JOIN * staff.trust_colleagues * (1.0 - staff.cynicism) * (1.0 - staff.fatigue) / (1.0 + staff.load)
+    if any_of(staff.away):
+        p = p * (staff.away < 1.0)  # not there this week: lent to another school for all of it
     members = (rng.random(staff.n) < p).nonzero()[0]
     if members.size < 2:
         return None

@@ -95,6 +95,23 @@ def test_n3_passes_only_when_the_federated_school_loses_less(monkeypatch, less_l
     assert r.value == pytest.approx(less_lost, abs=1e-9)
 
 
+def test_n3_pools_the_two_patterns_within_each_seed(monkeypatch):
+    """Solo and design differences of one seed are averaged before the seeds are resampled; a seed
+    whose design run could not be read still counts with its solo one."""
+    rows = _rows(
+        "context",
+        {"alone": 0, "federation": 1},
+        "hill_pattern",
+        {"solo": 0, "design": 1},
+        **{"hill.succession_lost_3y": lambda lv, ov, r: 0.1 - 0.01 * r * (ov == "solo") * (lv == "federation")},
+    )
+    rows.loc[(rows.replication == 0) & (rows.hill_pattern == "design"), "hill.succession_lost_3y"] = np.nan
+    monkeypatch.setattr(vn, "study_rows", lambda *a, **k: rows)
+    r = vn.n3_federation_keeps(SEEDS)
+    per_seed = [0.0] + [(0.01 * k + 0.0) / 2 for k in SEEDS if k]  # seed 0: its solo difference alone
+    assert r.value == pytest.approx(np.mean(per_seed), abs=1e-9)
+
+
 @pytest.mark.parametrize(
     ("curve", "passes"),
     [

@@ -295,6 +295,26 @@ def test_support_lifts_the_supported_school_and_takes_leaders_from_home() -> Non
     assert out[True][2] == 1.0 and out[False][2] == 0.0  # lent leaders spend the whole week away from home
 
 
+def test_a_leader_lent_for_the_whole_week_takes_on_no_new_work_at_home() -> None:
+    """Lent all week to a supported school: not free for a designed or volunteered team, and not in
+    an all-hands crowd at home, even in a week whose commitments are not yet counted."""
+    from leadsim.sim import work
+
+    sm = SchoolModel(rng=2)
+    sm.run(3)
+    before = work._available(sm.staff).copy()
+    lent = np.nonzero(before)[0][:2]
+    sm.commit_time(lent, 1.0, 0.0)
+    assert not work._available(sm.staff)[lent].any()
+    assert np.array_equal(np.delete(work._available(sm.staff), lent), np.delete(before, lent))
+    sm.staff.trust_colleagues[:] = 1.0
+    sm.staff.cynicism[:] = 0.0
+    sm.staff.fatigue[:] = 0.0
+    for _ in range(20):
+        item = work._all_hands(sm, 0, 0.5)
+        assert item is None or not np.isin(lent, item.members).any()
+
+
 def _week_with_two_away(share: float, cover: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Teaching and commitments of a school's staff after a month, with teachers 0 and 1 in another
     school for ``share`` of the week (their lessons taught at ``cover``)."""

@@ -134,7 +134,7 @@ def test_shards_on_a_local_dask_cluster_write_the_one_process_run(
             started.append(self.workers)
 
     monkeypatch.setattr(system_shards, "DaskBackend", Recorded)
-    monkeypatch.setattr(system_shards.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(system_shards, "_cores", lambda: 2)
     path = _write(tmp_path, years=0.1, events=EARLY)
     one, two = tmp_path / "one", tmp_path / "two"
     assert main(["system", "run", path, "--out", str(one)]) == 0
@@ -158,7 +158,7 @@ def test_an_error_on_a_shards_worker_is_one_line_with_exit_2_and_nothing_written
     out = tmp_path / "out"
     assert main(["system", "run", _write(tmp_path, years=0.1, events=EARLY), "--shards", "2", "--out", str(out)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and "a shard failed on its worker: ValueError: boom second line" in lines[0], lines
+    assert len(lines) == 1 and "a shard failed: ValueError: boom second line" in lines[0], lines
     assert not out.exists()
 
 
