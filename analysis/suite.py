@@ -25,7 +25,7 @@ STANDING: dict[str, tuple[str, str]] = {
     "E4": ("fails", "leadership acts explain little of attainment across schools (R² 0.04-0.10)"),
     "E5": ("unstable", "passes at base 1000 only; elsewhere the raw r reaches below 0.2 or the partial r leaves ±0.15"),
     "E6": ("unstable", "at base seed 1000 the correlation's interval includes zero ([-0.01, 0.25])"),
-    "N1": ("fails", "the weak school gains -0.013 to +0.015 SD; above zero only with High led by design, 2 of 4 samples"),
+    "N1": ("fails", "the weak school gains -0.013 to +0.015 SD; above 0 only with High led by design, 2 of 4 samples"),
     "N2": ("fails", "the strong school pays more for its head's absence when it distributes by design"),
     "N3": ("unstable", "passes at 40 seeds only: at 20 the pooled interval reaches zero at all three base seeds"),
     "N4": ("fails", "every further network costs (-0.03 to -0.04 SD at 8); joining brings no benefit first"),
