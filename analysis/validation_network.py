@@ -159,7 +159,7 @@ def n3_federation_keeps(seeds: Sequence[int], workers: int = 1) -> PatternResult
         source=f"{SEED_002}: federations 'build capacity between schools'; leadership 'stretched over very "
         "different school types and contexts'",
         expected="attainment lost 3 years after the departure, alone minus inside the federation (SD, paired, "
-        "pooled over the school's own pattern): 95 % interval > 0",
+        "averaged over the school's own pattern within each seed): 95 % interval > 0",
         value=m,
         low=lo,
         high=hi,
