@@ -28,7 +28,7 @@ STANDING: dict[str, tuple[str, str]] = {
     "N1": ("fails", "the weak school gains -0.013 to +0.015 SD; above 0 only with High led by design, 2 of 4 samples"),
     "N2": ("fails", "the strong school pays more for its head's absence when it distributes by design"),
     "N3": ("unstable", "passes at 40 seeds only: at 20 the pooled interval reaches zero at all three base seeds"),
-    "N4": ("fails", "every further network costs (-0.03 to -0.04 SD at 8); joining brings no benefit first"),
+    "N4": ("fails", "every further network costs (-0.03 to -0.04 SD at 8), in lessons covered; no optimum"),
 }
 
 #: the standings a check can have (not listed: "holds")
