@@ -101,6 +101,33 @@ class School(Section):
         le=1,
         source="Harris 2008 ('egg crate' compartmentalisation, seed 002); mid-range as no estimate exists",
     )
+    hierarchy: float = P(
+        0.0,
+        "culture barrier: how much harder ties form between teachers with a formal post and those "
+        "without, where leadership is held to reside in the posts (0 none, 1 no such ties form)",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Harris 2008 (seed 002): 'hierarchical divisions' and a culture of leadership 'that resides in "
+        "one person'; no estimate exists, so 0 in the default school (the egg crate divides it already)",
+    )
+    sites: int = P(
+        1,
+        "sites the school works on; departments are housed on them in turn (department mod sites)",
+        unit="count",
+        ge=1,
+        le=10,
+        source="most schools have one site; split-site schools and federations have more (Harris 2008, distance)",
+    )
+    site_distance: float = P(
+        0.5,
+        "distance barrier: how much harder ties form between teachers on different sites (0 none, 1 none form)",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Harris 2008 (seed 002): 'geographical separation makes it more difficult for teachers to "
+        "connect'; mid-range as no estimate exists, as for the egg crate",
+    )
     expertise_diversity: float = P(
         0.8,
         "how spread teachers' specialisms are over the expertise domains "
@@ -1297,6 +1324,31 @@ class MemoryParams(Section):
     )
 
 
+class DepartmentsParams(Section):
+    """Departments' own agendas and the middle leaders who broker between them and the head."""
+
+    agenda_pull: float = P(
+        0.3,
+        "share of a head's initiative outside a department's own agenda (its strongest domain) that the "
+        "department does not take up, when its middle leader does not broker it",
+        unit="share",
+        ge=0,
+        le=1,
+        source="departments as subcultures with priorities of their own (Siskin 1994; Busher & Harris 1999); "
+        "the size is an assumption",
+    )
+    brokerage: float = P(
+        1.0,
+        "how far a middle leader's trust in the head times their capacity translates an initiative into the "
+        "department's terms (and carries the department's agenda up to the head)",
+        unit="ratio",
+        ge=0,
+        le=2,
+        source="middle leaders 'bridging and brokering' between department and senior team (Busher & Harris "
+        "1999; Wenger 1998); 1 takes their trust and capacity as they are: assumption",
+    )
+
+
 class SuccessionParams(Section):
     """What a head's departure does to the staff, through their own state."""
 
@@ -1348,6 +1400,7 @@ class Scenario(Section):
     roles: RolesParams = Field(default_factory=RolesParams)
     memory: MemoryParams = Field(default_factory=MemoryParams)
     succession: SuccessionParams = Field(default_factory=SuccessionParams)
+    departments: DepartmentsParams = Field(default_factory=DepartmentsParams)
 
     @field_validator("name", "description")
     @classmethod

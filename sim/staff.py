@@ -222,10 +222,39 @@ def initial_ties(rng: np.random.Generator, staff: Staff, cfg: Scenario) -> np.nd
     t = cfg.teachers
     same = staff.same_department()
     p = np.where(same, t.within_department_ties, t.across_department_ties * (1.0 - cfg.school.egg_crate))
+    # The culture and distance barriers keep apart from the start whom they keep apart later.
+    apart = barriers_between(staff, np.arange(n), cfg)
+    if apart is not None:
+        p = p * (1.0 - apart)
     draw = rng.random((n, n)) < p
     strength = rng.uniform(0.2, 0.6, (n, n))
     ties = np.triu(np.where(draw, strength, 0.0), 1)
     return ties + ties.T
+
+
+def site_of(staff: Staff, n_sites: int) -> np.ndarray:
+    """The site each teacher works on: departments are housed on sites in turn (department mod sites)."""
+    return staff.department % n_sites
+
+
+def barriers_between(staff: Staff, m: np.ndarray, cfg: Scenario) -> np.ndarray | None:
+    """The culture and distance barriers between each pair of ``m``: the share of tie growth they
+    take, (len(m), len(m)); None where there are none (the structure barrier is the egg crate).
+
+    Culture: a pair of a post holder and a teacher without a post, in a school whose culture keeps
+    leadership with the posts (``school.hierarchy``). Distance: a pair on different sites
+    (``school.site_distance``). They combine as independent obstacles: ``1 - (1 - h)(1 - d)``.
+    """
+    s = cfg.school
+    out = None
+    if s.hierarchy > 0:
+        post = staff.role[m] > 0
+        out = s.hierarchy * (post[:, None] != post[None, :])
+    if s.sites > 1 and s.site_distance > 0:
+        where = site_of(staff, s.sites)[m]
+        far = s.site_distance * (where[:, None] != where[None, :])
+        out = far if out is None else 1.0 - (1.0 - out) * (1.0 - far)
+    return out
 
 
 def replace_with_novice(rng: np.random.Generator, staff: Staff, slots: np.ndarray, cfg: Scenario) -> None:

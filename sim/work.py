@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from leadsim.sim import routines
+from leadsim.sim import departments, routines
 from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, clip01, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
-from leadsim.sim.staff import NONE, Staff
+from leadsim.sim.staff import NONE, Staff, barriers_between
 from leadsim.sim.vocabulary import DOMAINS, Mode
 
 if TYPE_CHECKING:
@@ -132,6 +132,8 @@ def need_profile(model: SchoolModel) -> np.ndarray:
     voice = mean(pupils.voice)
     if voice:  # (adding 0.0 to these positive needs would change none of them)
         need[VOICE_DOMAINS] += voice
+    # Middle leaders carry their departments' own agendas up to the head (Busher & Harris 1999).
+    need += departments.agenda_need(model)
     crisis = model.crisis
     if crisis is not None:
         if crisis.kind == "behaviour":
@@ -574,6 +576,9 @@ def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: floa
         ws = staff.whole_school[m]
         barrier = barrier * (1.0 - cfg.roles.bridging * (ws[:, None] & ws[None, :]))
     rate = cfg.network.tie_growth * factor * np.where(cross, 1.0 - barrier, 1.0)
+    apart = barriers_between(staff, m, cfg)  # culture and distance, where the school has them
+    if apart is not None:
+        rate = rate * (1.0 - apart)
     block += (1.0 - block) * (1.0 - (1.0 - rate) ** weeks)
     np.fill_diagonal(block, 0.0)
     staff.ties[rows, m] = block
@@ -611,6 +616,9 @@ def complete(model: SchoolModel, item: Item) -> str:
             if inv.size:
                 own[inv] = ownership(model, inv, staff.trust_head[inv], item.support, item.time)
                 follow[inv] = np.maximum(follow[inv], 1.0)
+            # It reaches the classroom through the departments, which give less to what is off their own
+            # agenda unless their middle leader brokers it.
+            follow *= departments.uptake(model, item.domain)
             adopt(model, everyone, clip(follow * buy_in, 0.0, 1.5) * MANDATE_DEPTH, own, focus)
             # A routine the head institutes is as strong as the staff's belief in it, across the school.
             routines.create(model, item.domain, mean(own), False)
