@@ -127,21 +127,27 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "distance",
-        "Barrier of distance: how far are leaders from classroom staff (sites, status, contact)?",
-        {"close": "close", "some": "some distance", "far": "far apart"},
-        {"close": {"trust_head_change": 0.1}, "some": {}, "far": {"trust_head_change": -0.15}},
-        "distance between leaders and staff weakens trust in the head (added to the trust answer)",
+        "Barrier of distance: do your staff work on one site, or on several apart from each other?",
+        {"close": "one site", "some": "two sites", "far": "three or more sites, far apart"},
+        {
+            "close": {"school.sites": 1},
+            "some": {"school.sites": 2},
+            "far": {"school.sites": 3, "school.site_distance": 0.8},
+        },
+        "'geographical separation makes it more difficult for teachers to connect' (Harris 2008): "
+        "ties form less between sites",
     ),
     Question(
         "culture",
-        "Barrier of culture: is there weariness of initiatives, a 'this too shall pass' feeling?",
+        "Barrier of culture: is leading seen as the job of those with a post, and are staff weary of initiatives?",
         {"little": "little", "some": "some", "much": "much"},
         {
-            "little": {"teachers.cynicism": 0.15},
-            "some": {"teachers.cynicism": 0.28},
-            "much": {"teachers.cynicism": 0.45},
+            "little": {"teachers.cynicism": 0.15, "school.hierarchy": 0.0},
+            "some": {"teachers.cynicism": 0.28, "school.hierarchy": 0.25},
+            "much": {"teachers.cynicism": 0.45, "school.hierarchy": 0.5},
         },
-        "a culture wary of change is the model's cynicism about improvement efforts",
+        "a culture where leadership 'resides in one person' keeps post holders and the rest apart "
+        "(Harris 2008); weariness of initiatives is the model's cynicism",
     ),
     Question(
         "structure",
@@ -173,7 +179,7 @@ QUESTIONS: tuple[Question, ...] = (
         "sizes at a pupil:teacher ratio of about 17 (DfE 2023), as in the reference school",
     ),
 )
-#: the answers of a school like the reference school (every question's middle answer)
+#: the answers of a school like the reference school (every question's middle answer; one site)
 TYPICAL: dict[str, str] = {
     "distributed": "a little",
     "roles": "some",
@@ -182,7 +188,7 @@ TYPICAL: dict[str, str] = {
     "time": "some",
     "head": "consults",
     "trust": "middling",
-    "distance": "some",
+    "distance": "close",
     "culture": "some",
     "structure": "some",
     "size": "large",
@@ -247,9 +253,6 @@ def diagnose(answers: Mapping[str, str], name: str = "your-school") -> tuple[Sce
                 pattern[value] += moved
                 rows.append(Mapped(q.text, q.answers[answer], f"leadership.pattern.{value}", f"+{moved:g}", q.why))
                 continue
-            if path == "trust_head_change":
-                value = round(min(max(d["teachers"]["trust_head"] + value, 0.0), 1.0), 3)
-                path = "teachers.trust_head"
             if path == "teachers.middle_leaders":
                 value = max(1, round(value * teachers))
             _set(d, path, value)

@@ -463,7 +463,7 @@ def test_every_answer_sets_what_the_table_says():
             mine = [r for r in rows if r.question == q.text]
             assert mine and all(r.answer == q.answers[answer] for r in mine)
             for path, value in sets.items():
-                if path in ("shift", "trust_head_change", "teachers.middle_leaders"):
+                if path in ("shift", "teachers.middle_leaders"):
                     continue  # relative settings: checked below
                 got = scenario.model_dump()
                 for part in path.split("."):
@@ -480,12 +480,13 @@ def test_your_school_answers_move_the_settings_the_right_way():
     assert shared.leadership.pattern.solo < base.leadership.pattern.solo
     assert shared.leadership.time_for_collaboration > base.leadership.time_for_collaboration
     assert shared.head.distribution > base.head.distribution
-    far, _ = diagnose({"distance": "far", "trust": "middling"})
-    assert far.teachers.trust_head < far.teachers.trust_colleagues
+    far, _ = diagnose({"distance": "far"})
+    assert base.school.sites == 1 and far.school.sites > 1 and far.school.site_distance > 0
     small, _ = diagnose({"size": "small", "roles": "many"})
     assert small.school.teachers == 15 and small.teachers.middle_leaders == 3
     silos, _ = diagnose({"structure": "silos", "culture": "much"})
     assert silos.school.egg_crate > base.school.egg_crate and silos.teachers.cynicism > base.teachers.cynicism
+    assert silos.school.hierarchy > base.school.hierarchy
     assert set(TYPICAL) == {q.key for q in QUESTIONS}
 
 

@@ -99,9 +99,7 @@ def test_a_hierarchical_culture_keeps_post_holders_and_the_rest_apart():
     def cross_role_ties(hierarchy: float) -> float:
         total = 0.0
         for seed in range(3):
-            m = SchoolModel(
-                Scenario.model_validate({"school": {"hierarchy": hierarchy}, "years": 1}), rng=seed
-            )
+            m = SchoolModel(Scenario.model_validate({"school": {"hierarchy": hierarchy}, "years": 1}), rng=seed)
             post = m.staff.role > 0
             total += float(m.staff.ties[np.ix_(post, ~post)].sum())
         return total
@@ -110,9 +108,7 @@ def test_a_hierarchical_culture_keeps_post_holders_and_the_rest_apart():
 
 
 def test_teachers_on_different_sites_form_fewer_ties_working_together():
-    m = SchoolModel(
-        Scenario.model_validate({"school": {"sites": 2, "site_distance": 0.8, "egg_crate": 0.0}}), rng=2
-    )
+    m = SchoolModel(Scenario.model_validate({"school": {"sites": 2, "site_distance": 0.8, "egg_crate": 0.0}}), rng=2)
     staff = m.staff
     where = site_of(staff, 2)
     a = np.flatnonzero(where == 0)[:2]
