@@ -67,6 +67,15 @@ def run(
             "scheduler, e.g. tcp://10.0.0.5:8786 \\[default: local].",
         ),
     ] = None,
+    parts: Annotated[
+        bool,
+        typer.Option(
+            "--parts",
+            help="With --shards: each shard writes its own schools' rows (timeseries/part-*.parquet) and the "
+            "system measures go to system.parquet: nothing is gathered here (a national system). On a "
+            "cluster the workers must reach the output folder.",
+        ),
+    ] = False,
 ) -> None:
     """Run a system scenario: timeseries.parquet (a 'school' column), summary.json, scenario.yaml, manifest.json.
 
@@ -74,6 +83,8 @@ def run(
     """
     if scheduler is not None and shards is None:
         raise fail("--scheduler: give --shards K too (how many shards to cut the system into)")
+    if parts and shards is None:
+        raise fail("--parts: give --shards K too (each shard writes its own part)")
     cfg = _load(scenario, run_overrides(seed, years, set_))
     from leadsim.experiments.outputs import OutputError
     from leadsim.experiments.system_outputs import write_system_run
@@ -81,23 +92,40 @@ def run(
     out_dir = run_dir(out, cfg.name, cfg.seed)
     from leadsim.sim.system import SystemModel
 
-    parts = None if shards is None else _cut(cfg, shards)
-    model: Any = SystemModel(cfg) if parts is None else None
+    cut = None if shards is None else _cut(cfg, shards)
+    model: Any = SystemModel(cfg) if cut is None else None
     week = [0]  # weeks done on the shards, for the message if interrupted
-    try:
-        if parts is None:
-            model.run()
-            where = ""
-        else:
-            from leadsim.experiments.store import SweepError
-            from leadsim.experiments.system_shards import run_on_dask
 
-            try:
-                model = run_on_dask(cfg, parts, scheduler or "local", progress=lambda w: week.__setitem__(0, w))
-            except SweepError as e:
-                raise fail(str(e) if scheduler not in (None, "local") else f"--shards {shards}: {e}") from None
-            where = f" on {shards} shard{'s' if shards != 1 else ''}"
-        written = write_system_run(out_dir, model, cfg, cfg.seed, invocation())
+    def on_dask(parts_dir: str | None) -> Any:
+        from leadsim.experiments.store import SweepError
+        from leadsim.experiments.system_shards import run_on_dask
+
+        try:
+            return run_on_dask(
+                cfg, cut, scheduler or "local", progress=lambda w: week.__setitem__(0, w), parts_dir=parts_dir
+            )
+        except SweepError as e:
+            raise fail(str(e) if scheduler not in (None, "local") else f"--shards {shards}: {e}") from None
+
+    where = "" if cut is None else f" on {shards} shard{'s' if shards != 1 else ''}"
+    try:
+        if cut is None:
+            model.run()
+            written = write_system_run(out_dir, model, cfg, cfg.seed, invocation())
+        elif parts:
+            from leadsim.experiments.system_outputs import system_run_summary
+            from leadsim.experiments.system_parts import PARTS, staged_parted_dir, write_parted_run
+
+            # The shards write into the staging folder: the run directory appears complete or not at all.
+            with staged_parted_dir(out_dir) as tmp:
+                (tmp / PARTS).mkdir()
+                model = on_dask(str((tmp / PARTS).absolute()))
+                write_parted_run(tmp, model, system_run_summary(model, cfg, cfg.seed), cfg, cfg.seed, invocation())
+            written = out_dir
+            where += ", each writing its part"
+        else:
+            model = on_dask(None)
+            written = write_system_run(out_dir, model, cfg, cfg.seed, invocation())
     except KeyboardInterrupt:
         done = week[0] if model is None else model.week
         print(f"{PROG}: interrupted at week {done} of {cfg.steps}; nothing written", file=sys.stderr)

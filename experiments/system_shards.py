@@ -20,6 +20,7 @@ from typing import Any
 from leadsim.experiments.backends import DaskBackend
 from leadsim.experiments.progress import SweepListener
 from leadsim.experiments.store import SweepError
+from leadsim.experiments.system_parts import PartShard
 from leadsim.experiments.worker import error_line
 from leadsim.sim.shard import Shard, ShardedRun, run_shards
 from leadsim.sim.system_config import SystemScenario
@@ -41,6 +42,7 @@ def run_on_dask(
     scheduler: str = "local",
     rng: Any = None,
     progress: Callable[[int], None] | None = None,
+    parts_dir: str | None = None,
 ) -> ShardedRun:
     """Run a sharded system on Dask actors; the same result as the one-process run with the same seed.
 
@@ -50,6 +52,9 @@ def run_on_dask(
         scheduler: ``"local"`` (a new cluster of one worker process per shard) or a scheduler's address.
         rng: the system's seed (default the scenario's).
         progress: called with the week after each week.
+        parts_dir: where each shard writes its own part of the time series
+            (:class:`~leadsim.experiments.system_parts.PartShard`; a folder every worker can reach);
+            None to gather every school's time series here.
 
     Raises:
         leadsim.experiments.store.SweepError: the scheduler cannot be reached, its workers run other
@@ -65,12 +70,14 @@ def run_on_dask(
         client = backend.client
         # Only workers whose code prepare() checked: one that joined since then may run other code.
         workers = backend.checked
+        kind, extra = (Shard, ()) if parts_dir is None else (PartShard, (parts_dir,))
         futures = [
             client.submit(
-                Shard,
+                kind,
                 scenario,
                 list(own),
                 rng,
+                *extra,
                 actor=True,
                 pure=False,
                 workers=[workers[s % len(workers)]],

@@ -36,9 +36,11 @@ import pandas as pd
 from leadsim.sim.system import (
     Crossings,
     SystemModel,
+    system_frame,
     system_row,
     system_summary,
     system_timeseries,
+    with_system_measures,
 )
 from leadsim.sim.system_config import SystemScenario, Takeover
 
@@ -206,13 +208,18 @@ class Shard:
         self.seconds.append(self._started + time.perf_counter() - t)
 
     def results(self) -> dict[str, Any]:
-        """What the driver needs at the end: per school its time series, measures and results; the events."""
+        """What the driver needs at the end: per school its time series, measures and results; the events.
+
+        A shard that writes its own part of the time series (:class:`leadsim.experiments.system_parts.PartShard`)
+        sends ``frames`` as None and says what it wrote under ``part``.
+        """
         m = self.model
         upto = m.week + 1
         return {
             "own": m.own,
             "names": [s.name for s in m.mine],
             "frames": [s.school_model.timeseries() for s in m.mine],
+            "part": None,
             "rows": m._school_rows[:upto],
             "state": m._school_state[:upto],
             "school_results": m.school_results(),
@@ -251,8 +258,14 @@ class ShardedRun:
         self.event_log: list[dict] = parts[0]["events"]  # every shard applies (and logs) every event
         self.names: list[str] = [n for p in parts for n in p["names"]]
         self.names = [self.names[k] for k in order]
-        frames = [f for p in parts for f in p["frames"]]
-        self._frames = [frames[k] for k in order]
+        #: what each shard wrote of the time series itself (in the order of their first school), or []
+        self.parts: list[dict[str, Any]] = sorted(
+            (p["part"] for p in parts if p["part"] is not None), key=lambda part: part["first"]
+        )
+        self._frames: list[pd.DataFrame] | None = None
+        if not self.parts:
+            frames = [f for p in parts for f in p["frames"]]
+            self._frames = [frames[k] for k in order]
         self._rows = np.concatenate([p["rows"] for p in parts], axis=1)[:, order]
         state = np.concatenate([p["state"] for p in parts], axis=1)[:, order]
         self._system_rows = np.array([system_row(r, st) for r, st in zip(self._rows, state, strict=True)])
@@ -264,8 +277,19 @@ class ShardedRun:
         self.wall = wall
 
     def timeseries(self) -> pd.DataFrame:
-        """As :meth:`SystemModel.timeseries`."""
+        """As :meth:`SystemModel.timeseries`. Where the shards wrote their parts, read them back: for
+        a system small enough to hold in memory (a test); a large run's parts are read where they lie."""
+        if self._frames is None:
+            schools = pd.concat([pd.read_parquet(p["path"]) for p in self.parts], ignore_index=True)
+            # a shard holds the schools tied to each other, not a range of them: back into school order
+            rank = schools["school"].map({name: k for k, name in enumerate(self.names)}).to_numpy()
+            schools = schools.iloc[np.argsort(rank, kind="stable")]
+            return with_system_measures(schools, self._system_rows)
         return system_timeseries(self.names, self._frames, self._rows, self._system_rows)
+
+    def system_series(self) -> pd.DataFrame:
+        """The system measures, one row a week (the part of the time series no shard can write alone)."""
+        return system_frame(self._system_rows)
 
     def summary(self) -> dict[str, Any]:
         """As :meth:`SystemModel.summary`."""

@@ -846,6 +846,35 @@ def system_row(rows: np.ndarray, state: np.ndarray) -> tuple[float, ...]:
     )
 
 
+def school_frames(names: list[str], frames: list[pd.DataFrame], school_rows: np.ndarray) -> pd.DataFrame:
+    """Per school its own frame and its :data:`SCHOOL_COLUMNS`, with a ``school`` column first.
+
+    What a shard can write of its own schools (a part of the system's time series) without the
+    other shards: the system measures are the one thing it lacks.
+
+    Args:
+        names: the schools, in order.
+        frames: each school's own time series (``SchoolModel.timeseries()``), in the same order.
+        school_rows: weeks x schools x :data:`SCHOOL_COLUMNS`, schools in the same order.
+    """
+    out = []
+    for k, (name, df) in enumerate(zip(names, frames, strict=True)):
+        extra = pd.DataFrame(school_rows[:, k], columns=list(SCHOOL_COLUMNS))
+        extra["partnerships"] = extra["partnerships"].astype("int64")
+        extra["teachers_away"] = extra["teachers_away"].astype("int64")
+        frame = pd.concat([df, extra], axis=1)
+        frame.insert(0, "school", name)
+        out.append(frame)
+    return pd.concat(out, ignore_index=True)
+
+
+def system_frame(system_rows: np.ndarray) -> pd.DataFrame:
+    """The system measures, one row a week (:data:`SYSTEM_COLUMNS`), with the week as ``step``."""
+    frame = pd.DataFrame(system_rows, columns=list(SYSTEM_COLUMNS))
+    frame.insert(0, "step", np.arange(len(frame), dtype="int64"))
+    return frame
+
+
 def system_timeseries(
     names: list[str], frames: list[pd.DataFrame], school_rows: np.ndarray, system_rows: np.ndarray
 ) -> pd.DataFrame:
@@ -857,16 +886,17 @@ def system_timeseries(
         school_rows: weeks x schools x :data:`SCHOOL_COLUMNS`, schools in the same order.
         system_rows: weeks x :data:`SYSTEM_COLUMNS`.
     """
+    return with_system_measures(school_frames(names, frames, school_rows), system_rows)
+
+
+def with_system_measures(schools: pd.DataFrame, system_rows: np.ndarray) -> pd.DataFrame:
+    """:func:`school_frames` of some schools (every week of each) joined with the system measures of each week."""
     system = pd.DataFrame(system_rows, columns=list(SYSTEM_COLUMNS))
-    out = []
-    for k, (name, df) in enumerate(zip(names, frames, strict=True)):
-        extra = pd.DataFrame(school_rows[:, k], columns=list(SCHOOL_COLUMNS))
-        extra["partnerships"] = extra["partnerships"].astype("int64")
-        extra["teachers_away"] = extra["teachers_away"].astype("int64")
-        frame = pd.concat([df, extra, system], axis=1)
-        frame.insert(0, "school", name)
-        out.append(frame)
-    return pd.concat(out, ignore_index=True)
+    weeks = len(system)
+    if len(schools) % weeks:
+        raise ValueError(f"{len(schools)} school rows are not whole runs of {weeks} weeks")
+    repeated = pd.concat([system] * (len(schools) // weeks), ignore_index=True)
+    return pd.concat([schools.reset_index(drop=True), repeated], axis=1)
 
 
 def system_summary(last: np.ndarray, counts: dict[str, int]) -> dict[str, Any]:

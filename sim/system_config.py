@@ -73,8 +73,8 @@ class SchoolSpec(Section):
 class Generator(Section):
     """Schools made up from counts: how many primaries and secondaries, their sizes and intake mix."""
 
-    primaries: int = P(0, "primary schools generated (named p001, p002, ...)", unit="schools", ge=0, le=5000)
-    secondaries: int = P(0, "secondary schools generated (named s001, s002, ...)", unit="schools", ge=0, le=1000)
+    primaries: int = P(0, "primary schools generated (named p001, p002, ...)", unit="schools", ge=0, le=20000)
+    secondaries: int = P(0, "secondary schools generated (named s001, s002, ...)", unit="schools", ge=0, le=5000)
     primary_teachers: int = P(
         20, "teachers of a generated primary", unit="people", ge=3, le=400, source="issue 14: 20-teacher primaries"
     )

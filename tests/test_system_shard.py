@@ -8,6 +8,7 @@ each test checks that some learning networks do span shards, or it would prove n
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import pytest
 import yaml
 from leadsim.cli.core import main
 from leadsim.experiments import backends, system_shards
-from leadsim.sim.shard import PartitionError, local_shards, partition, run_shards, spanning, together
+from leadsim.experiments.system_parts import PartShard
+from leadsim.sim.shard import PartitionError, _Here, local_shards, partition, run_shards, spanning, together
 from leadsim.sim.system import SystemModel
 from leadsim.sim.system_config import SystemScenario
 
@@ -84,6 +86,22 @@ def test_shards_in_process_give_the_one_process_run(k: int, more: dict) -> None:
     assert one.summary()["final_system_practice_travelled"] > 0
 
 
+def test_shards_that_write_their_own_parts_give_the_one_process_run_read_back(tmp_path: Path) -> None:
+    """Nothing of the schools' time series reaches the driver; the parts and the system measures are the run."""
+    s = scenario(years=0.1, events=EARLY)
+    one = SystemModel(s)
+    one.run()
+    cut = partition(SystemModel(s, own=[]), 3)
+    run = run_shards(s, [_Here(PartShard(s, own, None, str(tmp_path))) for own in cut])
+    assert run._frames is None and len(run.parts) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"part-{min(own):06d}.parquet" for own in sorted(cut)]
+    pd.testing.assert_frame_equal(run.timeseries(), one.timeseries(), check_exact=True)
+    system = run.system_series()
+    assert list(system["step"]) == list(range(s.steps + 1))
+    assert sum(p["rows"] for p in run.parts) == len(one.timeseries())
+    assert run.summary() == one.summary()
+
+
 def test_a_shard_refuses_live_events_which_would_reach_only_some_shards() -> None:
     s = scenario(years=0.1, events=EARLY)
     shard = SystemModel(s, own=partition(SystemModel(s, own=[]), 2)[0])
@@ -144,6 +162,21 @@ def test_shards_on_a_local_dask_cluster_write_the_one_process_run(
     assert len(a) == 24 * (4 + 1)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert (one / "summary.json").read_text() == (two / "summary.json").read_text()
+    # each shard writes its own part: the parts joined with the system measures are the same rows
+    three = tmp_path / "three"
+    assert main(["system", "run", path, "--shards", "3", "--parts", "--out", str(three)]) == 0
+    names = sorted(p.name for p in three.iterdir())
+    assert names == ["manifest.json", "scenario.yaml", "summary.json", "system.parquet", "timeseries"]
+    c = pd.read_parquet(three / "timeseries").merge(pd.read_parquet(three / "system.parquet"), on="step")
+    order = {name: k for k, name in enumerate(a["school"].unique())}
+    c = c.sort_values(["school", "step"], key=lambda col: col.map(order) if col.name == "school" else col)
+    pd.testing.assert_frame_equal(c.reset_index(drop=True)[list(a.columns)], a, check_exact=True)
+    assert (three / "summary.json").read_text() == (one / "summary.json").read_text()
+    files = json.loads((three / "manifest.json").read_text())["files"]
+    parts = sorted((three / "timeseries").iterdir())
+    assert len(parts) == 3 and {f"timeseries/{p.name}" for p in parts} <= set(files)
+    for p in parts:
+        assert files[f"timeseries/{p.name}"]["sha256"] == hashlib.sha256(p.read_bytes()).hexdigest()
 
 
 def test_an_error_on_a_shards_worker_is_one_line_with_exit_2_and_nothing_written(
@@ -168,9 +201,16 @@ def test_an_error_on_a_shards_worker_is_one_line_with_exit_2_and_nothing_written
         (["--shards", "0"], "--shards 0: expected 1 or more shards"),
         (["--shards", "30"], "--shards 30: 30 shards for 24 schools"),
         (["--scheduler", "local"], "--scheduler: give --shards K too"),
+        (["--parts"], "--parts: give --shards K too"),
         (["--shards", "2", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler tcp://127.0.0.1:1: cannot connect"),
     ],
-    ids=["no shards", "more shards than schools", "scheduler without shards", "unreachable scheduler"],
+    ids=[
+        "no shards",
+        "more shards than schools",
+        "scheduler without shards",
+        "parts without shards",
+        "unreachable scheduler",
+    ],
 )
 def test_bad_sharding_is_refused_in_one_line_with_exit_2_and_nothing_written(
     args: list[str], what: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
