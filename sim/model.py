@@ -8,7 +8,7 @@ import mesa
 import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
-from leadsim.sim.agents import Head, Parent, Student, Teacher
+from leadsim.sim.agents import Head, Parent, Student, Teacher, new_people, replace_people
 from leadsim.sim.arrays import any_of, clip, clip01, mean
 from leadsim.sim.community import (
     elect_council,
@@ -96,11 +96,11 @@ class SchoolModel(LeadsimModel):
         self.pupils = initial_pupils(self.rng, cfg)
         self.families = initial_families(self.rng, cfg)
         self.head = first_head(self)
-        self.teacher_agents = [Teacher(self, i) for i in range(self.staff.n)]
+        self.teacher_agents = new_people(self, Teacher, range(self.staff.n))
         self._same_department = self.staff.same_department()
         self._everyday: tuple[float, np.ndarray] | None = None
-        self.student_agents = [Student(self, i) for i in range(self.pupils.n)]
-        self.parent_agents = [Parent(self, i) for i in range(self.families.n)]
+        self.student_agents = new_people(self, Student, range(self.pupils.n))
+        self.parent_agents = new_people(self, Parent, range(self.families.n))
 
         self.pattern: Pattern = cfg.leadership.pattern
         #: the leadership posts as the head has set them up now
@@ -629,12 +629,8 @@ class SchoolModel(LeadsimModel):
         carers = leaving[leaving < self.families.n]
         new_families(rng, self.families, carers, cfg)
         # (as Python ints: indexing a list by numpy integers is slower, and the agents want ints)
-        for s in leaving.tolist():
-            self.student_agents[s].remove()
-            self.student_agents[s] = Student(self, s)
-        for s in carers.tolist():
-            self.parent_agents[s].remove()
-            self.parent_agents[s] = Parent(self, s)
+        replace_people(self, self.student_agents, Student, leaving.tolist())
+        replace_people(self, self.parent_agents, Parent, carers.tolist())
         pupils.teacher = rng.integers(0, staff.n, pupils.n)
         elect_council(rng, pupils, cfg)
 
