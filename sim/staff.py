@@ -124,16 +124,20 @@ class Staff:
         """Teachers in their first :data:`EXPERIENCED_YEARS` at the school, read-only."""
         return self._kept("early_career", self.tenure, lambda: self.tenure < EXPERIENCED_YEARS)
 
-    def experienced_per_department(self, k: int) -> np.ndarray:
+    def experienced_per_department(self, k: int, floor: float | None = None) -> np.ndarray:
         """How many experienced teachers each of the ``k`` departments has (as floats), read-only.
 
         Changes at the year end only (a slot keeps its department when its teacher is replaced).
+        With ``floor``, counts below it are raised to it (``np.maximum(count, floor)``, kept as well).
         """
-        return self._kept(
+        count = self._kept(
             "experienced_per_department",
             self.tenure,
             lambda: np.bincount(self.department, weights=self.experienced().astype(float), minlength=k),
         )
+        if floor is None:
+            return count
+        return self._kept(f"experienced_per_department>={floor}", self.tenure, lambda: np.maximum(count, floor))
 
     def mentees(self) -> np.ndarray:
         """Novices each teacher mentors now, read-only."""
