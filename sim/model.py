@@ -652,15 +652,15 @@ class SchoolModel(LeadsimModel):
         staff, cfg = self.staff, self.scenario
         work.drop_members(self, slots)
         self._parts = None
-        for s in slots:
-            self.teacher_agents[s].remove()
         replace_with_novice(self.rng, staff, slots, cfg)
         self.measures.forget(slots)
+        # (replaced in turn: the same ids and registry order as removing every leaver first, then adding
+        # the newcomers in slot order; nothing between reads the agents)
+        replace_people(self, self.teacher_agents, Teacher, slots.tolist())
         for s in slots:
-            self.teacher_agents[s] = Teacher(self, int(s))
             w = staff.ties[s]
-            if w.sum() > 0:
-                staff.memory[s] = cfg.memory.transmission * float(w @ staff.memory / w.sum())
+            if _sum(w) > 0:
+                staff.memory[s] = cfg.memory.transmission * float(w @ staff.memory / _sum(w))
         self.loyalty[slots] = 0.0
         fill_roles(staff, self.posts)
 
