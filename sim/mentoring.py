@@ -47,8 +47,8 @@ def assign_mentors(model: SchoolModel) -> None:
 
 def mentoring_time(model: SchoolModel) -> np.ndarray:
     """Share of each teacher's week spent mentoring this week."""
-    staff = model.staff
-    return model.scenario.mentoring.time * staff.mentees()
+    # (kept with the pairs, which change a few times a year; read-only)
+    return model.staff.mentoring_time(model.scenario.mentoring.time)
 
 
 def mentoring_lift(model: SchoolModel) -> None:

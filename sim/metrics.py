@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from leadsim.sim.arrays import mean, share_of
+from leadsim.sim.arrays import count_nonzero, mean, share_of
 from leadsim.sim.work import DESIGN, head_bandwidth
 
 if TYPE_CHECKING:
@@ -272,10 +272,9 @@ class Measures:
         take_up_head = receptive * involved * staff.trust_head
         take_up_peer = receptive * staff.trust_colleagues
         # How much of each teacher's work the head's leadership touches this week (0-1), by channel.
-        reach = np.zeros(staff.n)
         if head is not None:
             head_acts = model.scenario.work.head_routine_acts + model.head_items
-            reach[staff.senior()] = 1.0  # line management of the senior team
+            senior = staff.senior()  # line management of the senior team: 1, before the other channels
             # Two whole-school channels (Leithwood et al. 2006, core practices): managing the
             # programme through the head's own mandates, as far as they fill the head's bandwidth
             # (one initiative is not a school run from the top), and redesigning the organisation
@@ -285,7 +284,9 @@ class Measures:
             room = head_bandwidth(model) * cfg.work.duration_weeks
             agenda = min(1.0, model.head_items / room) if room > 0 else float(model.head_items > 0)
             structures = float(model.weights[DESIGN]) * head.distribution
-            reach += agenda + structures
+            reach = senior + (agenda + structures)  # (True + x is 1.0 + x; False + x is 0.0 + x)
+        else:
+            reach = np.zeros(staff.n)
         other = 0.0
         # Leading done this week: each member's part in the work (thin in a crowd), as for capacity
         # (a mandate has no members, so its part is nobody's).
@@ -355,7 +356,7 @@ class Measures:
             "fatigue": mean(staff.fatigue),
             "overload": mean(model.overload),
             "routines": mean(model.routines),
-            "roles_held": float(np.count_nonzero(staff.role_holders() | staff.whole_school)) / staff.n,
+            "roles_held": float(count_nonzero(staff.role_holders() | staff.whole_school)) / staff.n,
             "design_readiness": model.readiness,
             "student_engagement": mean(pupils.engagement),
             "student_voice": mean(pupils.voice),

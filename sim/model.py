@@ -8,8 +8,8 @@ import mesa
 import numpy as np
 import pandas as pd
 from leadsim.sim import routines, work
-from leadsim.sim.agents import Head, Parent, Student, Teacher
-from leadsim.sim.arrays import any_of, clip, clip01, mean
+from leadsim.sim.agents import Head, Parent, Student, Teacher, new_people, replace_people
+from leadsim.sim.arrays import any_of, clip, clip01, count_nonzero, mean
 from leadsim.sim.community import (
     elect_council,
     initial_families,
@@ -65,6 +65,8 @@ def memory_behind(cynicism: np.ndarray, cfg: Scenario) -> np.ndarray:
     return -cfg.memory.scale * np.log1p(-above)
 
 
+#: ndarray.sum without its Python-level wrapper (the same reduction)
+_sum = np.add.reduce
 #: a school re-inspected at most once a school year
 INSPECTION_GAP_YEARS = 1
 #: the DataCollector table of weekly measures (one row a step, the columns of ``metrics.COLUMNS``)
@@ -96,11 +98,11 @@ class SchoolModel(LeadsimModel):
         self.pupils = initial_pupils(self.rng, cfg)
         self.families = initial_families(self.rng, cfg)
         self.head = first_head(self)
-        self.teacher_agents = [Teacher(self, i) for i in range(self.staff.n)]
+        self.teacher_agents = new_people(self, Teacher, range(self.staff.n))
         self._same_department = self.staff.same_department()
         self._everyday: tuple[float, np.ndarray] | None = None
-        self.student_agents = [Student(self, i) for i in range(self.pupils.n)]
-        self.parent_agents = [Parent(self, i) for i in range(self.families.n)]
+        self.student_agents = new_people(self, Student, range(self.pupils.n))
+        self.parent_agents = new_people(self, Parent, range(self.families.n))
 
         self.pattern: Pattern = cfg.leadership.pattern
         #: the leadership posts as the head has set them up now
@@ -432,7 +434,7 @@ class SchoolModel(LeadsimModel):
         gap = np.maximum(p[None, :] - p[:, None], 0.0)
         # Peer observation carries practice further along the same ties.
         spread = cfg.spread * (1.0 + float(self.routines[routines.OBSERVATION]))
-        learned = spread * (w * gap).sum(axis=1) / (1.0 + staff.ties.sum(axis=1))
+        learned = spread * _sum(w * gap, axis=1) / (1.0 + _sum(staff.ties, axis=1))
         staff.practice += learned
         staff.owned += learned
         clip01(staff.practice, out=staff.practice)
@@ -453,8 +455,9 @@ class SchoolModel(LeadsimModel):
         k = self.scenario.school.departments
         veteran = staff.experienced()
         total = np.bincount(staff.department, weights=staff.practice * veteran, minlength=k)
-        count = staff.experienced_per_department(k)
-        dept = np.where(count > 0, total / np.maximum(count, 1.0), 0.0)
+        # A department without experienced teachers has a total of exactly 0.0 (a sum of zero weights), so
+        # dividing it by the floored count gives the 0.0 a mask would put there.
+        dept = total / staff.experienced_per_department(k, floor=1.0)
         return np.maximum(dept, self.scenario.teachers.practice_mean)[staff.department]
 
     def _update_effort_and_teaching(self) -> None:
@@ -510,17 +513,19 @@ class SchoolModel(LeadsimModel):
             d = deputy(self)
             staff.capacity[d] += c.growth * head.succession_planning * (1.0 - staff.capacity[d])
         net = cfg.network
-        floor = self._everyday_ties(net.everyday_tie) * (staff.ties > 0)
-        staff.ties -= net.tie_decay * np.maximum(staff.ties - floor, 0.0)
+        # Ties fade toward the everyday level of the pair's department where a tie exists. Where none does
+        # (0.0) the fade is max(0 - floor, 0) = 0, as with a floor of 0, since neither is ever negative:
+        # the floor needs no mask of the existing ties.
+        staff.ties -= net.tie_decay * np.maximum(staff.ties - self._everyday_ties(net.everyday_tie), 0.0)
         tr = cfg.trust
         # Cynicism relaxes toward a floor the school's memory sets: every initiative remembered as
         # dropped or failed raises it, without limit short of 1 (Harris 2008).
         floor_c = cynicism_floor(staff.memory, cfg)
         staff.cynicism -= tr.cynicism_relaxation * (staff.cynicism - floor_c)
         staff.cynicism += cfg.fatigue.cynicism_effect * staff.fatigue * (1.0 - staff.cynicism)
-        strength = staff.ties.sum(axis=1)
+        strength = _sum(staff.ties, axis=1)
         tied = strength > 0
-        n_tied = np.count_nonzero(tied) if tr.contagion > 0 else 0
+        n_tied = count_nonzero(tied) if tr.contagion > 0 else 0
         if n_tied:
             around = staff.ties @ staff.cynicism
             if n_tied == staff.n:
@@ -543,7 +548,8 @@ class SchoolModel(LeadsimModel):
 
     def _everyday_ties(self, everyday_tie: float) -> np.ndarray:
         """``everyday_tie`` for colleagues in the same department, else 0: the floor ties decay to where a
-        tie exists. Departments and the setting do not change in a run: built once, not every week."""
+        tie exists. Departments and the setting do not change in a run: built once, not every week.
+        Never negative (``everyday_tie >= 0``): :meth:`_update_climate` relies on it."""
         kept = self._everyday
         if kept is None or kept[0] != everyday_tie:
             kept = self._everyday = (everyday_tie, everyday_tie * self._same_department)
@@ -629,12 +635,8 @@ class SchoolModel(LeadsimModel):
         carers = leaving[leaving < self.families.n]
         new_families(rng, self.families, carers, cfg)
         # (as Python ints: indexing a list by numpy integers is slower, and the agents want ints)
-        for s in leaving.tolist():
-            self.student_agents[s].remove()
-            self.student_agents[s] = Student(self, s)
-        for s in carers.tolist():
-            self.parent_agents[s].remove()
-            self.parent_agents[s] = Parent(self, s)
+        replace_people(self, self.student_agents, Student, leaving.tolist())
+        replace_people(self, self.parent_agents, Parent, carers.tolist())
         pupils.teacher = rng.integers(0, staff.n, pupils.n)
         elect_council(rng, pupils, cfg)
 
@@ -650,15 +652,15 @@ class SchoolModel(LeadsimModel):
         staff, cfg = self.staff, self.scenario
         work.drop_members(self, slots)
         self._parts = None
-        for s in slots:
-            self.teacher_agents[s].remove()
         replace_with_novice(self.rng, staff, slots, cfg)
         self.measures.forget(slots)
+        # (replaced in turn: the same ids and registry order as removing every leaver first, then adding
+        # the newcomers in slot order; nothing between reads the agents)
+        replace_people(self, self.teacher_agents, Teacher, slots.tolist())
         for s in slots:
-            self.teacher_agents[s] = Teacher(self, int(s))
             w = staff.ties[s]
-            if w.sum() > 0:
-                staff.memory[s] = cfg.memory.transmission * float(w @ staff.memory / w.sum())
+            if _sum(w) > 0:
+                staff.memory[s] = cfg.memory.transmission * float(w @ staff.memory / _sum(w))
         self.loyalty[slots] = 0.0
         fill_roles(staff, self.posts)
 

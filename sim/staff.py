@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from leadsim.sim.arrays import clip
+from leadsim.sim.arrays import any_of, clip
 from leadsim.sim.config import DOMAINS, Scenario
 
 NONE, MIDDLE, SENIOR = 0, 1, 2
@@ -124,21 +124,29 @@ class Staff:
         """Teachers in their first :data:`EXPERIENCED_YEARS` at the school, read-only."""
         return self._kept("early_career", self.tenure, lambda: self.tenure < EXPERIENCED_YEARS)
 
-    def experienced_per_department(self, k: int) -> np.ndarray:
+    def experienced_per_department(self, k: int, floor: float | None = None) -> np.ndarray:
         """How many experienced teachers each of the ``k`` departments has (as floats), read-only.
 
         Changes at the year end only (a slot keeps its department when its teacher is replaced).
+        With ``floor``, counts below it are raised to it (``np.maximum(count, floor)``, kept as well).
         """
-        return self._kept(
+        count = self._kept(
             "experienced_per_department",
             self.tenure,
             lambda: np.bincount(self.department, weights=self.experienced().astype(float), minlength=k),
         )
+        if floor is None:
+            return count
+        return self._kept(f"experienced_per_department>={floor}", self.tenure, lambda: np.maximum(count, floor))
 
     def mentees(self) -> np.ndarray:
         """Novices each teacher mentors now, read-only."""
         m = self.mentor
         return self._kept("mentees", m, lambda: np.bincount(m[m >= 0], minlength=self.n))
+
+    def mentoring_time(self, per_mentee: float) -> np.ndarray:
+        """:meth:`mentees` times ``per_mentee`` (share of the week a mentee takes), as floats, read-only."""
+        return self._kept(f"mentoring_time:{per_mentee!r}", self.mentor, lambda: per_mentee * self.mentees())
 
     def mentored(self) -> np.ndarray:
         """Slots of the teachers who have a mentor, read-only."""
@@ -146,7 +154,10 @@ class Staff:
 
     def spare_time(self) -> np.ndarray:
         """Share of the week each teacher still has for leadership on their own initiative."""
-        return np.maximum(0.0, self.time_available * (1.0 - 0.5 * self.load) * (1.0 - self.away))
+        spare = self.time_available * (1.0 - 0.5 * self.load)
+        if any_of(self.away):  # (with nobody away the factor is exactly 1 and changes no value)
+            spare = spare * (1.0 - self.away)
+        return np.maximum(0.0, spare)
 
     def same_department(self) -> np.ndarray:
         return self.department[:, None] == self.department[None, :]

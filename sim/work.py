@@ -23,6 +23,7 @@ ties, trust, cynicism and the school's memory of what failed.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -120,6 +121,13 @@ def coverage(expertise: np.ndarray, req: np.ndarray) -> float:
     if expertise.shape[0] == 0:
         return 0.0
     return float(np.maximum.reduce(expertise, axis=0) @ req)  # expertise.max(axis=0) without its wrapper
+
+
+@functools.lru_cache(maxsize=1024)
+def _level_coverage(level: float, req: bytes) -> float:
+    """:func:`coverage` of a group at ``level`` in every domain, for the requirement ``req`` (its bytes):
+    ``np.full(domains, level) @ req``, kept, since a head's capacity changes once a year (the same product)."""
+    return float(np.full(len(DOMAINS), level) @ np.frombuffer(req))
 
 
 def need_profile(model: SchoolModel) -> np.ndarray:
@@ -485,7 +493,7 @@ def competence(model: SchoolModel, item: Item) -> float:
         cap = head.capacity if head is not None else 0.0
         # The head alone covers every domain at one level: the coverage of that one-member group
         # (its best member in each domain is the head) without building it.
-        skill = float(np.full(len(DOMAINS), 0.5 + 0.2 * cap) @ item.req)
+        skill = _level_coverage(0.5 + 0.2 * cap, item.req.tobytes())
         trust = mean(staff.trust_head)
         effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
         # Imposed on a tired staff, an initiative is carried out worse.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, clip01, mean, share_of
+from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, clip01, count_nonzero, mean, share_of
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 60, 61, 1000, 4097])
@@ -31,6 +31,13 @@ def test_any_of_is_ndarray_any() -> None:
         np.array([0.0, np.nan]),
     ):
         assert any_of(x) is bool(x.any())
+
+
+def test_count_nonzero_is_np_count_nonzero() -> None:
+    rng = np.random.default_rng(1)
+    for x in (np.zeros(0, bool), rng.random(60) < 0.3, rng.random((60, 60)) < 0.5, np.array([0.0, -0.0, 2.0, np.nan])):
+        got = count_nonzero(x)
+        assert got == np.count_nonzero(x) and type(got) is type(np.count_nonzero(x))
 
 
 def test_clip_is_np_clip() -> None:

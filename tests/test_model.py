@@ -281,6 +281,46 @@ def test_year_end_replaces_leavers_and_the_oldest_cohort_with_new_people():
     assert left == round(m.timeseries()["teacher_turnover"].iloc[-1] * m.staff.n)
 
 
+def _people(m: SchoolModel) -> tuple:
+    """Every agent as Mesa holds it (in order, per class too), and the model's lists of them."""
+    every = [(type(a).__name__, a.unique_id, getattr(a, "slot", None), a.pos, vars(a).keys()) for a in m.agents]
+    by_type = {k.__name__: [a.unique_id for a in v] for k, v in m.agents_by_type.items()}
+    lists = [[a.unique_id for a in people] for people in (m.teacher_agents, m.student_agents, m.parent_agents)]
+    return every, by_type, lists, m.agent_id_counter
+
+
+def test_people_made_in_bulk_are_the_agents_mesas_own_calls_make(monkeypatch):
+    from leadsim.sim import agents
+
+    def run() -> tuple:
+        m = SchoolModel(scenario(), rng=4)
+        m.run(80)  # two year ends
+        return _people(m)
+
+    assert agents._registries(SchoolModel(scenario(), rng=4), agents.Student) is not None  # the bulk path is taken
+    fast = run()
+    monkeypatch.setattr(agents, "_MESA_REGISTRIES", False)
+    assert run() == fast
+
+
+def test_an_observer_of_mesas_agent_signals_sees_every_arrival_and_departure():
+    from mesa.experimental.mesa_signals import ModelSignals
+
+    m = SchoolModel(scenario(), rng=4)
+    seen = {ModelSignals.AGENT_ADDED: 0, ModelSignals.AGENT_REMOVED: 0}
+
+    def count(signal) -> None:
+        seen[signal.signal_type] += 1
+
+    m.observe("agents", ModelSignals.AGENT_ADDED, count)
+    m.observe("agents", ModelSignals.AGENT_REMOVED, count)
+    before = {a.unique_id for a in m.agents}
+    m.run(40)
+    after = {a.unique_id for a in m.agents}
+    assert seen[ModelSignals.AGENT_ADDED] == len(after - before) > 0
+    assert seen[ModelSignals.AGENT_REMOVED] == len(before - after)
+
+
 @pytest.mark.parametrize(
     "spec",
     [
