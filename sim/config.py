@@ -1329,8 +1329,8 @@ class DepartmentsParams(Section):
 
     agenda_pull: float = P(
         0.3,
-        "share of a head's initiative outside a department's own agenda (its strongest domain) that the "
-        "department does not take up, when its middle leader does not broker it",
+        "share of a head's initiative outside a department's own agenda (the domain it knows best relative to "
+        "the school) that the department does not take up, when its leader does not broker it",
         unit="share",
         ge=0,
         le=1,
@@ -1339,13 +1339,23 @@ class DepartmentsParams(Section):
     )
     brokerage: float = P(
         1.0,
-        "how far a middle leader's trust in the head times their capacity translates an initiative into the "
-        "department's terms (and carries the department's agenda up to the head)",
+        "how far a department leader's trust in the head times their capacity translates a head's initiative "
+        "into the department's terms (downward brokering)",
         unit="ratio",
         ge=0,
         le=2,
         source="middle leaders 'bridging and brokering' between department and senior team (Busher & Harris "
         "1999; Wenger 1998); 1 takes their trust and capacity as they are: assumption",
+    )
+    voice: float = P(
+        1.0,
+        "most the departments' agendas add, together, to the need for work in their domains, when their "
+        "leaders argue at full capacity to a head who fully shares leadership (upward brokering)",
+        unit="need",
+        ge=0,
+        le=5,
+        source="middle leaders represent their departments to the senior team (Busher & Harris 1999); 'reciprocal "
+        "engagement and communication' (Harris 2008); the size is an assumption (need entries are 0.5-2)",
     )
 
 
@@ -1423,6 +1433,11 @@ class Scenario(Section):
         s = self.school
         if s.parents > s.students:
             raise ValueError(f"school.parents ({s.parents}) cannot exceed school.students ({s.students})")
+        if s.sites > s.departments:
+            raise ValueError(
+                f"school.sites ({s.sites}) cannot exceed school.departments ({s.departments}): "
+                "each site houses whole departments"
+            )
         t = self.teachers
         if t.senior_team + t.middle_leaders > s.teachers:
             raise ValueError(

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from leadsim.sim.staff import MIDDLE, Staff
+from leadsim.sim.staff import Staff
 from leadsim.sim.vocabulary import DOMAINS
 
 if TYPE_CHECKING:
@@ -34,38 +34,57 @@ if TYPE_CHECKING:
 
 
 def agendas(staff: Staff, departments: int) -> np.ndarray:
-    """Each department's agenda: the domain in which its members' summed expertise is highest.
+    """Each department's agenda: the domain it knows best *relative to the rest of the school*.
 
-    Changes only when teachers are replaced (expertise is a teacher's own), so it is kept until the
-    staff's expertise changes. A department with no teachers has the first domain, never read.
+    ``argmax_k (mean expertise of the department in k − mean expertise of the staff in k)``: what
+    sets a department apart, its own realm (Siskin 1994). Taken relative to the school, so that a
+    domain every department is strong in (specialisms lean toward one domain, ``expertise_diversity``)
+    does not become every department's agenda. Changes only when teachers are replaced, so it is
+    kept until the staff's expertise changes. A department with no teachers has the first domain,
+    never read.
     """
 
     def build() -> np.ndarray:
         total = np.zeros((departments, len(DOMAINS)))
         np.add.at(total, staff.department, staff.expertise)
-        return total.argmax(axis=1)
+        count = np.bincount(staff.department, minlength=departments)[:, None]
+        own = total / np.maximum(count, 1)
+        school = staff.expertise.mean(axis=0)
+        return np.where(count > 0, own - school, 0.0).argmax(axis=1)
 
     return staff._kept(f"agendas_{departments}", staff.expertise, build)
 
 
-def broker_strength(staff: Staff, departments: int) -> np.ndarray:
-    """How strongly each department's middle leadership brokers between it and the head (0-1).
-
-    A middle leader brokers as far as they trust the head and can lead (``trust_head * capacity``);
-    where a department has several, the strongest of them does it; where it has none, nobody does.
-    """
+def _post_holders(staff: Staff, departments: int, value: np.ndarray) -> np.ndarray:
+    """Per department, the largest ``value`` among its formal post holders; 0 where it has none."""
     out = np.zeros(departments)
-    middle = np.flatnonzero(staff.role == MIDDLE)
-    if middle.size:
-        np.maximum.at(out, staff.department[middle], staff.trust_head[middle] * staff.capacity[middle])
+    holders = staff.role_holder_slots()
+    if holders.size:
+        np.maximum.at(out, staff.department[holders], value[holders])
     return out
+
+
+def broker_strength(staff: Staff, departments: int) -> np.ndarray:
+    """How strongly each department's leadership brokers a head's initiative into it (0-1).
+
+    A post holder of the department (its middle leader, or a member of the senior team who teaches
+    in it where middle posts, given by merit across the school, left it none) brokers as far as they
+    trust the head and can lead: ``trust_head * capacity``; the strongest of them does it.
+    """
+    return _post_holders(staff, departments, staff.trust_head * staff.capacity)
+
+
+def advocacy(staff: Staff, departments: int) -> np.ndarray:
+    """How strongly each department's leadership argues for its agenda (0-1): its strongest post
+    holder's capacity. Trust in the head does not enter: a wary middle leader still speaks up."""
+    return _post_holders(staff, departments, staff.capacity)
 
 
 def uptake(model: SchoolModel, domain: int) -> np.ndarray:
     """Share of a head's initiative in ``domain`` each teacher's department takes up (0-1).
 
     On the department's own agenda, all of it. Off it, ``agenda_pull`` of it is lost to the
-    department's own priorities, less what its middle leader brokers
+    department's own priorities, less what its leadership brokers
     (``departments.brokerage * broker_strength``).
     """
     cfg = model.scenario
@@ -82,14 +101,16 @@ def uptake(model: SchoolModel, domain: int) -> np.ndarray:
 def agenda_need(model: SchoolModel) -> np.ndarray:
     """What the departments' agendas add to the school's need for work in each domain.
 
-    Each department's agenda reaches the head as far as its middle leader brokers it; the
-    departments' voices together add at most 1 to the need profile (whose entries are 0.5 or more),
-    divided over the departments. Nothing reaches a vacant post.
+    Each department argues for its agenda (:func:`advocacy`) and is heard as far as the head shares
+    leadership (``head.distribution``): reciprocal communication needs a head who listens. The
+    departments together add at most ``departments.voice`` to the need profile (whose entries are
+    0.5 or more), divided over the departments. Nothing reaches a vacant post.
     """
     cfg = model.scenario
     k = cfg.school.departments
-    if model.head is None or cfg.departments.brokerage == 0:
+    head = model.head
+    if head is None or cfg.departments.voice == 0:
         return np.zeros(len(DOMAINS))
     staff = model.staff
-    voice = np.minimum(cfg.departments.brokerage * broker_strength(staff, k), 1.0)
-    return np.bincount(agendas(staff, k), weights=voice, minlength=len(DOMAINS)) / k
+    heard = cfg.departments.voice * head.distribution * advocacy(staff, k)
+    return np.bincount(agendas(staff, k), weights=heard, minlength=len(DOMAINS)) / k

@@ -7,23 +7,29 @@ import pytest
 from leadsim.sim import Scenario, SchoolModel
 from leadsim.sim import departments as D
 from leadsim.sim import work as W
-from leadsim.sim.staff import MIDDLE, NONE, barriers_between, site_of
+from leadsim.sim.staff import NONE, barriers_between, site_of
+from leadsim.sim.vocabulary import DOMAINS
 from test_model import scenario
+
+K = len(DOMAINS)
 
 
 def _model(**over: dict) -> SchoolModel:
     return SchoolModel(scenario(**over), rng=5)
 
 
-def test_a_departments_agenda_is_the_domain_its_members_know_best():
+def test_a_departments_agenda_is_the_domain_it_knows_best_relative_to_the_school():
     m = _model()
     staff = m.staff
     k = m.scenario.school.departments
     staff.expertise[:] = 0.2
-    staff.expertise[staff.department == 0, 3] = 0.9
-    assert D.agendas(staff, k)[0] == 3
+    staff.expertise[:, 0] = 0.9  # everyone is strong in the first domain: it sets no department apart
+    staff.expertise[staff.department == 0, 3] = 0.5
+    staff.expertise[staff.department == 1, 2] = 0.5
+    agenda = D.agendas(staff, k)
+    assert agenda[0] == 3 and agenda[1] == 2
     # the agenda follows the staff: recomputed when their expertise changes (new teachers)
-    staff.expertise[staff.department == 0, 1] = 0.95
+    staff.expertise[staff.department == 0, 1] = 0.6
     assert D.agendas(staff, k)[0] == 1
 
 
@@ -31,10 +37,10 @@ def test_a_head_initiative_off_a_departments_agenda_is_taken_up_less():
     m = _model()
     staff = m.staff
     k = m.scenario.school.departments
-    staff.role[staff.role == MIDDLE] = NONE  # nobody brokers
+    staff.role[:] = NONE  # no post holder: nobody brokers
     agenda = D.agendas(staff, k)
     on = agenda[staff.department]
-    other = (on + 1) % 5
+    other = (on + 1) % K
     up = D.uptake(m, int(on[0]))
     teachers_on = staff.department == staff.department[0]
     assert up[teachers_on] == pytest.approx(1.0)
@@ -42,13 +48,13 @@ def test_a_head_initiative_off_a_departments_agenda_is_taken_up_less():
     assert off[teachers_on] == pytest.approx(1.0 - m.scenario.departments.agenda_pull)
 
 
-def test_a_middle_leader_who_trusts_the_head_brokers_the_initiative_into_the_department():
+def test_a_department_leader_who_trusts_the_head_brokers_the_initiative_into_the_department():
     m = _model()
     staff = m.staff
     k = m.scenario.school.departments
-    dept = int(staff.department[np.flatnonzero(staff.role == MIDDLE)[0]])
-    leaders = np.flatnonzero((staff.role == MIDDLE) & (staff.department == dept))
-    off_domain = (int(D.agendas(staff, k)[dept]) + 1) % 5
+    dept = int(staff.department[np.flatnonzero(staff.role > 0)[0]])
+    leaders = np.flatnonzero((staff.role > 0) & (staff.department == dept))
+    off_domain = (int(D.agendas(staff, k)[dept]) + 1) % K
     members = staff.department == dept
 
     staff.trust_head[leaders] = 0.1
@@ -64,10 +70,10 @@ def test_a_mandate_reaches_a_brokered_department_further_than_an_unbrokered_one(
     def practice_gain(trust_of_middle: float) -> float:
         m = _model(h={"head": {"authenticity": 1.0}})
         staff = m.staff
-        staff.trust_head[staff.role == MIDDLE] = trust_of_middle
-        staff.capacity[staff.role == MIDDLE] = 0.9
+        staff.trust_head[staff.role > 0] = trust_of_middle
+        staff.capacity[staff.role > 0] = 0.9
         k = m.scenario.school.departments
-        domain = (int(D.agendas(staff, k)[0]) + 1) % 5
+        domain = (int(D.agendas(staff, k)[0]) + 1) % K
         item = W._mandate(m, domain, -5.0)  # far below any competence: success all but certain
         m.items.remove(item)
         m.head_items -= 1
@@ -79,19 +85,40 @@ def test_a_mandate_reaches_a_brokered_department_further_than_an_unbrokered_one(
     assert practice_gain(0.9) > practice_gain(0.0)
 
 
-def test_departments_carry_their_agendas_to_the_head_but_not_to_an_empty_office():
+def test_departments_carry_their_agendas_to_a_head_who_listens_but_not_to_an_empty_office():
+    def need(distribution: float) -> np.ndarray:
+        return D.agenda_need(_model(h={"head": {"distribution": distribution}}))
+
+    listening, closed = need(0.9), need(0.1)
+    assert 0 < closed.sum() < listening.sum() <= 1.0
     m = _model()
-    need = D.agenda_need(m)
-    assert need.sum() > 0
-    assert need.sum() <= 1.0
     agendas = set(D.agendas(m.staff, m.scenario.school.departments).tolist())
-    assert set(np.flatnonzero(need).tolist()) <= agendas
+    assert set(np.flatnonzero(D.agenda_need(m)).tolist()) <= agendas
     m.head = None
     assert D.agenda_need(m).sum() == 0
 
 
-def test_without_brokerage_the_departments_agendas_do_not_reach_the_head():
-    m = _model(b={"departments": {"brokerage": 0.0}})
+def test_the_departments_agendas_shift_the_work_that_arises_toward_them():
+    m = _model(h={"head": {"distribution": 1.0}}, v={"departments": {"voice": 5.0}})
+    favoured = np.flatnonzero(D.agenda_need(m))
+    with_voice = W.need_profile(m)
+    m.scenario.departments.voice = 0.0
+    without = W.need_profile(m)
+    assert favoured.size and (with_voice[favoured] > without[favoured]).all()
+
+
+def test_a_wary_department_leader_still_argues_for_the_department():
+    m = _model()
+    staff = m.staff
+    k = m.scenario.school.departments
+    before = D.advocacy(staff, k).copy()
+    staff.trust_head[:] = 0.0
+    assert (D.advocacy(staff, k) == before).all()
+    assert (D.broker_strength(staff, k) == 0).all()
+
+
+def test_without_voice_the_departments_agendas_do_not_reach_the_head():
+    m = _model(b={"departments": {"voice": 0.0}})
     assert D.agenda_need(m).sum() == 0
 
 
