@@ -31,7 +31,7 @@ import numpy as np
 from leadsim.sim import departments, routines
 from leadsim.sim.arrays import any_of, choose, choose_distinct, clip, clip01, mean
 from leadsim.sim.community import AVERAGE_DISADVANTAGE
-from leadsim.sim.staff import NONE, Staff, barriers_between
+from leadsim.sim.staff import NONE, Staff, barriers_between, site_of
 from leadsim.sim.vocabulary import DOMAINS, Mode
 
 if TYPE_CHECKING:
@@ -410,7 +410,8 @@ def willingness(model: SchoolModel) -> np.ndarray:
     """Chance each teacher accepts a place on a team the head forms (Harris 2008: staff must embrace it)."""
     staff = model.staff
     tired = 1.0 - staff.fatigue
-    return (1.0 - model.scenario.trust.cynicism_drag * staff.cynicism) * (0.5 + 0.5 * staff.trust_head) * tired
+    will = (1.0 - model.scenario.trust.cynicism_drag * staff.cynicism) * (0.5 + 0.5 * staff.trust_head) * tired
+    return will * post_culture(model)
 
 
 def gap_propensity(model: SchoolModel) -> np.ndarray:
@@ -419,7 +420,17 @@ def gap_propensity(model: SchoolModel) -> np.ndarray:
     drag = model.scenario.trust.cynicism_drag
     spare = staff.spare_time() / max(staff.time_available, 1e-9)
     prop = staff.capacity * staff.motivation * (1.0 - drag * staff.cynicism) * staff.trust_colleagues * spare
-    return prop * (1.0 - staff.fatigue) * model.permission
+    return prop * (1.0 - staff.fatigue) * model.permission * post_culture(model)
+
+
+def post_culture(model: SchoolModel) -> np.ndarray | float:
+    """How far each teacher sees leading as their job (0-1): 1 for a post holder; ``1 − school.hierarchy``
+    for a teacher without a post in a culture where leadership "resides in one person" (Harris 2008).
+    Exactly 1 (a float, multiplying nothing) where the school has no such culture."""
+    h = model.scenario.school.hierarchy
+    if h == 0:
+        return 1.0
+    return 1.0 - h * (model.staff.role == NONE)
 
 
 def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
@@ -510,6 +521,13 @@ def competence(model: SchoolModel, item: Item) -> float:
     m = item.members
     skill = coverage(staff.expertise[m], item.req)
     k = m.size
+    time = item.time
+    school = model.scenario.school
+    if school.sites > 1 and school.site_distance > 0 and k > 1:
+        # A team spread over sites loses part of its time to meeting across them (Harris 2008, distance).
+        where = site_of(staff, school.sites)[m]
+        apart = float((where[:, None] != where[None, :]).sum()) / (k * (k - 1))
+        time = time * (1.0 - school.site_distance * apart)
     pair_ties = staff.ties[m[:, None], m].sum() / (k * (k - 1)) if k > 1 else 0.0  # np.ix_ without its wrapper
     trust = 0.5 * pair_ties + 0.5 * mean(staff.trust_colleagues[m])
     effort = mean(model.effort[m])
@@ -522,7 +540,7 @@ def competence(model: SchoolModel, item: Item) -> float:
         W_SKILL * skill
         + W_LEAD * float(staff.capacity[item.leader])
         + W_TRUST * trust
-        + W_TIME * item.time / (item.time + TIME_HALF)
+        + W_TIME * time / (time + TIME_HALF)
         + W_EFFORT * effort
         + W_SUPPORT * item.support
         + bonus

@@ -152,3 +152,31 @@ def test_teachers_on_different_sites_form_fewer_ties_working_together():
 def test_a_school_on_one_site_with_no_hierarchy_has_no_barriers_beyond_the_egg_crate():
     m = SchoolModel(Scenario(), rng=0)
     assert barriers_between(m.staff, np.arange(m.staff.n), m.scenario) is None
+
+
+def test_in_a_hierarchical_culture_teachers_without_a_post_take_up_leading_less():
+    plain = _model()
+    steep = _model(c={"school": {"hierarchy": 0.6}})
+    no_post = plain.staff.role == NONE
+    assert np.allclose(W.gap_propensity(steep)[no_post], 0.4 * W.gap_propensity(plain)[no_post])
+    assert np.allclose(W.willingness(steep)[no_post], 0.4 * W.willingness(plain)[no_post])
+    assert np.array_equal(W.willingness(steep)[~no_post], W.willingness(plain)[~no_post])
+
+
+def test_a_team_spread_over_sites_is_less_competent_than_one_on_a_site():
+    m = SchoolModel(Scenario.model_validate({"school": {"sites": 2, "site_distance": 0.8}}), rng=4)
+    where = site_of(m.staff, 2)
+    here = np.flatnonzero(where == 0)[:4]
+    spread = np.concatenate([np.flatnonzero(where == 0)[:2], np.flatnonzero(where == 1)[:2]])
+    # the same people would be as competent on one site: compare each team with itself on one site
+    for team in (here, spread):
+        item = W._begin(m, W.DESIGN, 1, 0.5, int(team[0]), team, support=0.5, discipline=0.5, time=0.15)
+        m.items.remove(item)
+        at_distance = W.competence(m, item)
+        m.scenario.school.sites = 1
+        together = W.competence(m, item)
+        m.scenario.school.sites = 2
+        if team is here:
+            assert at_distance == together
+        else:
+            assert at_distance < together
