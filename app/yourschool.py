@@ -139,15 +139,22 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "culture",
-        "Barrier of culture: is leading seen as the job of those with a post, and are staff weary of initiatives?",
+        "Barrier of culture: is there weariness of initiatives, a 'this too shall pass' feeling?",
         {"little": "little", "some": "some", "much": "much"},
         {
-            "little": {"teachers.cynicism": 0.15, "school.hierarchy": 0.0},
-            "some": {"teachers.cynicism": 0.28, "school.hierarchy": 0.25},
-            "much": {"teachers.cynicism": 0.45, "school.hierarchy": 0.5},
+            "little": {"teachers.cynicism": 0.15},
+            "some": {"teachers.cynicism": 0.28},
+            "much": {"teachers.cynicism": 0.45},
         },
-        "a culture where leadership 'resides in one person' keeps post holders and the rest apart "
-        "(Harris 2008); weariness of initiatives is the model's cynicism",
+        "a culture wary of change is the model's cynicism about improvement efforts",
+    ),
+    Question(
+        "hierarchy",
+        "Barrier of culture: is leading seen as the job of those with a post?",
+        {"no": "no: anyone may lead", "partly": "partly", "yes": "yes: leadership is the post holders'"},
+        {"no": {"school.hierarchy": 0.0}, "partly": {"school.hierarchy": 0.25}, "yes": {"school.hierarchy": 0.5}},
+        "where leadership 'resides in one person' (Harris 2008), teachers without a post take up leading less "
+        "and form fewer ties with post holders",
     ),
     Question(
         "structure",
@@ -179,7 +186,8 @@ QUESTIONS: tuple[Question, ...] = (
         "sizes at a pupil:teacher ratio of about 17 (DfE 2023), as in the reference school",
     ),
 )
-#: the answers of a school like the reference school (every question's middle answer; one site)
+#: the answers of a school like the reference school (every question's middle answer; one site and no
+#: hierarchy, as in the reference school)
 TYPICAL: dict[str, str] = {
     "distributed": "a little",
     "roles": "some",
@@ -190,6 +198,7 @@ TYPICAL: dict[str, str] = {
     "trust": "middling",
     "distance": "close",
     "culture": "some",
+    "hierarchy": "no",
     "structure": "some",
     "size": "large",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -102,16 +103,17 @@ def run_overrides(seed: int | None, years: float | None, set_: list[str] | None)
     return overrides
 
 
-def run_dir(out: Path | None, name: str, seed: int) -> Path:
+def run_dir(out: Path | None, name: str, seed: int, replaceable: Sequence[str] | None = None) -> Path:
     """The run directory (default ``runs/<name>-<seed>``), refused in one line if it cannot be used.
 
     Writability is tried (a probe file) before the run, not discovered after minutes of simulation.
+    ``replaceable``: the files an earlier run there may hold (default a single run's).
     """
-    from leadsim.experiments.outputs import OutputError, check_out_dir, probe_writable
+    from leadsim.experiments.outputs import RUN_FILES, OutputError, check_out_dir, probe_writable
 
     out_dir = out if out is not None else Path("runs") / f"{_safe_name(name)}-{seed}"
     try:
-        check_out_dir(out_dir)
+        check_out_dir(out_dir, replaceable or RUN_FILES)
         probe_writable(out_dir, staged=True)
     except OutputError as e:
         raise fail(f"--out {e}") from None

@@ -72,8 +72,8 @@ def run(
         typer.Option(
             "--parts",
             help="With --shards: each shard writes its own schools' rows (timeseries/part-*.parquet) and the "
-            "system measures go to system.parquet: nothing is gathered here (a national system). On a "
-            "cluster the workers must reach the output folder.",
+            "system measures go to system.parquet; only the few per-school numbers the system measures need "
+            "are gathered here (a national system). On a cluster the workers must reach the output folder.",
         ),
     ] = False,
 ) -> None:
@@ -88,8 +88,9 @@ def run(
     cfg = _load(scenario, run_overrides(seed, years, set_))
     from leadsim.experiments.outputs import OutputError
     from leadsim.experiments.system_outputs import write_system_run
+    from leadsim.experiments.system_parts import SYSTEM_RUN_FILES
 
-    out_dir = run_dir(out, cfg.name, cfg.seed)
+    out_dir = run_dir(out, cfg.name, cfg.seed, SYSTEM_RUN_FILES)
     from leadsim.sim.system import SystemModel
 
     cut = None if shards is None else _cut(cfg, shards)

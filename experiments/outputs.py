@@ -334,13 +334,15 @@ def write_run_files(
     scenario: Any,
     seed: int,
     command: Sequence[str] | str,
+    replaceable: Sequence[str] = RUN_FILES,
 ) -> Path:
     """Write the four files of a run from their contents, all or nothing (a system run uses it too).
 
-    ``scenario`` needs only a ``name`` (for the manifest).
+    ``scenario`` needs only a ``name`` (for the manifest). An existing ``out_dir`` is replaced only
+    if it holds nothing but ``replaceable`` files (the last marking a complete run).
     """
     out = Path(out_dir)
-    with staged_dir(out) as tmp:
+    with staged_dir(out, replaceable) as tmp:
         files = {name: tmp / name for name in RUN_FILES[:-1]}
         write_parquet(files["timeseries.parquet"], timeseries)
         write_json(files["summary.json"], summary)

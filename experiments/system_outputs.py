@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadsim.experiments.outputs import write_run_files
+from leadsim.experiments.system_parts import SYSTEM_RUN_FILES
 from leadsim.sim.system_scenario import system_scenario_to_yaml
 
 if TYPE_CHECKING:
@@ -62,4 +63,5 @@ def write_system_run(
         scenario,
         seed,
         command,
+        SYSTEM_RUN_FILES,
     )

@@ -13,8 +13,12 @@ directory then holds::
       summary.json, scenario.yaml         as for any system run
       manifest.json                       versions, seed, command, the hash of every file and part
 
-``pd.read_parquet("runs/national-0/timeseries")`` reads the parts as one table (joined with
-``system.parquet`` on ``step`` they are the one-file run's rows). On a Dask cluster the shards write
+``pd.read_parquet("runs/national-0/timeseries")`` reads the parts as one table; joined with
+``system.parquet`` on ``step`` they are the one-file run's rows, grouped by shard rather than in
+school order (a shard holds schools tied to each other, not a range): ``summary.json``'s ``schools``
+lists the schools in order, to sort by. The driver still gathers each school's seven per-week
+numbers that the system measures need (``SCHOOL_COLUMNS``, ``STATE_COLUMNS``), so those are bit
+for bit the one-process run's. On a Dask cluster the shards write
 into the run's staging folder, so the workers must see the same file system as this process (a
 shared disk), as for any Dask job that writes files.
 """
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from leadsim.experiments.outputs import (
+    OutputError,
     atomic_write_text,
     manifest,
     staged_dir,
@@ -38,10 +43,12 @@ from leadsim.sim.system import school_frames
 from leadsim.sim.system_config import SystemScenario
 from leadsim.sim.system_scenario import system_scenario_to_yaml
 
-__all__ = ["PARTED_FILES", "PartShard", "write_parted_run"]
+__all__ = ["PARTED_FILES", "SYSTEM_RUN_FILES", "PartShard", "staged_parted_dir", "write_parted_run"]
 
 #: what a parted system run directory holds (the last marks it complete)
 PARTED_FILES = ("timeseries", "system.parquet", "summary.json", "scenario.yaml", "manifest.json")
+#: what a system run directory of either kind may hold: a run of one kind may replace a run of the other
+SYSTEM_RUN_FILES = ("timeseries.parquet", *PARTED_FILES)
 #: the folder of the parts inside a run directory
 PARTS = "timeseries"
 
@@ -78,7 +85,19 @@ class PartShard(Shard):
 def write_parted_run(
     tmp: Path, run: ShardedRun, summary: dict[str, Any], scenario: SystemScenario, seed: int, command: Any
 ) -> None:
-    """Write the driver's files of a parted run next to the parts the shards wrote into ``tmp/timeseries``."""
+    """Write the driver's files of a parted run next to the parts the shards wrote into ``tmp/timeseries``.
+
+    Raises:
+        OutputError: a part is not where its shard said, or not as large (the workers wrote to a
+            folder this machine does not see).
+    """
+    for p in run.parts:
+        path = Path(p["path"])
+        if not path.is_file() or path.stat().st_size != p["bytes"]:
+            raise OutputError(
+                f"{tmp.parent}: shard part {path.name} is not in the run folder as written; with --parts the "
+                "workers must write to a folder this machine reads (a shared disk)"
+            )
     files = {"system.parquet": tmp / "system.parquet"}
     write_parquet(files["system.parquet"], run.system_series())
     files["summary.json"] = tmp / "summary.json"
@@ -93,4 +112,4 @@ def write_parted_run(
 
 def staged_parted_dir(out_dir: str | Path) -> Any:
     """:func:`~leadsim.experiments.outputs.staged_dir` for a parted run: all or nothing, parts included."""
-    return staged_dir(out_dir, PARTED_FILES, "system run")
+    return staged_dir(out_dir, SYSTEM_RUN_FILES, "system run")

@@ -42,6 +42,13 @@ def agendas(staff: Staff, departments: int) -> np.ndarray:
     does not become every department's agenda. Changes only when teachers are replaced, so it is
     kept until the staff's expertise changes. A department with no teachers has the first domain,
     never read.
+
+    Args:
+        staff: the teachers.
+        departments: how many departments the school has (``school.departments``).
+
+    Returns:
+        One domain index per department, read-only.
     """
 
     def build() -> np.ndarray:
@@ -70,13 +77,28 @@ def broker_strength(staff: Staff, departments: int) -> np.ndarray:
     A post holder of the department (its middle leader, or a member of the senior team who teaches
     in it where middle posts, given by merit across the school, left it none) brokers as far as they
     trust the head and can lead: ``trust_head * capacity``; the strongest of them does it.
+
+    Args:
+        staff: the teachers.
+        departments: how many departments the school has.
+
+    Returns:
+        One strength per department; 0 for a department without a post holder.
     """
     return _post_holders(staff, departments, staff.trust_head * staff.capacity)
 
 
 def advocacy(staff: Staff, departments: int) -> np.ndarray:
     """How strongly each department's leadership argues for its agenda (0-1): its strongest post
-    holder's capacity. Trust in the head does not enter: a wary middle leader still speaks up."""
+    holder's capacity. Trust in the head does not enter: a wary middle leader still speaks up.
+
+    Args:
+        staff: the teachers.
+        departments: how many departments the school has.
+
+    Returns:
+        One strength per department; 0 for a department without a post holder.
+    """
     return _post_holders(staff, departments, staff.capacity)
 
 
@@ -86,6 +108,13 @@ def uptake(model: SchoolModel, domain: int) -> np.ndarray:
     On the department's own agenda, all of it. Off it, ``agenda_pull`` of it is lost to the
     department's own priorities, less what its leadership brokers
     (``departments.brokerage * broker_strength``).
+
+    Args:
+        model: the school.
+        domain: the initiative's domain (an index of :data:`~leadsim.sim.vocabulary.DOMAINS`).
+
+    Returns:
+        One share per teacher (slot).
     """
     cfg = model.scenario
     d = cfg.departments
@@ -105,6 +134,12 @@ def agenda_need(model: SchoolModel) -> np.ndarray:
     leadership (``head.distribution``): reciprocal communication needs a head who listens. The
     departments together add at most ``departments.voice`` to the need profile (whose entries are
     0.5 or more), divided over the departments. Nothing reaches a vacant post.
+
+    Args:
+        model: the school.
+
+    Returns:
+        What to add to the need for each domain (zeros with no head in post or no voice).
     """
     cfg = model.scenario
     k = cfg.school.departments

@@ -255,6 +255,14 @@ def barriers_between(staff: Staff, m: np.ndarray, cfg: Scenario) -> np.ndarray |
     Culture: a pair of a post holder and a teacher without a post, in a school whose culture keeps
     leadership with the posts (``school.hierarchy``). Distance: a pair on different sites
     (``school.site_distance``). They combine as independent obstacles: ``1 - (1 - h)(1 - d)``.
+
+    Args:
+        staff: the teachers.
+        m: the slots of the teachers concerned.
+        cfg: the scenario (``school.hierarchy``, ``school.sites``, ``school.site_distance``).
+
+    Returns:
+        The pairwise barriers, or None when the school has neither.
     """
     s = cfg.school
     out = None

@@ -177,6 +177,18 @@ def test_shards_on_a_local_dask_cluster_write_the_one_process_run(
     assert len(parts) == 3 and {f"timeseries/{p.name}" for p in parts} <= set(files)
     for p in parts:
         assert files[f"timeseries/{p.name}"]["sha256"] == hashlib.sha256(p.read_bytes()).hexdigest()
+    # summary.json lists the schools in order, to sort the parts' rows by
+    assert list(json.loads((three / "summary.json").read_text())["schools"]) == list(order)
+    # a run of either kind replaces an earlier run of the other kind, or of its own
+    assert main(["system", "run", path, "--out", str(three)]) == 0
+    assert sorted(p.name for p in three.iterdir()) == [
+        "manifest.json",
+        "scenario.yaml",
+        "summary.json",
+        "timeseries.parquet",
+    ]
+    assert main(["system", "run", path, "--shards", "2", "--parts", "--out", str(three)]) == 0
+    assert (three / "system.parquet").exists() and not (three / "timeseries.parquet").exists()
 
 
 def test_an_error_on_a_shards_worker_is_one_line_with_exit_2_and_nothing_written(
@@ -188,11 +200,13 @@ def test_an_error_on_a_shards_worker_is_one_line_with_exit_2_and_nothing_written
         raise ValueError("boom\nsecond line")
 
     monkeypatch.setattr(system_shards, "run_shards", fails)
-    out = tmp_path / "out"
-    assert main(["system", "run", _write(tmp_path, years=0.1, events=EARLY), "--shards", "2", "--out", str(out)]) == 2
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and "a shard failed: ValueError: boom second line" in lines[0], lines
-    assert not out.exists()
+    path = _write(tmp_path, years=0.1, events=EARLY)
+    for parts in ([], ["--parts"]):  # with --parts, the staging folder the shards write into goes too
+        out = tmp_path / "out"
+        assert main(["system", "run", path, "--shards", "2", *parts, "--out", str(out)]) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and "a shard failed: ValueError: boom second line" in lines[0], lines
+        assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["sharded.yaml"]
 
 
 @pytest.mark.parametrize(
