@@ -9,9 +9,10 @@ It prints the comparisons written up in docs/validation.md ("Departments, broker
 barriers"). Every run is calm (no random departures or crises) and lasts 5 years; arms of a
 comparison share their seeds.
 
-1. A top-down school (the default) as built, against the same school whose departments have no
-   agenda of their own (``departments.agenda_pull`` 0) and against one whose middle leaders do
-   not broker (``departments.brokerage`` 0): teaching practice and value added at year 5.
+1. A top-down school (the default) as built, against the same school whose departments lose
+   nothing of a head's initiative off their agenda (``departments.agenda_pull`` 0), one whose
+   leaders do not broker initiatives down (``departments.brokerage`` 0) and one whose agendas do
+   not reach the head (``departments.voice`` 0): teaching practice and value added at year 5.
 2. A school distributing by design with a hierarchical culture (``school.hierarchy`` 0.5)
    against the same school without one: tie strength between post holders and the rest, network
    density, capacity and practice at year 5.
@@ -88,6 +89,7 @@ def main() -> None:
             "as built": {},
             "no agenda": {"departments": {"agenda_pull": 0.0}},
             "no brokerage": {"departments": {"brokerage": 0.0}},
+            "no voice": {"departments": {"voice": 0.0}},
         },
         seeds,
         args.workers,
