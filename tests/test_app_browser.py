@@ -131,7 +131,9 @@ def _week(page) -> int:
 
 def _wait_week(page, week: int, timeout: float = 60, exact: bool = True) -> int:
     page.wait_for_function(
-        "([n, exact]) => { const m = document.querySelector('.leadsim-week').innerText.match(/\\d+/); "
+        # the week's label is re-rendered while the page redraws (a busy machine catches it absent)
+        "([n, exact]) => { const el = document.querySelector('.leadsim-week'); "
+        "const m = el && el.innerText.match(/\\d+/); if (!m) return false; "
         "return exact ? +m[0] === n : +m[0] >= n; }",
         arg=[week, exact],
         timeout=timeout * 1000,

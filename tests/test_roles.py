@@ -46,14 +46,20 @@ def test_a_novice_in_a_school_where_every_teacher_has_a_role_gets_one_at_the_yea
 
 
 def test_whole_school_roles_keep_the_holders_capacity_in_use_instead_of_fading():
-    ends = []
-    for schedule in ([], [RESTRUCTURE]):
-        m = SchoolModel(school(schedule), rng=3)
-        m.run(3)
-        plain = (m.staff.role == NONE).copy()
-        m.run(2 * m.scenario.school.weeks_per_year - 3)
-        ends.append(m.staff.capacity[plain & (m.staff.tenure >= 2)].mean())
-    assert ends[1] > ends[0] + 0.05
+    # Over several schools: one school's difference depends on who happened to lead what (the
+    # single seed this test used before gave +0.11 on one model and +0.04 on the next, while two
+    # other seeds gave negative differences on the first).
+    gaps = []
+    for seed in range(6):
+        ends = []
+        for schedule in ([], [RESTRUCTURE]):
+            m = SchoolModel(school(schedule), rng=seed)
+            m.run(3)
+            plain = (m.staff.role == NONE).copy()
+            m.run(2 * m.scenario.school.weeks_per_year - 3)
+            ends.append(m.staff.capacity[plain & (m.staff.tenure >= 2)].mean())
+        gaps.append(ends[1] - ends[0])
+    assert np.mean(gaps) > 0.03 and sum(g > 0 for g in gaps) >= 5, gaps
 
 
 def test_a_whole_school_role_takes_time_from_its_holder():
