@@ -25,9 +25,9 @@ STANDING: dict[str, tuple[str, str]] = {
     "E4": ("fails", "leadership acts explain little of attainment across schools (R² 0.04-0.09)"),
     "E5": ("unstable", "fails at three base seeds at 20 seeds (raw r's interval below 0.2), passes at 40"),
     "E6": ("unstable", "at base seed 1000 the correlation's interval includes zero ([-0.01, 0.31])"),
-    "N1": ("fails", "the weak school gains -0.002 to +0.012 SD; its interval reaches zero at both base seeds measured"),
+    "N1": ("fails", "the weak school gains -0.017 to +0.012 SD; its interval reaches zero or below at all base seeds"),
     "N2": ("fails", "the strong school pays more for its head's absence when it distributes by design"),
-    "N3": ("unstable", "passes at base 0 (+0.013 [+0.001, +0.026]), not at base 1000; passed at 40 seeds only before"),
+    "N3": ("unstable", "passes at base 0 and 2000, not at 1000 (+0.008 [-0.002, +0.017]); 40 seeds not re-run"),
     "N4": ("fails", "every further network costs (-0.03 SD at 8), in lessons covered; no optimum"),
 }
 
