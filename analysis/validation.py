@@ -242,15 +242,23 @@ def p4_crisis(seeds: Sequence[int], workers: int = 1) -> PatternResult:
 
     Threat-rigidity (Staw, Sandelands & Dutton 1981; Daly 2009): under threat, a distrustful
     organisation restricts information and concentrates control. Gronn's spontaneous
-    collaboration (Harris 2008, seed 002) is what a trusting school does.
+    collaboration (Harris 2008, seed 002) is what a trusting school does. Both schools are led
+    by default, so that there is leadership to concentrate before the crisis.
     """
     crisis = {
         "years": 6,
         "events": {"crises": [{"year": 3, "kind": "behaviour", "severity": 0.8, "duration_weeks": 8}]},
     }
+    trusting = {"teachers": {"trust_colleagues": 0.8, "trust_head": 0.8, "cynicism": 0.1}}
+    distrustful = {"teachers": {"trust_colleagues": 0.2, "trust_head": 0.2, "cynicism": 0.6}}
+    # Both schools are led by default, so that leadership outside the head exists before the crisis
+    # and can be pulled to the centre: a top-down school's index starts near 0 and cannot fall
+    # (revised 2026-12-01, before it was run; docs/validation.md). The top-down distrustful school
+    # is run as well and reported, not checked.
     schools = {
-        "trusting": {"teachers": {"trust_colleagues": 0.8, "trust_head": 0.8, "cynicism": 0.1}},
-        "distrustful": {"teachers": {"trust_colleagues": 0.2, "trust_head": 0.2, "cynicism": 0.6}},
+        "trusting": merge(BY_DEFAULT, trusting),
+        "distrustful": merge(BY_DEFAULT, distrustful),
+        "distrustful top-down": distrustful,
     }
     c = 3 * W
     res: dict[str, dict[str, np.ndarray]] = {}
@@ -260,13 +268,16 @@ def p4_crisis(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         before = di[:, c - W : c].mean(axis=1)
         during = di[:, c + 2 : c + 7].mean(axis=1)
         after = di[:, c + 8 + 13 : c + 8 + 13 + W].mean(axis=1)
-        res[name] = {"jump": during - before, "after": after - before, "di": di}
+        res[name] = {"jump": during - before, "after": after - before, "di": di, "before": before}
     t_lo = bootstrap_ci(res["trusting"]["jump"])[0]
     d_jump = res["distrustful"]["jump"]
     d_lo, d_hi = bootstrap_ci(d_jump)
     ok = t_lo > 0.3 and d_hi < 0
     tj, dj = float(res["trusting"]["jump"].mean()), float(d_jump.mean())
     kept = float(res["trusting"]["after"].mean() / max(tj, 1e-6))
+    top = res["distrustful top-down"]
+    top_jump = float(top["jump"].mean())
+    top_lo, top_hi = bootstrap_ci(top["jump"])
     return PatternResult(
         "P4",
         "a crisis opens leadership up where trust is high and centralises it where trust is low",
@@ -278,8 +289,17 @@ def p4_crisis(seeds: Sequence[int], workers: int = 1) -> PatternResult:
         d_hi,
         ok,
         f"trusting jump {tj:+.2f} (low {t_lo:+.2f}); distrustful {dj:+.3f} [{d_lo:+.3f}, {d_hi:+.3f}]; "
-        f"trusting school keeps {kept:.2f} of its jump a term after",
-        {"trusting_jump": tj, "trusting_jump_low": t_lo, "distrustful_change": dj, "kept_trusting": kept},
+        f"trusting school keeps {kept:.2f} of its jump a term after; index before: trusting "
+        f"{res['trusting']['before'].mean():.2f}, distrustful {res['distrustful']['before'].mean():.2f}; "
+        f"a distrustful top-down school (not checked, from {top['before'].mean():.2f}): {top_jump:+.3f} "
+        f"[{top_lo:+.3f}, {top_hi:+.3f}]",
+        {
+            "trusting_jump": tj,
+            "trusting_jump_low": t_lo,
+            "distrustful_change": dj,
+            "kept_trusting": kept,
+            "distrustful_top_down_change": top_jump,
+        },
         figure=vf.bands(
             "P4: distribution of leadership around an 8-week behaviour crisis",
             (np.arange(res["trusting"]["di"].shape[1]) - c) / W,
