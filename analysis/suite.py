@@ -16,7 +16,7 @@ DOUBLE_SEEDS = ("P5", "P8")
 STANDING: dict[str, tuple[str, str]] = {
     "P1": ("unstable", "at base seed 1000 a design school keeps 0.44 of its gain (below 0.5); passes at 0 and 2000"),
     "P3": ("fails", "a successor's later practice gain is not smaller after an inauthentic head (-0.004 to +0.012)"),
-    "P4": ("fails", "a crisis still spreads leadership in the distrustful school (+0.16 to +0.19)"),
+    "P4": ("fails", "a crisis still spreads leadership in a distrustful school led by default (+0.07 to +0.11)"),
     "P6": ("unstable", "the share left with teaching frozen is at the threshold: 20 % at base 0, 24 % and 21 % else"),
     "P9": ("fails", "Arden still loses ground by year 3 and its staff are no less cynical than a firefighting head's"),
     "E1": ("unstable", "head turnover 19.3-21.0 %/yr fails at three base seeds at 20, passes at 40 [17.8, 21.6]"),

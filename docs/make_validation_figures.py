@@ -1,6 +1,6 @@
 """Regenerate the validation figures in docs/img/validation/ (a development task, not part of a run).
 
-    .venv/bin/python docs/make_validation_figures.py [--seeds 20]
+    .venv/bin/python docs/make_validation_figures.py [--seeds 20] [--keys P4,E3]
 
 Runs every check of ``leadsim check`` (as CI does, 20 seeds per arm by default), writes the
 page of figures (``leadsim check --figures``) to a temporary folder, opens it in headless
@@ -26,10 +26,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--suite", default="school", help="school (P1-P9, E1-E6), network (N1-N4) or all")
+    parser.add_argument("--keys", default="", help="only these checks of the suite, comma-separated (e.g. P4,E3)")
     args = parser.parse_args()
+    keys = [k for k in suite(args.suite) if not args.keys or k in args.keys.split(",")]
     workers = os.cpu_count() or 1
     results = []
-    for key in suite(args.suite):
+    for key in keys:
         results.append(run_check(key, args.seeds, workers))
         print(f"{key}: {'pass' if results[-1].passed else 'FAIL'}  {results[-1].row()['measured']}")
     from playwright.sync_api import sync_playwright

@@ -19,12 +19,10 @@ Every run is calm (no random departures or crises) except for the scheduled cris
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from leadsim.analysis.statistics import bootstrap_ci
 from leadsim.analysis.validation import CALM, DESIGN, W, merge, run_many
 from leadsim.sim.vocabulary import MIXES
+from measuring import interval, seeds_and_workers
 
 #: the same head in both arms of comparison 1, a distributing one (as in the validation's design arm)
 ALL_HANDS = {
@@ -34,12 +32,6 @@ ALL_HANDS = {
 TRUSTING = {"teachers": {"trust_colleagues": 0.8, "trust_head": 0.8, "cynicism": 0.1}}
 CRISIS_YEAR = 3
 CRISIS = {"year": CRISIS_YEAR, "kind": "behaviour", "severity": 0.8, "duration_weeks": 8}
-
-
-def interval(x: np.ndarray) -> str:
-    """Mean and 95 % percentile-bootstrap interval, printed."""
-    lo, hi = bootstrap_ci(x)
-    return f"{float(np.mean(x)):+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
 def all_hands_vs_design(seeds: range, workers: int) -> None:
@@ -112,14 +104,10 @@ def crisis_costs_learning(seeds: range, workers: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    seeds = range(args.seeds)
-    all_hands_vs_design(seeds, args.workers)
-    crisis_born_distribution(seeds, args.workers)
-    crisis_costs_learning(seeds, args.workers)
+    seeds, workers = seeds_and_workers(__doc__)
+    all_hands_vs_design(seeds, workers)
+    crisis_born_distribution(seeds, workers)
+    crisis_costs_learning(seeds, workers)
 
 
 if __name__ == "__main__":

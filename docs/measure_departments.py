@@ -23,25 +23,18 @@ comparison share their seeds.
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import numpy as np
-from leadsim.analysis.statistics import bootstrap_ci
 from leadsim.analysis.validation import CALM, DESIGN, W, merge
 from leadsim.experiments.worker import map_local
 from leadsim.sim import Scenario, SchoolModel
 from leadsim.sim.staff import site_of
+from measuring import interval, seeds_and_workers
 
 YEARS = 5
 HIERARCHY = {"school": {"hierarchy": 0.5}}
 SITES = {"school": {"sites": 3, "site_distance": 0.8}}
-
-
-def interval(x: np.ndarray) -> str:
-    """Mean and 95 % percentile-bootstrap interval, printed."""
-    lo, hi = bootstrap_ci(x)
-    return f"{float(np.mean(x)):+.4f} [{lo:+.4f}, {hi:+.4f}]"
 
 
 def one_run(args: tuple[dict, int]) -> dict[str, float]:
@@ -74,16 +67,12 @@ def compare(arms: dict[str, dict[str, Any]], seeds: range, workers: int, columns
         for c in columns:
             a = np.array([r[c] for r in runs[name]])
             b = np.array([r[c] for r in runs[first]])
-            print(f"      {c:20s} {first} {b.mean():.4f}  {name} {a.mean():.4f}  diff {interval(a - b)}")
+            print(f"      {c:20s} {first} {b.mean():.4f}  {name} {a.mean():.4f}  diff {interval(a - b, 4)}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    seeds = range(args.seeds)
-    print(f"1. departments' agendas and brokerage in a top-down school, year {YEARS} ({args.seeds} paired seeds)")
+    seeds, workers = seeds_and_workers(__doc__)
+    print(f"1. departments' agendas and brokerage in a top-down school, year {YEARS} ({len(seeds)} paired seeds)")
     compare(
         {
             "as built": {},
@@ -92,21 +81,21 @@ def main() -> None:
             "no voice": {"departments": {"voice": 0.0}},
         },
         seeds,
-        args.workers,
+        workers,
         ["teaching_practice", "value_added"],
     )
     print(f"2. a hierarchical culture in a design school, year {YEARS}")
     compare(
         {"no hierarchy": DESIGN, "hierarchy 0.5": merge(DESIGN, HIERARCHY)},
         seeds,
-        args.workers,
+        workers,
         ["ties_across_posts", "network_density", "leadership_capacity", "teaching_practice"],
     )
     print(f"3. three sites far apart in a design school, year {YEARS}")
     compare(
         {"one site": DESIGN, "three sites": merge(DESIGN, SITES)},
         seeds,
-        args.workers,
+        workers,
         ["ties_across_sites", "network_density", "leadership_capacity", "teaching_practice"],
     )
 
