@@ -54,9 +54,12 @@ def e1_head_turnover(seeds: Sequence[int], workers: int = 1) -> PatternResult:
     )
 
 
-def e2_teacher_turnover(seeds: Sequence[int], workers: int = 1) -> PatternResult:
-    """Teachers leave their school at about 16 % a year, novices more than veterans."""
-    models = run_many_models({"years": 10}, seeds, workers)
+def e2_teacher_turnover(seeds: Sequence[int], workers: int = 1, scenario: dict | None = None) -> PatternResult:
+    """Teachers leave their school at about 16 % a year, novices more than veterans.
+
+    ``scenario`` changes the default school (for calibration, ``docs/calibrate_baseline.py``).
+    """
+    models = run_many_models(merge(scenario or {}, {"years": 10}), seeds, workers)
     exits = [e for m in models for e in m["teacher_exits"]]
     nov = sum(e["novice_leavers"] for e in exits) / max(1, sum(e["novices"] for e in exits))
     vet = sum(e["veteran_leavers"] for e in exits) / max(1, sum(e["veterans"] for e in exits))

@@ -86,11 +86,12 @@ QUESTIONS: tuple[Question, ...] = (
         "Who are the informal leaders: do they have significant influence?",
         {"few": "hardly anyone", "some": "a few people", "many": "many people"},
         {
-            "few": {"teachers.capacity_mean": 0.15},
-            "some": {"teachers.capacity_mean": 0.25},
-            "many": {"teachers.capacity_mean": 0.35},
+            "few": {"teachers.capacity_mean": 0.03},
+            "some": {"teachers.capacity_mean": 0.08},
+            "many": {"teachers.capacity_mean": 0.25},
         },
-        "informal leaders are teachers able to lead beyond their classroom: the staff's leadership capacity",
+        "informal leaders are teachers able to lead beyond their classroom without a post: the leadership "
+        "capacity of teachers without one",
     ),
     Question(
         "time",

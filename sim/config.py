@@ -479,7 +479,7 @@ class Teachers(Section):
     """The teaching staff at the start and as novices join."""
 
     practice_mean: float = P(
-        0.58,
+        0.62,
         "mean teaching practice quality at the start",
         unit="0-1",
         ge=0,
@@ -503,14 +503,23 @@ class Teachers(Section):
         source="novices are markedly less effective for 3-5 years (Kini & Podolsky 2016)",
     )
     capacity_mean: float = P(
-        0.2,
-        "mean leadership capacity at the start",
+        0.06,
+        "mean leadership capacity at the start of teachers without a post (post holders start with what "
+        "their everyday leading has grown from it over their years at the school)",
         unit="0-1",
         ge=0,
         le=1,
-        source="few teachers lead beyond their classroom in top-down schools (Harris 2008)",
+        source="calibrated: the level teachers without a post hold in an unchanged ordinary school (stationary "
+        "baseline, docs/validation.md); few teachers lead beyond their classroom in top-down schools (Harris 2008)",
     )
-    capacity_sd: float = P(0.1, "spread of leadership capacity", unit="0-1", ge=0, le=0.5, source="assumption")
+    capacity_sd: float = P(
+        0.06,
+        "spread of leadership capacity at the start",
+        unit="0-1",
+        ge=0,
+        le=0.5,
+        source="calibrated with capacity_mean (stationary baseline, docs/validation.md)",
+    )
     novice_capacity: float = P(
         0.05, "leadership capacity of a new teacher", unit="0-1", ge=0, le=1, source="assumption"
     )
@@ -564,12 +573,13 @@ class Teachers(Section):
         source="about one per department plus pastoral leads",
     )
     exit_rate: float = P(
-        0.12,
+        0.102,
         "base chance per year that a mid-career teacher leaves the school (raised for novices and the cynical)",
         unit="1/year",
         ge=0,
         le=1,
-        source="calibrated so overall turnover is ~16%/yr (NCES Teacher Follow-up Survey)",
+        source="calibrated so overall turnover is ~16%/yr (NCES Teacher Follow-up Survey; E2, "
+        "docs/calibrate_baseline.py)",
     )
     novice_exit_multiplier: float = P(
         1.6,
@@ -610,7 +620,7 @@ class Students(Section):
         source="calibrated so a strong school gains ~0.2-0.4 SD over a cohort's years (Hattie 2009 effect sizes)",
     )
     reference_teaching: float = P(
-        0.735,
+        0.746,
         "teaching effectiveness at which students make exactly expected progress (the intake baseline)",
         unit="effectiveness",
         ge=0,

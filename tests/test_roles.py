@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from leadsim.analysis.statistics import bootstrap_ci
 from leadsim.sim import Scenario, SchoolModel
 from leadsim.sim import work as W
 from leadsim.sim.staff import NONE, SENIOR
@@ -46,11 +47,12 @@ def test_a_novice_in_a_school_where_every_teacher_has_a_role_gets_one_at_the_yea
 
 
 def test_whole_school_roles_keep_the_holders_capacity_in_use_instead_of_fading():
-    # Over several schools: one school's difference depends on who happened to lead what (the
-    # single seed this test used before gave +0.11 on one model and +0.04 on the next, while two
-    # other seeds gave negative differences on the first).
+    # A population claim, with its interval: one school's difference depends on who happened to
+    # lead what. Until 2026-12-01 it read "mean > 0.03 and 5 of 6 schools positive"; once teachers
+    # without a post start at the capacity they hold (0.06, not 0.2) there is less to fade, and 3
+    # of those 6 schools (10 of 16) are positive while the mean is unchanged (+0.053).
     gaps = []
-    for seed in range(6):
+    for seed in range(16):
         ends = []
         for schedule in ([], [RESTRUCTURE]):
             m = SchoolModel(school(schedule), rng=seed)
@@ -59,7 +61,8 @@ def test_whole_school_roles_keep_the_holders_capacity_in_use_instead_of_fading()
             m.run(2 * m.scenario.school.weeks_per_year - 3)
             ends.append(m.staff.capacity[plain & (m.staff.tenure >= 2)].mean())
         gaps.append(ends[1] - ends[0])
-    assert np.mean(gaps) > 0.03 and sum(g > 0 for g in gaps) >= 5, gaps
+    low, _ = bootstrap_ci(np.array(gaps))
+    assert np.mean(gaps) > 0.03 and low > 0, gaps
 
 
 def test_a_whole_school_role_takes_time_from_its_holder():
