@@ -30,7 +30,15 @@ from leadsim.sim import Scenario, SchoolModel
 
 CALIBRATION_SEEDS = 9000
 YEARS = 40
-LEVELS = ["value_added", "teaching_quality", "teaching_practice", "cynicism", "leadership_capacity", "trust", "leadership_density"]
+LEVELS = [
+    "value_added",
+    "teaching_quality",
+    "teaching_practice",
+    "cynicism",
+    "leadership_capacity",
+    "trust",
+    "leadership_density",
+]
 
 
 def one_run(args: tuple[dict, int]) -> dict[str, np.ndarray]:
