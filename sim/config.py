@@ -504,8 +504,8 @@ class Teachers(Section):
     )
     capacity_mean: float = P(
         0.06,
-        "mean leadership capacity at the start of teachers without a post (post holders start with what "
-        "their everyday leading has grown from it over their years at the school)",
+        "mean leadership capacity drawn for every teacher at the start; posts go to the highest draws, "
+        "whose holders start with what their everyday leading has grown from it over their years at the school",
         unit="0-1",
         ge=0,
         le=1,

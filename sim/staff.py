@@ -225,7 +225,7 @@ def initial_staff(rng: np.random.Generator, cfg: Scenario) -> Staff:
     staff.ties = initial_ties(rng, staff, cfg)
     fill_roles(staff, Posts.of(cfg))
     # Post holders have led their departments and year groups every week of their years at the
-    # school (capacity.everyday_leadership, ODD 7.5): they start with the capacity that leading grew
+    # school (capacity.everyday_leadership, ODD 7.6): they start with the capacity that leading grew
     # from their draw, so that a run does not open with its post holders growing into the job.
     post = staff.role > NONE
     weekly = cfg.capacity.growth * cfg.capacity.everyday_leadership

@@ -46,13 +46,10 @@ def test_a_novice_in_a_school_where_every_teacher_has_a_role_gets_one_at_the_yea
     assert ((m.staff.role > 0) | m.staff.whole_school).all()
 
 
-def test_whole_school_roles_keep_the_holders_capacity_in_use_instead_of_fading():
-    # A population claim, with its interval: one school's difference depends on who happened to
-    # lead what. Until 2026-12-01 it read "mean > 0.03 and 5 of 6 schools positive"; once teachers
-    # without a post start at the capacity they hold (0.06, not 0.2) there is less to fade, and 3
-    # of those 6 schools (10 of 16) are positive while the mean is unchanged (+0.053).
+def _role_gaps(seeds: range) -> np.ndarray:
+    """Capacity after two years of teachers without a post, with whole-school roles minus without."""
     gaps = []
-    for seed in range(16):
+    for seed in seeds:
         ends = []
         for schedule in ([], [RESTRUCTURE]):
             m = SchoolModel(school(schedule), rng=seed)
@@ -61,8 +58,29 @@ def test_whole_school_roles_keep_the_holders_capacity_in_use_instead_of_fading()
             m.run(2 * m.scenario.school.weeks_per_year - 3)
             ends.append(m.staff.capacity[plain & (m.staff.tenure >= 2)].mean())
         gaps.append(ends[1] - ends[0])
-    low, _ = bootstrap_ci(np.array(gaps))
-    assert np.mean(gaps) > 0.03 and low > 0, gaps
+    return np.array(gaps)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="fails since the stationary start of 2026-12-01: teachers without a post start at the capacity "
+    "they hold (about 0.05, not 0.2), so there is less to fade, and 3 of these 6 schools gain (mean +0.053); "
+    "docs/validation.md, 'What the model does not yet reproduce'",
+)
+def test_whole_school_roles_keep_the_holders_capacity_in_use_instead_of_fading():
+    # Over several schools: one school's difference depends on who happened to lead what (the
+    # single seed this test used before gave +0.11 on one model and +0.04 on the next, while two
+    # other seeds gave negative differences on the first).
+    gaps = _role_gaps(range(6))
+    assert np.mean(gaps) > 0.03 and sum(g > 0 for g in gaps) >= 5, gaps
+
+
+def test_whole_school_roles_raise_their_holders_capacity_on_average_across_schools():
+    # The weaker, population claim that still holds on the stationary start (added 2026-12-01 beside
+    # the school-by-school claim above, which fails): over 16 schools the mean gain is positive.
+    gaps = _role_gaps(range(16))
+    low, _ = bootstrap_ci(gaps)
+    assert gaps.mean() > 0.03 and low > 0, gaps
 
 
 def test_a_whole_school_role_takes_time_from_its_holder():
