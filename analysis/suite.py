@@ -27,7 +27,7 @@ STANDING: dict[str, tuple[str, str]] = {
     "E6": ("unstable", "the correlation's interval includes zero at three base seeds at 20 seeds; passes at 40"),
     "N1": ("fails", "the weak school's gain led solo reaches zero or below at every base seed"),
     "N2": ("fails", "the strong school pays more for its head's absence when it distributes by design"),
-    "N3": ("unstable", "passes at base 2000, not at 0 and 1000 (+0.009, +0.006: intervals reach below zero)"),
+    "N3": ("unstable", "passes at base 2000 and at 40 seeds, not at 0 and 1000 (+0.009, +0.006 reach below zero)"),
     "N4": ("fails", "every further network costs (-0.03 SD at 8), in lessons covered; no optimum"),
 }
 
