@@ -5,7 +5,7 @@ same figure for Mesa's own BoltzmannWealth example on this machine, for scale.
 
     python benchmarks/bench_model.py [--repeats 9]
 
-Target (issue 2): <= 0.25 s per run on one core; >= 12x BoltzmannWealth's agent-steps/s.
+Target: <= 0.20 s per run on one core (issues 11 and 12; 0.25 s in issue 2); >= 12x BoltzmannWealth's agent-steps/s.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def main() -> None:
     sec, updates = time_reference(args.repeats)
     boltz = time_boltzmann(max(3, args.repeats // 3))
     rate = updates / sec
-    print(f"reference school, 10 years: median {sec:.3f} s per run over {args.repeats} runs (target <= 0.25 s)")
+    print(f"reference school, 10 years: median {sec:.3f} s per run over {args.repeats} runs (target <= 0.20 s)")
     print(f"agent-updates per second: {rate / 1e6:.2f} M ({updates} updates per run)")
     print(
         f"Mesa BoltzmannWealth (100 agents): {boltz / 1e6:.3f} M agent-steps/s; ratio {rate / boltz:.1f}x "
