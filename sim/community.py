@@ -85,7 +85,7 @@ def intake_engagement(cfg: Scenario) -> float:
 
 
 def initial_pupils(rng: np.random.Generator, cfg: Scenario) -> Pupils:
-    """Students spread evenly over cohorts; older cohorts start with no value added yet."""
+    """Students spread evenly over cohorts; attainment is set once teaching is known (:func:`settle_attainment`)."""
     n = cfg.school.students
     intake = clip(rng.normal(intake_engagement(cfg), 0.15, n), 0.0, 1.0)
     pupils = Pupils(
@@ -99,6 +99,22 @@ def initial_pupils(rng: np.random.Generator, cfg: Scenario) -> Pupils:
     )
     elect_council(rng, pupils, cfg)
     return pupils
+
+
+def settle_attainment(pupils: Pupils, teaching: np.ndarray, cfg: Scenario) -> None:
+    """Older cohorts start with the value added of the years they have already spent at the school.
+
+    As for the staff (``initial_staff``), the school is taken to have been as it is now for as long
+    as its students have been in it: a student in year group ``g`` has had ``g`` school years of
+    its present value added (the mean expected growth of a week, at the starting teaching and
+    engagement, without the noise). Otherwise the attainment of every school with a value added
+    away from zero drifts for its first ``school.cohorts`` years while its cohorts fill up.
+    """
+    s = cfg.students
+    growth = s.learning_rate * (
+        teaching[pupils.teacher] - s.reference_teaching + 0.3 * (pupils.engagement - s.engagement)
+    )
+    pupils.attainment[:] = pupils.cohort * (mean(growth) * cfg.school.weeks_per_year)
 
 
 def elect_council(rng: np.random.Generator, pupils: Pupils, cfg: Scenario) -> None:

@@ -16,6 +16,7 @@ from leadsim.sim.community import (
     initial_pupils,
     new_families,
     new_intake,
+    settle_attainment,
     update_parents,
     update_students,
 )
@@ -150,6 +151,7 @@ class SchoolModel(LeadsimModel):
         self._parts: np.ndarray | None = None
         self._commit_time()
         self._update_effort_and_teaching()
+        settle_attainment(self.pupils, self.teaching, cfg)
         self._frozen = self.teaching.copy() if cfg.practice.freeze_teaching else None
 
         self.measures = Measures(self.staff.n)
@@ -341,6 +343,9 @@ class SchoolModel(LeadsimModel):
             w = (1.0 - s) * w
             w[work.DESPERATION] += s * opens
             w[work.SOLO if head is not None else work.DEFAULT] += s * (1.0 - opens)
+            if head is not None and opens < 1.0 and self.items:
+                # Running work goes the way new work does: a rigid head takes it back (7.2).
+                work.centralise(self, s * (1.0 - opens))
         if head is not None and self.pressure > 0:
             r = head.control_reversion * self.pressure
             w = (1.0 - r) * w

@@ -713,6 +713,42 @@ def _staff_sees_work_dropped(model: SchoolModel) -> None:
     model.staff.memory += WITNESS_SHARE
 
 
+def take_over(model: SchoolModel, item: Item) -> None:
+    """The head takes a teacher-led item into their own hands: it goes on as the head's mandate.
+
+    Its members stop leading it and carry it out as told (its ``involved``), so what it leaves is
+    compliance unless they come to own it; it fills one of the head's slots until it ends.
+    """
+    head = model.head
+    _release(model, item)
+    item.involved = item.members
+    item.members = np.empty(0, dtype=np.intp)
+    item.mode = SOLO
+    item.leader = HEAD
+    item.support = head.capacity
+    item.discipline = facilitated_discipline(head.capacity, 0.0, _evidence(model))
+    item.time = 0.1  # a mandate's, as in _mandate
+    model.head_items += 1
+
+
+def centralise(model: SchoolModel, share: float) -> int:
+    """Under threat, a head whose staff do not trust one another pulls running work to the centre.
+
+    Threat-rigidity (Staw, Sandelands & Dutton 1981): a threatened organisation constricts control,
+    decisions move up and are taken by fewer people; schools under accountability pressure with low
+    trust do the same (Daly 2009). Each teacher-led item is taken over this week with chance
+    ``share``, the part of the school's work the threat pulls to the centre (7.2), so running work
+    goes the way new work does. Returns how many were taken over.
+    """
+    rng = model.rng
+    taken = 0
+    for item in model.items:
+        if item.mode != SOLO and rng.random() < share:
+            take_over(model, item)
+            taken += 1
+    return taken
+
+
 def abandon_mandates(model: SchoolModel) -> None:
     """A departing head's own initiatives stop with them; the staff sees them dropped (once)."""
     mandates = [i for i in model.items if i.mode == SOLO]

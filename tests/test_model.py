@@ -480,6 +480,27 @@ def test_attainment_saw_tooths_at_the_year_end_and_value_added_does_not():
     assert np.nanmean(va[year_end]) < 2 * np.nanmean(va[~year_end])  # none in value added
 
 
+def test_older_cohorts_start_with_the_value_added_of_their_years_at_the_school():
+    weak = {"teachers": {"practice_mean": 0.42}, "students": {"learning_noise": 0.0}}
+    m = SchoolModel(scenario(w=weak), rng=45)
+    p = m.pupils
+    by_year = np.array([p.attainment[p.cohort == g].mean() for g in range(int(p.cohort.max()) + 1)])
+    assert by_year[0] == 0.0 and by_year[-1] < -0.1  # a weak school's oldest are behind their intake
+    np.testing.assert_allclose(np.diff(by_year), by_year[1], rtol=1e-9)  # one year's value added a year
+
+
+def test_a_school_whose_teaching_does_not_change_starts_at_the_attainment_it_holds():
+    # Teaching frozen at its first week: the school is as it has been, so its attainment must not drift
+    # while its cohorts turn over (it did when every cohort started at 0).
+    weak = {"teachers": {"practice_mean": 0.42}, "practice": {"freeze_teaching": True}}
+    m = SchoolModel(scenario(w=weak), rng=46)
+    m.run(5 * 39)
+    att = m.timeseries()["attainment"].to_numpy()
+    start, later = att[0], att[[39 * y for y in (1, 2, 3, 4, 5)]]
+    assert start < -0.1
+    assert np.abs(later - start).max() < 0.1 * abs(start)
+
+
 def test_a_head_who_coaches_teams_gains_influence_with_them():
     solo = SchoolModel(scenario(), rng=42)
     design = SchoolModel(scenario(d=DESIGN), rng=42)
@@ -746,6 +767,47 @@ def test_a_crisis_in_a_distrustful_school_centralises_and_in_a_trusting_school_o
     trusting = weights(0.8, 0.1)
     assert distrustful[W.SOLO] > distrustful[W.DESPERATION]
     assert trusting[W.DESPERATION] > trusting[W.SOLO]
+
+
+def _teacher_led_under_a_crisis(trust: float, cynicism: float, weeks: int) -> tuple[int, int]:
+    """Teacher-led items running before a crisis and, of those, how many are still teacher-led after it began."""
+    t = {"teachers": {"trust_colleagues": trust, "trust_head": trust, "cynicism": cynicism}}
+    d = {"head": {"distribution": 0.5}, "leadership": {"pattern": MIXES["default"]}}
+    m = SchoolModel(scenario(t=t, d=d, w={"work": {"rate": 3.0, "gap_filling": 5.0}}), rng=68)
+    m.run(20)
+    before = [i for i in m.items if i.mode != W.SOLO]
+    m.crisis_now("behaviour", severity=0.8, duration_weeks=8)
+    m.run(weeks)
+    return len(before), sum(1 for i in before if i.mode != W.SOLO)
+
+
+def test_a_threatened_head_in_a_distrustful_school_takes_running_work_into_their_own_hands():
+    # threat-rigidity: control constricts (Staw et al. 1981), so running teacher-led work becomes the head's
+    running, still_led = _teacher_led_under_a_crisis(0.2, 0.6, 2)
+    assert running >= 2
+    assert still_led < running / 2
+
+
+def test_in_a_trusting_school_a_crisis_leaves_teachers_leading_their_work():
+    running, still_led = _teacher_led_under_a_crisis(0.8, 0.1, 2)
+    assert running >= 2
+    assert still_led == running
+
+
+def test_work_taken_over_is_carried_out_by_its_members_as_told_and_fills_a_head_slot():
+    m = SchoolModel(scenario(), rng=69)
+    item = W._volunteer(m, W.BEHAVIOUR, 0.5) or W._all_hands(m, W.BEHAVIOUR, 0.5)
+    assert item is not None
+    members = item.members.copy()
+    load = m.staff.load[members].copy()
+    head_items = m.head_items
+    W.take_over(m, item)
+    assert item.mode == W.SOLO and item.members.size == 0
+    assert set(item.involved.tolist()) == set(members.tolist())
+    assert (m.staff.load[members] == load - 1).all()
+    assert m.head_items == head_items + 1
+    W._release(m, item)  # when it ends, the slot is freed again
+    assert m.head_items == head_items
 
 
 def test_a_crisis_costs_learning_while_it_lasts():
