@@ -27,6 +27,7 @@ from leadsim.analysis.empirical import e2_teacher_turnover
 from leadsim.analysis.validation import merge
 from leadsim.experiments.worker import map_local
 from leadsim.sim import Scenario, SchoolModel
+from pydantic import ValidationError
 
 CALIBRATION_SEEDS = 9000
 YEARS = 40
@@ -80,6 +81,12 @@ def main() -> None:
         for key in head:
             node = node.setdefault(key, {})
         node[last] = yaml.safe_load(value)
+    try:  # refuse a bad value here, in one line, before any worker runs it
+        Scenario.model_validate(over)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        parser.exit(2, f"calibrate_baseline.py: --set {field}: {first['msg']} (got {first.get('input')!r})\n")
     e2 = e2_teacher_turnover(range(CALIBRATION_SEEDS, CALIBRATION_SEEDS + 20), args.workers, over)
     print(f"1. turnover (E2's measure, 20 runs): {e2.measured}")
     calm = merge(over, {"years": YEARS, "events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0}})

@@ -234,3 +234,15 @@ def test_a_dask_cluster_gives_the_same_posterior(tmp_path):
         on_cluster = calibrate(loaded, scheduler=cluster.scheduler_address)
     here = calibrate(loaded, workers=1)
     pd.testing.assert_frame_equal(on_cluster.posterior, here.posterior)
+
+
+@pytest.mark.parametrize(
+    "value", ["teachers.exit_rate=abc", "teachers.exit_rate=2", "nosuch.x=1", "teachers.exit_rate"]
+)
+def test_the_baseline_calibration_refuses_a_bad_setting_in_one_line_before_running(value):
+    script = ROOT / "docs" / "calibrate_baseline.py"
+    out = subprocess.run([sys.executable, str(script), "--set", value], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("calibrate_baseline.py: --set ")
+    assert "Traceback" not in out.stderr and out.stdout == ""
