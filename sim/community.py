@@ -101,20 +101,31 @@ def initial_pupils(rng: np.random.Generator, cfg: Scenario) -> Pupils:
     return pupils
 
 
-def settle_attainment(pupils: Pupils, teaching: np.ndarray, cfg: Scenario) -> None:
+def settle_attainment(pupils: Pupils, teaching: np.ndarray, cfg: Scenario, head_years: float, head_lift: float) -> None:
     """Older cohorts start with the value added of the years they have already spent at the school.
 
     As for the staff (``initial_staff``), the school is taken to have been as it is now for as long
-    as its students have been in it: a student in year group ``g`` has had ``g`` school years of
-    its present value added (the mean expected growth of a week, at the starting teaching and
-    engagement, without the noise). Otherwise the attainment of every school with a value added
-    away from zero drifts for its first ``school.cohorts`` years while its cohorts fill up.
+    as its students have been in it, except for its head, who has been in post ``head_years``:
+    before that, the students were taught without this head's own lift to effort and with an
+    ordinary head's instead (``head_lift``: the present head's lift less an ordinary head's, in
+    teaching). A student in year group ``g`` has had ``g`` school years of value added (the mean
+    expected growth of a week, at the starting teaching and engagement, without the noise).
+    Otherwise the attainment of every school with a value added away from zero drifts for its
+    first ``school.cohorts`` years while its cohorts fill up.
+
+    Args:
+        head_years: the head's years in post at the start (``head.tenure``).
+        head_lift: the present head's lift to teaching over an ordinary head's.
     """
     s = cfg.students
-    growth = s.learning_rate * (
-        teaching[pupils.teacher] - s.reference_teaching + 0.3 * (pupils.engagement - s.engagement)
-    )
-    pupils.attainment[:] = pupils.cohort * (mean(growth) * cfg.school.weeks_per_year)
+    taught = teaching[pupils.teacher] - s.reference_teaching
+    growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
+    wpy = cfg.school.weeks_per_year
+    now = mean(growth) * wpy
+    before = now - s.learning_rate * head_lift * wpy
+    g = pupils.cohort.astype(float)
+    with_head = np.minimum(g, head_years)
+    pupils.attainment[:] = with_head * now + (g - with_head) * before
 
 
 def elect_council(rng: np.random.Generator, pupils: Pupils, cfg: Scenario) -> None:

@@ -21,6 +21,7 @@ from leadsim.sim.community import (
     update_students,
 )
 from leadsim.sim.config import Crisis, Departure, Pattern, PatternChange, Scenario, Successor
+from leadsim.sim.config import Head as HeadSection
 from leadsim.sim.conventions import LeadsimModel
 from leadsim.sim.heads import (
     EXPERIENCED_CAPACITY,
@@ -151,7 +152,8 @@ class SchoolModel(LeadsimModel):
         self._parts: np.ndarray | None = None
         self._commit_time()
         self._update_effort_and_teaching()
-        settle_attainment(self.pupils, self.teaching, cfg)
+        head_years = self.head.tenure if self.head is not None else 0.0
+        settle_attainment(self.pupils, self.teaching, cfg, head_years, self._lift_over_ordinary())
         self._frozen = self.teaching.copy() if cfg.practice.freeze_teaching else None
 
         self.measures = Measures(self.staff.n)
@@ -164,6 +166,16 @@ class SchoolModel(LeadsimModel):
         table = self.datacollector.tables[WEEKLY_TABLE]
         self._weekly_columns = [(c, table[c]) for c in COLUMNS]
         self._observe()
+
+    def _lift_over_ordinary(self) -> float:
+        """This week's lift to teaching from the head in post over an ordinary head's (the defaults of
+        the ``head`` section), for the years before they came (:func:`settle_attainment`)."""
+        cfg = self.scenario
+        ordinary = HeadSection()
+        usual = cfg.practice.charisma_effect * ordinary.charisma + cfg.practice.head_capacity_effect * (
+            ordinary.capacity - EXPERIENCED_CAPACITY
+        )
+        return cfg.practice.effort_weight * (self.charisma_lift + self.head_lift - usual)
 
     # --- properties the mechanisms read ------------------------------------------------------
 

@@ -717,17 +717,26 @@ def take_over(model: SchoolModel, item: Item) -> None:
     """The head takes a teacher-led item into their own hands: it goes on as the head's mandate.
 
     Its members stop leading it and carry it out as told (its ``involved``), so what it leaves is
-    compliance unless they come to own it; it fills one of the head's slots until it ends.
+    compliance unless they come to own it; it fills one of the head's slots until it ends. Being
+    relieved of one's work is an override of one's authority over it: the members lose trust in
+    the head and some of the self-efficacy leading had built, as when the head reverses a team's
+    decision (Daly 2009: threat-rigid responses go with lower trust in the principal and lower
+    teacher efficacy). The work goes on, so nobody remembers it as dropped.
     """
     head = model.head
+    staff, cfg = model.staff, model.scenario
+    m = item.members
     _release(model, item)
-    item.involved = item.members
+    staff.trust_head[m] -= cfg.trust.betrayal * staff.trust_head[m]
+    staff.capacity[m] -= cfg.capacity.override_loss * staff.capacity[m]
+    item.involved = m
     item.members = np.empty(0, dtype=np.intp)
     item.mode = SOLO
     item.leader = HEAD
     item.support = head.capacity
     item.discipline = facilitated_discipline(head.capacity, 0.0, _evidence(model))
     item.time = 0.1  # a mandate's, as in _mandate
+    item.students = item.parents = False  # the head's mandate does not invite them in
     model.head_items += 1
 
 
@@ -738,12 +747,14 @@ def centralise(model: SchoolModel, share: float) -> int:
     decisions move up and are taken by fewer people; schools under accountability pressure with low
     trust do the same (Daly 2009). Each teacher-led item is taken over this week with chance
     ``share``, the part of the school's work the threat pulls to the centre (7.2), so running work
-    goes the way new work does. Returns how many were taken over.
+    goes the way new work does, as far as the head has room to lead it (``head_slots``, as for
+    new work). Returns how many were taken over.
     """
     rng = model.rng
     taken = 0
     for item in model.items:
-        if item.mode != SOLO and rng.random() < share:
+        # drawn for every teacher-led item, taken or not, so the stream does not depend on the head's room
+        if item.mode != SOLO and rng.random() < share and model.head_items < head_slots(model):
             take_over(model, item)
             taken += 1
     return taken
