@@ -875,12 +875,13 @@ class CapacityParams(Section):
     )
     override_loss: float = P(
         0.1,
-        "share of leadership capacity (self-efficacy) a member loses when the head overrides the team's decision",
+        "share of leadership capacity (self-efficacy) a member loses when the head overrides the team's decision "
+        "or takes its work over under threat",
         unit="share",
         ge=0,
         le=1,
         source="delegation without authority does not build leaders (Harris 2014; seed 004); "
-        "efficacy falls with reversed decisions (Bandura 1997)",
+        "efficacy falls with reversed decisions (Bandura 1997) and under threat-rigid leadership (Daly 2009)",
     )
 
 
@@ -905,11 +906,12 @@ class TrustParams(Section):
     )
     betrayal: float = P(
         0.08,
-        "loss of trust in the head when shared work is overridden",
+        "share of their trust in the head members lose when shared work is overridden or taken over under threat",
         unit="0-1",
         ge=0,
         le=1,
-        source="inauthentic distribution backfires on trust (Harris 2014)",
+        source="inauthentic distribution backfires on trust (Harris 2014); threat-rigid responses go with "
+        "lower trust in the principal (Daly 2009)",
     )
     cynicism_failure: float = P(
         0.03,
