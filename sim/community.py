@@ -101,6 +101,13 @@ def initial_pupils(rng: np.random.Generator, cfg: Scenario) -> Pupils:
     return pupils
 
 
+def expected_growth(taught: np.ndarray, engagement: np.ndarray, cfg: Scenario) -> np.ndarray:
+    """Each student's expected learning this week (SD), before the noise: their teacher's
+    effectiveness above the reference and their engagement above the usual (7.9)."""
+    s = cfg.students
+    return s.learning_rate * (taught + 0.3 * (engagement - s.engagement))
+
+
 def settle_attainment(pupils: Pupils, teaching: np.ndarray, cfg: Scenario, head_years: float, head_lift: float) -> None:
     """Older cohorts start with the value added of the years they have already spent at the school.
 
@@ -118,8 +125,7 @@ def settle_attainment(pupils: Pupils, teaching: np.ndarray, cfg: Scenario, head_
         head_lift: the present head's lift to teaching over an ordinary head's.
     """
     s = cfg.students
-    taught = teaching[pupils.teacher] - s.reference_teaching
-    growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
+    growth = expected_growth(teaching[pupils.teacher] - s.reference_teaching, pupils.engagement, cfg)
     wpy = cfg.school.weeks_per_year
     now = mean(growth) * wpy
     before = now - s.learning_rate * head_lift * wpy
@@ -195,7 +201,7 @@ def update_students(
             home[:m] = home_effect
     target = clip01(pupils.intake_engagement + 0.5 * taught + home + engagement_lift)
     pupils.engagement += s.engagement_rate * (target - pupils.engagement)
-    growth = s.learning_rate * (taught + 0.3 * (pupils.engagement - s.engagement))
+    growth = expected_growth(taught, pupils.engagement, cfg)
     expected = mean(growth)
     if s.learning_noise > 0:
         growth += rng.normal(0.0, s.learning_noise, pupils.n)

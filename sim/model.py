@@ -52,6 +52,13 @@ def crisis_opening(trust: float, rigidity: float) -> float:
     return 1.0 - rigidity * (1.0 - min(1.0, trust / TRUST_TO_OPEN))
 
 
+def head_lifts(cfg: Scenario, charisma: float, capacity: float) -> tuple[float, float]:
+    """A head's lifts to teachers' everyday effort (7.5): personal (charisma) and from knowing the job
+    (capacity against an experienced head's)."""
+    p = cfg.practice
+    return p.charisma_effect * charisma, p.head_capacity_effect * (capacity - EXPERIENCED_CAPACITY)
+
+
 def cynicism_floor(memory: np.ndarray, cfg: Scenario) -> np.ndarray:
     """The level cynicism relaxes to, set by the initiatives a teacher remembers failing or dropped:
     every one raises it, without limit short of 1 (Harris 2008)."""
@@ -172,9 +179,7 @@ class SchoolModel(LeadsimModel):
         the ``head`` section), for the years before they came (:func:`settle_attainment`)."""
         cfg = self.scenario
         ordinary = HeadSection()
-        usual = cfg.practice.charisma_effect * ordinary.charisma + cfg.practice.head_capacity_effect * (
-            ordinary.capacity - EXPERIENCED_CAPACITY
-        )
+        usual = sum(head_lifts(cfg, ordinary.charisma, ordinary.capacity))
         return cfg.practice.effort_weight * (self.charisma_lift + self.head_lift - usual)
 
     # --- properties the mechanisms read ------------------------------------------------------
@@ -480,12 +485,13 @@ class SchoolModel(LeadsimModel):
     def _update_effort_and_teaching(self) -> None:
         staff, cfg = self.staff, self.scenario
         drag = cfg.trust.cynicism_drag
-        # The head's personal lift exists only while that head is in post.
-        self.charisma_lift = cfg.practice.charisma_effect * self.head.charisma if self.head is not None else 0.0
-        # Everyday instructional leadership holds effort up as far as the head knows the job; with no
-        # head in post, a senior colleague acting up does it as a first-time head would.
-        capacity = self.head.capacity if self.head is not None else NOVICE_CAPACITY
-        self.head_lift = cfg.practice.head_capacity_effect * (capacity - EXPERIENCED_CAPACITY)
+        # The head's personal lift exists only while that head is in post. Everyday instructional
+        # leadership holds effort up as far as the head knows the job; with no head in post, a senior
+        # colleague acting up does it as a first-time head would.
+        head = self.head
+        self.charisma_lift, self.head_lift = (
+            head_lifts(cfg, head.charisma, head.capacity) if head is not None else head_lifts(cfg, 0.0, NOVICE_CAPACITY)
+        )
         # Uncertainty while the post is vacant and in a new head's first year.
         unsettled = self.head is None or self.head.tenure < 1.0
         effort = (
