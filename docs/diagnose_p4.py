@@ -4,13 +4,17 @@ Run from the repository root (under a minute)::
 
     .venv/bin/python docs/diagnose_p4.py --seeds 10
 
-For P4's two schools (docs/validation.md: trusting, trust 0.8 and cynicism 0.1; distrustful,
-trust 0.2 and cynicism 0.6) and its 8-week behaviour crisis at year 3, it prints, over the year
+For P4's two schools (docs/validation.md: both led by default, the population registered on
+2026-12-01; trusting, trust 0.8 and cynicism 0.1; distrustful, trust 0.2 and cynicism 0.6) and
+its 8-week behaviour crisis at year 3, it prints, over the year
 before the crisis and the crisis weeks: improvement items started per week by the way they were
 taken up, their mean number of members, the leadership acts a running item of each kind counts in a week
 (the head's mandate one; a team its members' parts, at most ``work.working_group``, ODD 7.6), the share of the crisis's
-pull left open to all-hands work by threat-rigidity (``opens``, ODD 7.2), and the distribution
-index. It reads the model as it runs (wrapping ``work._begin``) and changes nothing in it.
+pull left open to all-hands work by threat-rigidity (``opens``, ODD 7.2), the items meant for the
+head during the crisis and how many became mandates, the take-over of running work (``work.centralise``:
+the weeks the head had no room left, the chances, one per teacher-led item and crisis week, and
+how many were taken), and the distribution index. It reads the model as it runs (wrapping
+``work._begin``, ``work.start_item`` and ``work.centralise``) and changes nothing in it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import argparse
 from collections import defaultdict
 
 import numpy as np
-from leadsim.analysis.validation import CALM, W, merge
+from leadsim.analysis.validation import BY_DEFAULT, CALM, W, merge
 from leadsim.sim import work
 from leadsim.sim.config import Scenario
 from leadsim.sim.model import SchoolModel, crisis_opening
@@ -36,7 +40,8 @@ NAMES = {work.SOLO: "solo (head's mandate)", work.DEFAULT: "default (volunteers)
 def diagnose(spec: dict, seeds: int) -> None:
     """Print the breakdown for one school over ``seeds`` runs."""
     started: dict[tuple[str, int], list[int]] = defaultdict(list)
-    original = work._begin
+    counts: dict[str, int] = defaultdict(int)
+    original, original_start, original_centralise = work._begin, work.start_item, work.centralise
 
     def begin(model, mode, domain, difficulty, leader, members, **kw):  # noqa: ANN001, ANN202
         phase = "before" if START - W <= model.week < START else "during" if START <= model.week < START + WEEKS else ""
@@ -44,11 +49,26 @@ def diagnose(spec: dict, seeds: int) -> None:
             started[(phase, int(mode))].append(len(members))
         return original(model, mode, domain, difficulty, leader, members, **kw)
 
-    work._begin = begin
+    def start_item(model, mode, domain, difficulty):  # noqa: ANN001, ANN202
+        item = original_start(model, mode, domain, difficulty)
+        if model.crisis is not None and mode == work.SOLO:
+            counts["meant for the head"] += 1
+            counts["started as mandates"] += item is not None and item.mode == work.SOLO
+        return item
+
+    def centralise(model, share):  # noqa: ANN001, ANN202
+        counts["crisis weeks"] += 1
+        counts["head had no room"] += model.head_items >= work.head_slots(model)
+        counts["chances"] += sum(1 for i in model.items if i.mode != work.SOLO)
+        taken = original_centralise(model, share)
+        counts["taken over"] += taken
+        return taken
+
+    work._begin, work.start_item, work.centralise = begin, start_item, centralise
     opens, di = [], []
     try:
         for seed in range(seeds):
-            model = SchoolModel(Scenario.model_validate(merge(merge(CALM, spec), CRISIS)), rng=seed)
+            model = SchoolModel(Scenario.model_validate(merge(merge(CALM, merge(BY_DEFAULT, spec)), CRISIS)), rng=seed)
             while model.week < START + 4:
                 model.step()
             s = model.staff
@@ -58,7 +78,7 @@ def diagnose(spec: dict, seeds: int) -> None:
             d = model.timeseries()["distribution_index"].to_numpy()
             di.append((d[START - W : START].mean(), d[START + 2 : START + 7].mean()))
     finally:
-        work._begin = original
+        work._begin, work.start_item, work.centralise = original, original_start, original_centralise
     g = model.scenario.work.working_group
     for mode, name in NAMES.items():
         row = []
@@ -71,6 +91,11 @@ def diagnose(spec: dict, seeds: int) -> None:
         print(f"  {name:24s} " + "; ".join(row))
     before, during = np.mean(di, axis=0)
     print(f"  opens (share of the crisis pull left to all-hands) {np.mean(opens):.2f}")
+    print(
+        f"  crisis: {counts['meant for the head']} items meant for the head, {counts['started as mandates']} "
+        f"started as mandates; take-over: head without room in {counts['head had no room']} of "
+        f"{counts['crisis weeks']} crisis weeks, {counts['taken over']} taken of {counts['chances']} chances"
+    )
     print(f"  distribution index: year before {before:.3f}, crisis weeks 2-6 {during:.3f} ({during - before:+.3f})")
 
 
