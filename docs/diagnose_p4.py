@@ -13,8 +13,10 @@ taken up, their mean number of members, the leadership acts a running item of ea
 pull left open to all-hands work by threat-rigidity (``opens``, ODD 7.2), the items meant for the
 head during the crisis and how many became mandates, the take-over of running work (``work.centralise``:
 the weeks the head had no room left, the chances, one per teacher-led item and crisis week, and
-how many were taken), and the distribution index. It reads the model as it runs (wrapping
-``work._begin``, ``work.start_item`` and ``work.centralise``) and changes nothing in it.
+how many were taken), the overloaded centre (items the head holds over their slots, and the
+chance of success of the head's mandates that end before, during and in the term after the
+crisis), and the distribution index. It reads the model as it runs (wrapping ``work._begin``,
+``work.start_item``, ``work.centralise`` and ``work.success_chance``) and changes nothing in it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,26 @@ def diagnose(spec: dict, seeds: int) -> None:
     started: dict[tuple[str, int], list[int]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     original, original_start, original_centralise = work._begin, work.start_item, work.centralise
+    original_chance = work.success_chance
+    chances: dict[str, list[float]] = defaultdict(list)
+    load: list[float] = []
+
+    def success_chance(model, item):  # noqa: ANN001, ANN202
+        p = original_chance(model, item)
+        if item.mode == work.SOLO:
+            w = model.week
+            phase = (
+                "before"
+                if START - W <= w < START
+                else "during"
+                if START <= w < START + WEEKS
+                else "term after"
+                if START + WEEKS <= w < START + WEEKS + 13
+                else ""
+            )
+            if phase:
+                chances[phase].append(p)
+        return p
 
     def begin(model, mode, domain, difficulty, leader, members, **kw):  # noqa: ANN001, ANN202
         phase = "before" if START - W <= model.week < START else "during" if START <= model.week < START + WEEKS else ""
@@ -59,12 +81,14 @@ def diagnose(spec: dict, seeds: int) -> None:
     def centralise(model, share):  # noqa: ANN001, ANN202
         counts["crisis weeks"] += 1
         counts["head had no room"] += model.head_items >= work.head_slots(model)
+        load.append(model.head_items / max(work.head_slots(model), 1e-9))
         counts["chances"] += sum(1 for i in model.items if i.mode != work.SOLO)
         taken = original_centralise(model, share)
         counts["taken over"] += taken
         return taken
 
     work._begin, work.start_item, work.centralise = begin, start_item, centralise
+    work.success_chance = success_chance
     opens, di = [], []
     try:
         for seed in range(seeds):
@@ -79,6 +103,7 @@ def diagnose(spec: dict, seeds: int) -> None:
             di.append((d[START - W : START].mean(), d[START + 2 : START + 7].mean()))
     finally:
         work._begin, work.start_item, work.centralise = original, original_start, original_centralise
+        work.success_chance = original_chance
     g = model.scenario.work.working_group
     for mode, name in NAMES.items():
         row = []
@@ -93,8 +118,17 @@ def diagnose(spec: dict, seeds: int) -> None:
     print(f"  opens (share of the crisis pull left to all-hands) {np.mean(opens):.2f}")
     print(
         f"  crisis: {counts['meant for the head']} items meant for the head, {counts['started as mandates']} "
-        f"started as mandates; take-over: head without room in {counts['head had no room']} of "
+        f"started as mandates; take-over: head at or over their slots in {counts['head had no room']} of "
         f"{counts['crisis weeks']} crisis weeks, {counts['taken over']} taken of {counts['chances']} chances"
+    )
+    if load:
+        print(
+            f"  overloaded centre: items held per slot in crisis weeks, mean {np.mean(load):.2f}, "
+            f"max {np.max(load):.2f}"
+        )
+    print(
+        "  head's mandates ending, mean chance of success: "
+        + "; ".join(f"{k} {np.mean(v):.2f} ({len(v)})" for k, v in chances.items() if v)
     )
     print(f"  distribution index: year before {before:.3f}, crisis weeks 2-6 {during:.3f} ({during - before:+.3f})")
 

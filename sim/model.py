@@ -153,6 +153,8 @@ class SchoolModel(LeadsimModel):
         self.weights = np.array(self.pattern.weights())
         self.permission = 1.0
         self.pressure = 0.0
+        #: a threat constricts control this week (7.2): the head takes work in beyond their room
+        self.constricted = False
         self.learning_gain = 0.0  # the school's value added this week, in SD per school year
         self.effort = np.zeros(self.staff.n)
         self.teaching = np.zeros(self.staff.n)
@@ -341,6 +343,7 @@ class SchoolModel(LeadsimModel):
         w = np.array(self.pattern.weights())
         crisis = self.crisis
         self.pressure = crisis.severity if crisis is not None else 0.0
+        self.constricted = False
         head = self.head
         if self.scenario.leadership.pattern.design > 0 or w[work.DESIGN] > 0:
             target = float(clip(mean(self.staff.trust_head) / 0.6, 0.0, 1.0)) if head is not None else 0.0
@@ -360,7 +363,9 @@ class SchoolModel(LeadsimModel):
             w = (1.0 - s) * w
             w[work.DESPERATION] += s * opens
             w[work.SOLO if head is not None else work.DEFAULT] += s * (1.0 - opens)
-            if head is not None and opens < 1.0 and self.items:
+            # A threatened head whose staff do not trust each other takes work in beyond their room.
+            self.constricted = head is not None and opens < 1.0
+            if self.constricted and self.items:
                 # Running work goes the way new work does: a rigid head takes it back (7.2).
                 work.centralise(self, s * (1.0 - opens))
         if head is not None and self.pressure > 0:

@@ -173,7 +173,7 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
     """Route one item by its intended mode; returns the started item, or None if nobody took it."""
     head = model.head
     if mode == SOLO:
-        if head is not None and model.head_items < head_slots(model):
+        if head is not None and head_has_room(model):
             return _mandate(model, domain, difficulty)
         mode = DEFAULT  # the head is busy or absent: a gap someone may fill
     if mode == DESIGN:
@@ -197,6 +197,22 @@ def head_slots(model: SchoolModel) -> float:
     cfg = model.scenario
     free = head_bandwidth(model) - cfg.orchestration.team_cost * design_teams(model)
     return max(0.0, free) * cfg.work.duration_weeks
+
+
+def head_has_room(model: SchoolModel) -> bool:
+    """Whether the head takes on another item of their own: while they have a free slot, and at any
+    load while a threat constricts control (7.2): a threat-rigid centre does not weigh its own
+    bandwidth before pulling work in (Staw, Sandelands & Dutton 1981), and pays for it in
+    :func:`attention`."""
+    return model.head_items < head_slots(model) or model.constricted
+
+
+def attention(model: SchoolModel) -> float:
+    """The share of a free slot's leading each of the head's items gets: all of it while the head
+    leads no more than their slots, and their slots spread over them beyond (the overloaded centre,
+    7.2; a head whose bandwidth shrank under running work is stretched the same way)."""
+    slots = head_slots(model)
+    return 1.0 if model.head_items <= slots else slots / model.head_items
 
 
 def design_teams(model: SchoolModel) -> int:
@@ -505,17 +521,20 @@ def competence(model: SchoolModel, item: Item) -> float:
         # The head alone covers every domain at one level: the coverage of that one-member group
         # (its best member in each domain is the head) without building it.
         skill = _level_coverage(0.5 + 0.2 * cap, item.req.tobytes())
+        # What the head knows is theirs whatever the load; their leading and backing are spread
+        # over the items they hold (an overloaded centre: 7.2).
+        lead = cap * attention(model) if head is not None else 0.0
         trust = mean(staff.trust_head)
         effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
         # Imposed on a tired staff, an initiative is carried out worse.
         effort *= 1.0 - mean(staff.fatigue)
         return (
             W_SKILL * skill
-            + W_LEAD * cap
+            + W_LEAD * lead
             + W_TRUST * trust
             + W_TIME * item.time / (item.time + TIME_HALF)
             + W_EFFORT * effort
-            + W_SUPPORT * cap
+            + W_SUPPORT * lead
             - DISADVANTAGE_DIFFICULTY * disadvantage
         )
     m = item.members
@@ -747,14 +766,15 @@ def centralise(model: SchoolModel, share: float) -> int:
     decisions move up and are taken by fewer people; schools under accountability pressure with low
     trust do the same (Daly 2009). Each teacher-led item is taken over this week with chance
     ``share``, the part of the school's work the threat pulls to the centre (7.2), so running work
-    goes the way new work does, as far as the head has room to lead it (``head_slots``, as for
-    new work). Returns how many were taken over.
+    goes the way new work does, whatever the head's room (:func:`head_has_room`): beyond their slots
+    the head's leading is spread thinner over all they hold (:func:`attention`). Returns how many
+    were taken over.
     """
     rng = model.rng
     taken = 0
     for item in model.items:
         # drawn for every teacher-led item, taken or not, so the stream does not depend on the head's room
-        if item.mode != SOLO and rng.random() < share and model.head_items < head_slots(model):
+        if item.mode != SOLO and rng.random() < share and head_has_room(model):
             take_over(model, item)
             taken += 1
     return taken

@@ -799,15 +799,44 @@ def _teacher_led_under_a_crisis(trust: float, cynicism: float, weeks: int) -> tu
     return len(before), sum(1 for i in before if i.mode != W.SOLO)
 
 
-def test_a_head_takes_over_no_more_work_than_they_have_room_to_lead():
-    t = {"teachers": {"trust_colleagues": 0.2, "trust_head": 0.2, "cynicism": 0.6}}
+def _head_load_per_slot(trust: float, cynicism: float, crisis: bool) -> list[float]:
+    """Items the head holds per slot, week by week, in a busy school led by default (8 weeks)."""
+    t = {"teachers": {"trust_colleagues": trust, "trust_head": trust, "cynicism": cynicism}}
     d = {"head": {"distribution": 0.5}, "leadership": {"pattern": MIXES["default"]}}
     m = SchoolModel(scenario(t=t, d=d, w={"work": {"rate": 6.0, "gap_filling": 8.0}}), rng=70)
     m.run(10)
-    m.crisis_now("behaviour", severity=1.0, duration_weeks=8)
+    if crisis:
+        m.crisis_now("behaviour", severity=1.0, duration_weeks=8)
+    load = []
     for _ in range(8):
         m.step()
-        assert m.head_items <= W.head_slots(m) + 1  # new work may take the last slot the same week
+        load.append(m.head_items / W.head_slots(m))
+    return load
+
+
+def test_outside_a_threat_a_head_takes_on_no_more_than_they_have_room_to_lead():
+    slots = W.head_slots(SchoolModel(scenario(), rng=70))
+    # new work may take the last slot the same week
+    assert max(_head_load_per_slot(0.2, 0.6, crisis=False)) <= (slots + 1) / slots
+
+
+def test_a_threatened_head_whose_staff_distrust_each_other_takes_in_work_beyond_their_room():
+    # threat-rigidity: a threatened centre pulls control in without weighing its bandwidth (Staw et al. 1981)
+    assert max(_head_load_per_slot(0.2, 0.6, crisis=True)) > 1.5
+    # where staff trust each other the crisis opens leadership up instead
+    assert max(_head_load_per_slot(0.8, 0.1, crisis=True)) <= 1.5
+
+
+def test_an_overloaded_head_leads_each_of_their_mandates_less_well():
+    m = SchoolModel(scenario(), rng=71)
+    item = W._mandate(m, W.BEHAVIOUR, 0.5)
+    slots = W.head_slots(m)
+    m.head_items = int(slots)
+    full = W.success_chance(m, item)
+    assert W.attention(m) == 1.0
+    m.head_items = int(3 * slots)
+    assert W.attention(m) == pytest.approx(slots / int(3 * slots))
+    assert W.success_chance(m, item) < full
 
 
 def test_a_threatened_head_in_a_distrustful_school_takes_running_work_into_their_own_hands():
