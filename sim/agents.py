@@ -35,6 +35,7 @@ class Head(mesa.Agent):
         tenure: years in post at this school.
         capacity: own leadership capacity (0-1).
         internal: promoted from inside the school.
+        arrived: the week they took up post (0 for the head in post when the run starts).
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class Head(mesa.Agent):
         tenure: float,
         capacity: float,
         internal: bool = False,
+        arrived: int = 0,
     ) -> None:
         super().__init__(model)
         self.charisma = charisma
@@ -61,6 +63,7 @@ class Head(mesa.Agent):
         self.tenure = tenure
         self.capacity = capacity
         self.internal = internal
+        self.arrived = arrived
 
     @property
     def support(self) -> float:

@@ -497,8 +497,9 @@ class SchoolModel(LeadsimModel):
         self.charisma_lift, self.head_lift = (
             head_lifts(cfg, head.charisma, head.capacity) if head is not None else head_lifts(cfg, 0.0, NOVICE_CAPACITY)
         )
-        # Uncertainty while the post is vacant and in a new head's first year.
-        unsettled = self.head is None or self.head.tenure < 1.0
+        # Uncertainty while the post is vacant and in a new head's first year: a year from the
+        # week they arrive, whichever week of the school year that is.
+        unsettled = self.head is None or self.week - self.head.arrived < cfg.school.weeks_per_year
         effort = (
             staff.motivation * (1.0 - drag * staff.cynicism)
             + self.charisma_lift
@@ -651,11 +652,15 @@ class SchoolModel(LeadsimModel):
         self.replace_teachers(leavers)
         assign_mentors(self)
         if self.head is not None:
-            self.head.tenure += 1.0
-            self.head.experience += 1.0
-            # New heads learn the job: capacity closes part of the gap to an experienced head's each year.
+            # The part of this school year the head was in post: a head who arrived this week (at
+            # the year end, as the succession study's departures do) has served none of it yet.
+            served = min(1.0, (self.week - self.head.arrived) / cfg.school.weeks_per_year)
+            self.head.tenure += served
+            self.head.experience += served
+            # New heads learn the job: capacity closes part of the gap to an experienced head's each
+            # year in post.
             gap = max(0.0, EXPERIENCED_CAPACITY - self.head.capacity)
-            self.head.capacity += cfg.head.learning * gap
+            self.head.capacity += cfg.head.learning * served * gap
         pupils = self.pupils
         leaving = np.flatnonzero(pupils.cohort == cfg.school.cohorts - 1)
         pupils.cohort += 1
@@ -758,7 +763,7 @@ class SchoolModel(LeadsimModel):
         self._keep_or_drop_roles(traits["distribution"])
         if traits["internal"]:
             self.replace_teachers(np.array([deputy(self)]))
-        self.head = Head(self, **traits)
+        self.head = Head(self, **traits, arrived=self.week)
         self.pattern = pattern
         # A new head builds distribution again from the trust they have, not from the predecessor's.
         self.readiness = min(self.readiness, float(clip(mean(staff.trust_head) / 0.6, 0.0, 1.0)))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from leadsim.sim import Scenario, SchoolModel
+from leadsim.sim import Scenario, SchoolModel, heads
 from leadsim.sim import work as W
 from leadsim.sim.metrics import COLUMNS, centralisation, density_and_clustering, gini, succession_measures
 from leadsim.sim.vocabulary import MIXES
@@ -38,6 +38,39 @@ def scenario(**over: dict) -> Scenario:
 
 
 # --- charisma and succession ------------------------------------------------------------------
+
+
+def _successor_at(week: int) -> SchoolModel:
+    """A calm school whose head leaves at ``week`` (a first-time successor arrives the same week)."""
+    calm = {"events": {"head_exit_hazard": 0.0, "crisis_hazard": 0.0}}
+    m = SchoolModel(scenario(c=calm), rng=9)
+    m.run(week - 1)
+    m.head_leaves_now({"experienced": False, "origin": "external"})
+    m.step()
+    assert m.head is not None and m.head.arrived == week
+    return m
+
+
+def test_a_successor_who_arrives_at_a_year_end_has_a_whole_first_year():
+    w = 39
+    m = _successor_at(2 * w)  # the year-end week, as the succession study's departures
+    # the year end of their arrival week counts none of it as served
+    assert m.head.tenure == 0.0
+    assert m.head.capacity == pytest.approx(heads.NOVICE_CAPACITY)
+    unsettled_effort = m.effort.copy()
+    m.run(w - 1)  # the last week of their first year
+    assert m.week - m.head.arrived == w - 1
+    m.step()  # a year in post: the uncertainty of a new head's first year is over
+    assert m.head.tenure == pytest.approx(1.0)
+    gap = heads.EXPERIENCED_CAPACITY - heads.NOVICE_CAPACITY
+    assert m.head.capacity == pytest.approx(heads.NOVICE_CAPACITY + m.scenario.head.learning * gap)
+    assert unsettled_effort.mean() < m.effort.mean()
+
+
+def test_a_head_who_arrives_mid_year_has_served_part_of_it_at_the_year_end():
+    m = _successor_at(2 * 39 + 13)
+    m.run(3 * 39 - m.week)
+    assert m.head.tenure == pytest.approx(26 / 39)
 
 
 def test_a_charismatic_heads_lift_vanishes_the_week_they_leave():
