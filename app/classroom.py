@@ -699,7 +699,11 @@ class Classroom:
                     out.append(f"{where}{self.labels[s]} — replaying week {self.cursor} · {gain}")
                     continue
                 head = school.head
-                who = "no head in post" if head is None else f"head in post {head.tenure:.0f} y"
+                if head is None:
+                    who = "no head in post"
+                else:
+                    years = head.years_in_post(school.week, school.scenario.school.weeks_per_year)
+                    who = f"head in post {years:.1f} y"
                 mix = ", ".join(
                     f"{PATTERN_WORDS[k]} {w:.0%}"
                     for k, w in zip(PATTERN_NAMES, school.weights, strict=True)

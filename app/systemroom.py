@@ -352,7 +352,11 @@ class SystemRoom:
             sm = s.school_model
             head = sm.head
             nth = ordinal(len(sm.departures) + 1)
-            who = "no head in post" if head is None else f"{nth} head, in post {head.tenure:.1f} y"
+            if head is None:
+                who = "no head in post"
+            else:
+                years = head.years_in_post(sm.week, sm.scenario.school.weeks_per_year)
+                who = f"{nth} head, in post {years:.1f} y"
             exec_home = m.executive_of.get(i)
             led = f" · executive head: {self.names[exec_home]}'s" if exec_home is not None else ""
             crisis = f" · {sm.crisis.kind} crisis" if sm.crisis else ""

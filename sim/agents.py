@@ -64,6 +64,12 @@ class Head(mesa.Agent):
         self.capacity = capacity
         self.internal = internal
         self.arrived = arrived
+        #: the week up to which ``tenure`` counts their time in post (the last year end, or arrival)
+        self.counted_to = arrived
+
+    def years_in_post(self, week: int, weeks_per_year: int) -> float:
+        """Years in post at ``week``: ``tenure`` (counted at year ends) and the weeks since."""
+        return self.tenure + (week - self.counted_to) / weeks_per_year
 
     @property
     def support(self) -> float:

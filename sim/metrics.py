@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from leadsim.sim.arrays import count_nonzero, mean, share_of
-from leadsim.sim.work import DESIGN, head_bandwidth
+from leadsim.sim.work import DESIGN, attention, head_bandwidth
 
 if TYPE_CHECKING:
     from leadsim.sim.model import SchoolModel
@@ -273,7 +273,8 @@ class Measures:
         take_up_peer = receptive * staff.trust_colleagues
         # How much of each teacher's work the head's leadership touches this week (0-1), by channel.
         if head is not None:
-            head_acts = model.scenario.work.head_routine_acts + model.head_items
+            # An overloaded head leads each item thinly: their items count as the slots they fill.
+            head_acts = model.scenario.work.head_routine_acts + model.head_items * attention(model)
             senior = staff.senior()  # line management of the senior team: 1, before the other channels
             # Two whole-school channels (Leithwood et al. 2006, core practices): managing the
             # programme through the head's own mandates, as far as they fill the head's bandwidth

@@ -129,6 +129,10 @@ class SchoolModel(LeadsimModel):
 
         self.items: list[work.Item] = []
         self.head_items = 0
+        #: of them, items the head took in with no free slot (7.2), and the share of a slot's
+        #: leading each of the head's items gets this week (``work.attention``)
+        self.beyond_room = 0
+        self.head_attention = 1.0
         self.departures: list[dict] = []
         self.teacher_exits: list[dict] = []
         self.pending_successor = None
@@ -377,6 +381,7 @@ class SchoolModel(LeadsimModel):
         self.permission = 1.0 - 0.7 * w[work.SOLO] * (1.0 - head.distribution) if head is not None else 1.0
 
     def _do_work(self) -> None:
+        self.head_attention = work.attention(self)
         due = [i for i in self.items if i.end <= self.week]
         for item in due:
             self.items.remove(item)
@@ -657,6 +662,7 @@ class SchoolModel(LeadsimModel):
             served = min(1.0, (self.week - self.head.arrived) / cfg.school.weeks_per_year)
             self.head.tenure += served
             self.head.experience += served
+            self.head.counted_to = self.week
             # New heads learn the job: capacity closes part of the gap to an experienced head's each
             # year in post.
             gap = max(0.0, EXPERIENCED_CAPACITY - self.head.capacity)
@@ -727,7 +733,7 @@ class SchoolModel(LeadsimModel):
                 "head_id": head.unique_id,
                 "reason": reason,
                 "charisma": head.charisma,
-                "tenure": head.tenure,
+                "tenure": head.years_in_post(self.week, self.scenario.school.weeks_per_year),
             }
         )
         self.last_support = head.support

@@ -97,6 +97,8 @@ class Item:
     students: bool = False
     parents: bool = False
     imposed: bool = False
+    #: the head took it in with no free slot, as a threat-rigid centre does (7.2)
+    beyond_room: bool = False
     involved: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
     req: np.ndarray = field(default_factory=lambda: np.zeros(len(DOMAINS)))
 
@@ -174,7 +176,8 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
     head = model.head
     if mode == SOLO:
         if head is not None and head_has_room(model):
-            return _mandate(model, domain, difficulty)
+            beyond = model.head_items >= head_slots(model)
+            return _beyond_room(model, _mandate(model, domain, difficulty), beyond)
         mode = DEFAULT  # the head is busy or absent: a gap someone may fill
     if mode == DESIGN:
         if design_teams(model) < orchestration_capacity(model):
@@ -208,11 +211,21 @@ def head_has_room(model: SchoolModel) -> bool:
 
 
 def attention(model: SchoolModel) -> float:
-    """The share of a free slot's leading each of the head's items gets: all of it while the head
-    leads no more than their slots, and their slots spread over them beyond (the overloaded centre,
-    7.2; a head whose bandwidth shrank under running work is stretched the same way)."""
-    slots = head_slots(model)
-    return 1.0 if model.head_items <= slots else slots / model.head_items
+    """The share of a slot's leading each of the head's items gets: all of it, unless the head holds
+    items taken in with no free slot (the overloaded centre, 7.2); then their slots are spread over
+    all they hold. (Slots that shrink under running mandates, as design teams form, do not thin
+    them: the head chose to take on the teams, and the mandates ran before.)"""
+    if model.beyond_room == 0:
+        return 1.0
+    return min(1.0, head_slots(model) / model.head_items)
+
+
+def _beyond_room(model: SchoolModel, item: Item, beyond: bool) -> Item:
+    """Mark an item the head took in with no free slot; it thins their attention until it ends."""
+    if beyond:
+        item.beyond_room = True
+        model.beyond_room += 1
+    return item
 
 
 def design_teams(model: SchoolModel) -> int:
@@ -522,8 +535,9 @@ def competence(model: SchoolModel, item: Item) -> float:
         # (its best member in each domain is the head) without building it.
         skill = _level_coverage(0.5 + 0.2 * cap, item.req.tobytes())
         # What the head knows is theirs whatever the load; their leading and backing are spread
-        # over the items they hold (an overloaded centre: 7.2).
-        lead = cap * attention(model) if head is not None else 0.0
+        # over the items they hold (an overloaded centre: 7.2), as they stand when the week's work
+        # is decided (``head_attention``, taken once a week so items ending together are alike).
+        lead = cap * model.head_attention if head is not None else 0.0
         trust = mean(staff.trust_head)
         effort = 0.5 + 0.5 * (head.charisma if head is not None else 0.0)
         # Imposed on a tired staff, an initiative is carried out worse.
@@ -603,6 +617,8 @@ def _release(model: SchoolModel, item: Item) -> None:
     np.maximum(staff.support, 0.0, out=staff.support)
     if item.mode == SOLO and not item.imposed:
         model.head_items -= 1
+        if item.beyond_room:
+            model.beyond_room -= 1
 
 
 def _strengthen_ties(model: SchoolModel, m: np.ndarray, weeks: int, factor: float) -> None:
@@ -659,7 +675,9 @@ def complete(model: SchoolModel, item: Item) -> str:
             own = np.zeros(staff.n)
             inv = item.involved
             if inv.size:
-                own[inv] = ownership(model, inv, staff.trust_head[inv], item.support, item.time)
+                # an overloaded head backs those doing it as thinly as they lead it
+                support = item.support * model.head_attention
+                own[inv] = ownership(model, inv, staff.trust_head[inv], support, item.time)
                 follow[inv] = np.maximum(follow[inv], 1.0)
             # It reaches the classroom through the departments, which give less to what is off their own
             # agenda unless their middle leader brokers it.
@@ -745,6 +763,7 @@ def take_over(model: SchoolModel, item: Item) -> None:
     head = model.head
     staff, cfg = model.staff, model.scenario
     m = item.members
+    beyond = model.head_items >= head_slots(model)
     _release(model, item)
     staff.trust_head[m] -= cfg.trust.betrayal * staff.trust_head[m]
     staff.capacity[m] -= cfg.capacity.override_loss * staff.capacity[m]
@@ -757,6 +776,7 @@ def take_over(model: SchoolModel, item: Item) -> None:
     item.time = 0.1  # a mandate's, as in _mandate
     item.students = item.parents = False  # the head's mandate does not invite them in
     model.head_items += 1
+    _beyond_room(model, item, beyond)
 
 
 def centralise(model: SchoolModel, share: float) -> int:

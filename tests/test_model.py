@@ -71,6 +71,11 @@ def test_a_head_who_arrives_mid_year_has_served_part_of_it_at_the_year_end():
     m = _successor_at(2 * 39 + 13)
     m.run(3 * 39 - m.week)
     assert m.head.tenure == pytest.approx(26 / 39)
+    m.run(10)
+    assert m.head.years_in_post(m.week, 39) == pytest.approx(36 / 39)
+    m.head_leaves_now({})
+    m.step()
+    assert m.departures[-1]["tenure"] == pytest.approx(37 / 39)  # logged with the weeks in post
 
 
 def test_a_charismatic_heads_lift_vanishes_the_week_they_leave():
@@ -864,12 +869,28 @@ def test_an_overloaded_head_leads_each_of_their_mandates_less_well():
     m = SchoolModel(scenario(), rng=71)
     item = W._mandate(m, W.BEHAVIOUR, 0.5)
     slots = W.head_slots(m)
-    m.head_items = int(slots)
-    full = W.success_chance(m, item)
-    assert W.attention(m) == 1.0
     m.head_items = int(3 * slots)
-    assert W.attention(m) == pytest.approx(slots / int(3 * slots))
+    # slots that shrink under running mandates (as design teams form) do not thin them
+    assert W.attention(m) == 1.0
+    full = W.success_chance(m, item)
+    m.beyond_room = 1  # but work taken in with no free slot, under threat, does
+    m.head_attention = W.attention(m)
+    assert m.head_attention == pytest.approx(slots / int(3 * slots))
     assert W.success_chance(m, item) < full
+
+
+def test_the_overload_of_a_threatened_centre_drains_when_its_work_ends():
+    t = {"teachers": {"trust_colleagues": 0.2, "trust_head": 0.2, "cynicism": 0.6}}
+    d = {"head": {"distribution": 0.5}, "leadership": {"pattern": MIXES["default"]}}
+    m = SchoolModel(scenario(t=t, d=d, w={"work": {"rate": 6.0, "gap_filling": 8.0}}), rng=70)
+    m.run(10)
+    m.crisis_now("behaviour", severity=1.0, duration_weeks=8)
+    m.run(8)
+    assert m.beyond_room > 0 and W.attention(m) < 1.0
+    m.run(m.scenario.work.duration_weeks + 2)
+    assert m.crisis is None
+    assert m.beyond_room == 0 and W.attention(m) == 1.0
+    assert m.head_items <= W.head_slots(m) + 1
 
 
 def test_a_threatened_head_in_a_distrustful_school_takes_running_work_into_their_own_hands():
