@@ -9,7 +9,8 @@ For P4's two schools (docs/validation.md: both led by default, the population re
 its 8-week behaviour crisis at year 3, it prints, over the year
 before the crisis and the crisis weeks: improvement items started per week by the way they were
 taken up, their mean number of members, the leadership acts a running item of each kind counts in a week
-(the head's mandate one; a team its members' parts, at most ``work.working_group``, ODD 7.6), the share of the crisis's
+(the head's mandate one, fewer while the head is overloaded, ODD 7.3.6; a team its members'
+parts, at most ``work.working_group``, ODD 7.6), the share of the crisis's
 pull left open to all-hands work by threat-rigidity (``opens``, ODD 7.2), the items meant for the
 head during the crisis and how many became mandates, the take-over of running work (``work.centralise``:
 the weeks the head had no room left, the chances, one per teacher-led item and crisis week, and
