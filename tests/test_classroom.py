@@ -663,3 +663,18 @@ def test_leadsim_diagnose_refuses_bad_answers_with_one_line(tmp_path, text, prob
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and out.stderr.startswith("leadsim: error:") and problem in out.stderr
     assert not (tmp_path / "mine.yaml").exists()
+
+
+def test_the_status_says_when_a_threatened_head_has_pulled_in_more_than_they_can_lead():
+    # a distrustful school in a crisis: control goes to the centre beyond the head's time (ODD 7.2)
+    distrustful = dataclasses.replace(SchoolSettings.from_scenario("demo"), trust=0.2, default=0.6, solo=0.4)
+    room = Classroom(settings=(distrustful, distrustful), seed=2, compare=True)
+    room.forward(10)
+    assert not any("pulled in" in line for line in room.status())
+    room.crisis_now("behaviour", 1.0, sides=(0,))
+    said = []
+    for _ in range(8):
+        room.forward(1)
+        said.append(room.status())
+    assert any("pulled in" in lines[0] for lines in said)
+    assert not any("pulled in" in lines[1] for lines in said)  # the other school had no crisis
