@@ -38,13 +38,13 @@ from leadsim.app.views import (
     NetworkSnapshot,
     RoutineLevels,
     SchoolSeries,
+    centre_overload,
 )
 from leadsim.sim.config import Scenario
 from leadsim.sim.metrics import ALPHA
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.scenario import bundled_scenarios, load_scenario
 from leadsim.sim.vocabulary import MIXES, PATTERNS
-from leadsim.sim.work import head_slots
 
 # --- what a trainer can choose ---------------------------------------------------------------------
 
@@ -711,12 +711,7 @@ class Classroom:
                     if w >= 0.005
                 )
                 crisis = f" · {school.crisis.kind} crisis" if school.crisis else ""
-                if head is not None and school.beyond_room:
-                    # the threat-rigid centre (ODD 7.2): more of the school's work than the head can lead
-                    slots = head_slots(school)
-                    crisis += (
-                        f" · the head has pulled in {school.head_items} pieces of work for time to lead {slots:.0f}"
-                    )
+                crisis += centre_overload(school)
                 out.append(f"{where}{self.labels[s]} — {who} · leading now: {mix}{crisis} · {gain}")
             return out
 

@@ -38,6 +38,7 @@ from leadsim.app.views import (
     RoutineLevels,
     SchoolSeries,
     SystemSnapshot,
+    centre_overload,
     system_layout,
 )
 from leadsim.sim.system import SystemModel
@@ -360,6 +361,7 @@ class SystemRoom:
             exec_home = m.executive_of.get(i)
             led = f" · executive head: {self.names[exec_home]}'s" if exec_home is not None else ""
             crisis = f" · {sm.crisis.kind} crisis" if sm.crisis else ""
+            crisis += centre_overload(sm)
             months = months_of_progress(att[i])
             return [
                 first,

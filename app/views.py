@@ -15,9 +15,14 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from leadsim.sim.routines import ROUTINES
+from leadsim.sim.work import head_slots
+
+if TYPE_CHECKING:
+    from leadsim.sim.model import SchoolModel
 
 #: the time charts: key -> (title in a school leader's words, [(column, series label)], y-axis title)
 TIME_CHARTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
@@ -247,6 +252,14 @@ class NetworkLayout:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+
+def centre_overload(model: SchoolModel) -> str:
+    """In a trainer's words, a threatened head holding more work than they have time to lead
+    (threat-rigidity, ODD 7.2), or "" when they are not."""
+    if model.head is None or not model.beyond_room:
+        return ""
+    return f" · the head has pulled in {model.head_items} pieces of work for time to lead {head_slots(model):.0f}"
 
 
 def _r(a: np.ndarray, digits: int = 4) -> list:
