@@ -19,7 +19,11 @@ STANDING: dict[str, tuple[str, str]] = {
     "P4": ("fails", "the trusting school's index is at a ceiling; the distrustful school's does not clearly fall"),
     "P5": ("unstable", "at base 0 the next gain is not clearly smaller (-0.010 [-0.021, +0.000]); passes elsewhere"),
     "P6": ("unstable", "the share left with teaching frozen is at the threshold: 19 % at base 1000, 21-22 % else"),
-    "P9": ("fails", "Arden's staff are no less cynical by year 3 than under a firefighting head"),
+    "P9": (
+        "fails",
+        "Arden's staff are no less cynical by year 3 than under a firefighting head (and at base 2000 "
+        "the results gained are not clearly higher either)",
+    ),
     "E1": ("unstable", "head turnover's interval leaves 15-22 % at base 0 (to 23.3 %) and at 40 seeds (to 24.0 %)"),
     "E3": ("fails", "the dip is in range but the yearly gap is not 3/4 made up within 5 years"),
     "E4": ("fails", "leadership acts explain 0.10-0.12 of attainment across schools, their intervals reach below 0.10"),
