@@ -504,7 +504,7 @@ class SchoolModel(LeadsimModel):
         )
         # Uncertainty while the post is vacant and in a new head's first year: a year from the
         # week they arrive, whichever week of the school year that is.
-        unsettled = self.head is None or self.week - self.head.arrived < cfg.school.weeks_per_year
+        unsettled = head is None or self.week - head.arrived < cfg.school.weeks_per_year
         effort = (
             staff.motivation * (1.0 - drag * staff.cynicism)
             + self.charisma_lift
@@ -659,7 +659,7 @@ class SchoolModel(LeadsimModel):
         if self.head is not None:
             # The part of this school year the head was in post: a head who arrived this week (at
             # the year end, as the succession study's departures do) has served none of it yet.
-            served = min(1.0, (self.week - self.head.arrived) / cfg.school.weeks_per_year)
+            served = (self.week - self.head.counted_to) / cfg.school.weeks_per_year
             self.head.tenure += served
             self.head.experience += served
             self.head.counted_to = self.week

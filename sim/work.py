@@ -175,9 +175,13 @@ def start_item(model: SchoolModel, mode: int, domain: int, difficulty: float) ->
     """Route one item by its intended mode; returns the started item, or None if nobody took it."""
     head = model.head
     if mode == SOLO:
-        if head is not None and head_has_room(model):
+        if head is not None:
+            # With no free slot the head takes it on only while a threat constricts control (7.2):
+            # a threat-rigid centre does not weigh its own bandwidth before pulling work in (Staw,
+            # Sandelands & Dutton 1981), and pays for it in :func:`attention`.
             beyond = model.head_items >= head_slots(model)
-            return _beyond_room(model, _mandate(model, domain, difficulty), beyond)
+            if not beyond or model.constricted:
+                return _beyond_room(model, _mandate(model, domain, difficulty), beyond)
         mode = DEFAULT  # the head is busy or absent: a gap someone may fill
     if mode == DESIGN:
         if design_teams(model) < orchestration_capacity(model):
@@ -200,14 +204,6 @@ def head_slots(model: SchoolModel) -> float:
     cfg = model.scenario
     free = head_bandwidth(model) - cfg.orchestration.team_cost * design_teams(model)
     return max(0.0, free) * cfg.work.duration_weeks
-
-
-def head_has_room(model: SchoolModel) -> bool:
-    """Whether the head takes on another item of their own: while they have a free slot, and at any
-    load while a threat constricts control (7.2): a threat-rigid centre does not weigh its own
-    bandwidth before pulling work in (Staw, Sandelands & Dutton 1981), and pays for it in
-    :func:`attention`."""
-    return model.head_items < head_slots(model) or model.constricted
 
 
 def attention(model: SchoolModel) -> float:
@@ -786,15 +782,14 @@ def centralise(model: SchoolModel, share: float) -> int:
     decisions move up and are taken by fewer people; schools under accountability pressure with low
     trust do the same (Daly 2009). Each teacher-led item is taken over this week with chance
     ``share``, the part of the school's work the threat pulls to the centre (7.2), so running work
-    goes the way new work does, whatever the head's room (:func:`head_has_room`): beyond their slots
-    the head's leading is spread thinner over all they hold (:func:`attention`). Returns how many
-    were taken over.
+    goes the way new work does. It is called only while the threat constricts control, when the
+    head takes work in whatever their room: beyond their slots the head's leading is spread thinner
+    over all they hold (:func:`attention`). Returns how many were taken over.
     """
     rng = model.rng
     taken = 0
     for item in model.items:
-        # drawn for every teacher-led item, taken or not, so the stream does not depend on the head's room
-        if item.mode != SOLO and rng.random() < share and head_has_room(model):
+        if item.mode != SOLO and rng.random() < share:
             take_over(model, item)
             taken += 1
     return taken
