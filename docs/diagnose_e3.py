@@ -131,11 +131,18 @@ def fmt(v, p=3):
 
 
 if __name__ == "__main__":
+    keep = sys.argv[1].split(",") if len(sys.argv) > 1 else None
+    known = [name.split()[0] for name in VARIANTS]
+    unknown = [k for k in keep or [] if k not in known]
+    if unknown:
+        print(
+            f"diagnose_e3.py: unknown variant {', '.join(unknown)}; expected some of {','.join(known)}", file=sys.stderr
+        )
+        sys.exit(2)
     print(
         f"seeds {SEEDS[0]}..{SEEDS[-1]}, W={W}, departure at week {D}; "
         "gaps = departure arm - stay arm, yearly means, years 1..7 after"
     )
-    keep = sys.argv[1].split(",") if len(sys.argv) > 1 else None
     for name, (both, leave_only) in VARIANTS.items():
         if keep and name.split()[0] not in keep:
             continue

@@ -134,10 +134,35 @@ def diagnose(spec: dict, seeds: int) -> None:
     print(f"  distribution index: year before {before:.3f}, crisis weeks 2-6 {during:.3f} ({during - before:+.3f})")
 
 
+def acts_counted_whole(base: int) -> None:
+    """P4 at ``base`` (20 seeds, the check's own code) with the head's items counted as the model
+    counts them (as the slots they fill when overloaded, ODD 8) and counted whole: the measure
+    sensitivity docs/validation.md reports."""
+    from leadsim.analysis.suite import run_check
+    from leadsim.sim import metrics
+
+    print(f"P4, base seed {base}, head's items counted as slots filled: {run_check('P4', 20, 1, base).measured}")
+    original = metrics.attention
+    metrics.attention = lambda model: 1.0
+    try:
+        print(f"P4, base seed {base}, head's items counted whole: {run_check('P4', 20, 1, base).measured}")
+    finally:
+        metrics.attention = original
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=10)
+    p.add_argument(
+        "--acts-whole",
+        type=int,
+        metavar="BASE",
+        help="instead, run P4 at this base seed with the head's items counted both ways (about 20 s)",
+    )
     args = p.parse_args()
+    if args.acts_whole is not None:
+        acts_counted_whole(args.acts_whole)
+        return
     for name, spec in SCHOOLS.items():
         print(f"{name} school, {args.seeds} seeds:")
         diagnose(spec, args.seeds)
