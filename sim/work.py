@@ -200,9 +200,11 @@ def head_bandwidth(model: SchoolModel) -> float:
 
 def head_slots(model: SchoolModel) -> float:
     """Items the head can lead alone at once: bandwidth over the items' duration, less what orchestrating
-    design teams takes (the head's time is one budget)."""
+    design teams takes (the head's time is one budget). The head is charged only for the teams the
+    senior team cannot orchestrate (:func:`senior_teams`): the senior team's share is its own time."""
     cfg = model.scenario
-    free = head_bandwidth(model) - cfg.orchestration.team_cost * design_teams(model)
+    own_teams = max(0.0, design_teams(model) - senior_teams(model))
+    free = head_bandwidth(model) - cfg.orchestration.team_cost * own_teams
     return max(0.0, free) * cfg.work.duration_weeks
 
 
@@ -229,6 +231,13 @@ def design_teams(model: SchoolModel) -> int:
     return sum(1 for item in model.items if item.mode == DESIGN)
 
 
+def senior_teams(model: SchoolModel) -> float:
+    """How many design teams the senior team can orchestrate at once, by its capacity (Arden, seed 002:
+    senior and middle leaders share the orchestration)."""
+    staff = model.staff
+    return model.scenario.orchestration.senior_share * float(np.add.reduce(staff.capacity[staff.senior_slots()]))
+
+
 def orchestration_capacity(model: SchoolModel) -> float:
     """How many design teams the head and senior team can form, back and follow up at once.
 
@@ -238,9 +247,7 @@ def orchestration_capacity(model: SchoolModel) -> float:
     """
     cfg = model.scenario
     o = cfg.orchestration
-    staff = model.staff
-    senior = float(np.add.reduce(staff.capacity[staff.senior_slots()]))
-    teams = o.senior_share * senior
+    teams = senior_teams(model)
     head = model.head
     if head is not None and o.team_cost > 0:
         own = model.head_items / cfg.work.duration_weeks
@@ -376,7 +383,10 @@ def _invite_students(model: SchoolModel, domain: int) -> bool:
 
 
 def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
-    """The head forms a team around expertise, gives it time and backs it."""
+    """The head forms a team around expertise, gives it time and backs it.
+
+    When the teacher the head asks to lead it declines, the work is left to whoever picks it up
+    (a default item, or none); ``None`` when too few are free or willing to join."""
     staff, cfg = model.staff, model.scenario
     rng = model.rng
     free = _available(staff)
@@ -384,13 +394,19 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
         return None
     exp = staff.expertise
     # Staff embrace the opportunity as far as they trust the head and are not cynical about it.
-    free &= rng.random(staff.n) < willingness(model)
+    willing = rng.random(staff.n) < willingness(model)
+    score = exp[:, domain] * (0.5 + staff.capacity) + 0.1 * (staff.role != NONE) + 0.01 * rng.random(staff.n)
+    score[~free] = -np.inf
+    # The head asks the teacher best suited to lead it. Where they are reluctant to engage (after
+    # distribution that felt like manipulation, "no point in trying again": Harris 2014, seed 001),
+    # they decline and no team forms on it.
+    leader = int(score.argmax())
+    if not willing[leader]:
+        return _volunteer(model, domain, difficulty)
+    free &= willing
     n_free = np.count_nonzero(free)
     if n_free < 2:
         return None
-    score = exp[:, domain] * (0.5 + staff.capacity) + 0.1 * (staff.role != NONE) + 0.01 * rng.random(staff.n)
-    score[~free] = -np.inf
-    leader = int(score.argmax())
     team = [leader]
     req = REQUIREMENTS[domain]
     size = min(cfg.leadership.team_size, n_free)

@@ -764,8 +764,10 @@ def test_a_teacher_whose_commitments_exceed_the_week_teaches_worse():
 
 def test_protected_time_replaces_other_duties_instead_of_adding_hours():
     m = SchoolModel(scenario(d=DESIGN), rng=61)
+    m.staff.cynicism[:] = 0.0  # everyone willing: the head's first choice of lead accepts
+    m.staff.trust_head[:] = 1.0
     item = W._design_team(m, 1, 0.5)
-    assert item is not None
+    assert item is not None and item.mode == W.DESIGN
     m._commit_time()
     with_protection = m.staff.commitment[item.members].copy()
     m.scenario.time.protected_budget = 0.0
@@ -954,6 +956,44 @@ def test_a_head_can_orchestrate_only_so_many_design_teams_fewer_in_an_interim():
     m.head_leaves_now({"interim_weeks": 10})
     m.step()
     assert W.orchestration_capacity(m) < with_head
+
+
+def test_the_head_pays_only_for_the_design_teams_the_senior_team_cannot_orchestrate():
+    m = SchoolModel(scenario(d=DESIGN), rng=70)
+    full = W.head_bandwidth(m) * m.scenario.work.duration_weeks
+    m.items = [it for it in m.items if it.mode != W.DESIGN]
+    assert W.head_slots(m) == pytest.approx(full)
+    m.staff.capacity[m.staff.senior_slots()] = 1.0  # a capable senior team orchestrates teams of its own
+    senior = W.senior_teams(m)
+    assert senior >= 1.0
+    team = W._begin(m, W.DESIGN, 1, 0.5, 0, np.array([0, 1]), support=0.5, discipline=0.5, time=0.1)
+    assert W.head_slots(m) == pytest.approx(full)  # within the senior team's share: free to the head
+    for _ in range(int(senior) + 1):
+        W._begin(m, W.DESIGN, 1, 0.5, 0, np.array([0, 1]), support=0.5, discipline=0.5, time=0.1)
+    cost = m.scenario.orchestration.team_cost * (W.design_teams(m) - senior)
+    assert W.head_slots(m) == pytest.approx(max(0.0, W.head_bandwidth(m) - cost) * m.scenario.work.duration_weeks)
+    assert W.head_slots(m) < full
+    assert team in m.items
+
+
+def test_after_distribution_felt_as_manipulation_the_teacher_asked_to_lead_declines():
+    # Reluctant to engage (Harris 2014, seed 001): the head asks the teacher best suited to lead the
+    # team; if that teacher declines, no team forms, even with willing colleagues to spare, and the
+    # work is left to whoever picks it up.
+    def first_choice_declines(reluctant: bool) -> W.Item | None:
+        m = SchoolModel(scenario(d=DESIGN, x={"trust": {"cynicism_drag": 1.0}}), rng=71)
+        m.staff.cynicism[:] = 0.0
+        m.staff.trust_head[:] = 1.0
+        m.staff.expertise[3, 1] = 1.0  # teacher 3 is clearly the one to lead work in domain 1
+        m.staff.capacity[3] = 1.0
+        if reluctant:
+            m.staff.cynicism[3] = 1.0  # willingness 0
+        return W._design_team(m, 1, 0.5)
+
+    willing = first_choice_declines(False)
+    assert willing is not None and willing.mode == W.DESIGN and willing.leader == 3
+    declined = first_choice_declines(True)
+    assert declined is None or (declined.mode == W.DEFAULT and declined.support == 0.0)
 
 
 def test_design_is_built_up_as_trust_in_the_head_grows():
