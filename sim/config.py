@@ -425,6 +425,16 @@ class Leadership(Section):
         le=12,
         source="Arden School: 'teams of four to five teachers'",
     )
+    asks: int = P(
+        1,
+        "teachers the head asks in turn, best suited first, to lead a design team before leaving the work to "
+        "whoever picks it up (each accepts with their willingness)",
+        unit="people",
+        ge=1,
+        le=100,
+        source="staff 'reluctant to engage' after inauthentic distribution (Harris 2014, seed 001); one ask is "
+        "an assumption (a large number gives the rule before stop 26: the best suited among the willing)",
+    )
     team_selection: Literal["complementary", "similar"] = P(
         "complementary",
         "design teams chosen for complementary expertise, or among like-minded colleagues",

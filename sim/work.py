@@ -385,8 +385,9 @@ def _invite_students(model: SchoolModel, domain: int) -> bool:
 def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
     """The head forms a team around expertise, gives it time and backs it.
 
-    When the teacher the head asks to lead it declines, the work is left to whoever picks it up
-    (a default item, or none); ``None`` when too few are free or willing to join."""
+    When every teacher the head asks to lead it declines (``leadership.asks`` of them, best suited
+    first), the work is left to whoever picks it up (a default item, or none); ``None`` when too
+    few are free or willing to join."""
     staff, cfg = model.staff, model.scenario
     rng = model.rng
     free = _available(staff)
@@ -397,11 +398,11 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     willing = rng.random(staff.n) < willingness(model)
     score = exp[:, domain] * (0.5 + staff.capacity) + 0.1 * (staff.role != NONE) + 0.01 * rng.random(staff.n)
     score[~free] = -np.inf
-    # The head asks the teacher best suited to lead it. Where they are reluctant to engage (after
-    # distribution that felt like manipulation, "no point in trying again": Harris 2014, seed 001),
-    # they decline and no team forms on it.
-    leader = int(score.argmax())
-    if not willing[leader]:
+    # The head asks the teacher best suited to lead it, then the next (``leadership.asks`` in all).
+    # Where they are reluctant to engage (after distribution that felt like manipulation, "no point
+    # in trying again": Harris 2014, seed 001), they decline, and if all asked do, no team forms.
+    leader = _ask_to_lead(score, willing, cfg.leadership.asks)
+    if leader < 0:
         return _volunteer(model, domain, difficulty)
     free &= willing
     n_free = np.count_nonzero(free)
@@ -445,6 +446,19 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
         students=_invite_students(model, domain),
         parents=parents,
     )
+
+
+def _ask_to_lead(score: np.ndarray, willing: np.ndarray, asks: int) -> int:
+    """The first of the ``asks`` best-scored teachers (``-inf``: not available) who is willing, or -1."""
+    score = score.copy() if asks > 1 else score
+    for _ in range(asks):
+        j = int(score.argmax())
+        if score[j] == -np.inf:
+            return -1
+        if willing[j]:
+            return j
+        score[j] = -np.inf
+    return -1
 
 
 def willingness(model: SchoolModel) -> np.ndarray:

@@ -996,6 +996,22 @@ def test_after_distribution_felt_as_manipulation_the_teacher_asked_to_lead_decli
     assert declined is None or (declined.mode == W.DEFAULT and declined.support == 0.0)
 
 
+def test_a_head_who_asks_a_second_teacher_forms_the_team_the_first_declined():
+    def team(asks: int) -> W.Item | None:
+        m = SchoolModel(scenario(d=DESIGN, x={"trust": {"cynicism_drag": 1.0}}), rng=72)
+        m.scenario.leadership.asks = asks
+        m.staff.cynicism[:] = 0.0
+        m.staff.trust_head[:] = 1.0
+        m.staff.expertise[[3, 5], 1] = [1.0, 0.95]  # teacher 3 the one to lead, teacher 5 next
+        m.staff.capacity[[3, 5]] = 1.0
+        m.staff.cynicism[3] = 1.0  # teacher 3 declines
+        return W._design_team(m, 1, 0.5)
+
+    once, twice = team(1), team(2)
+    assert once is None or once.mode == W.DEFAULT
+    assert twice is not None and twice.mode == W.DESIGN and twice.leader == 5
+
+
 def test_design_is_built_up_as_trust_in_the_head_grows():
     t = {"teachers": {"trust_head": 0.3}}
     m = SchoolModel(scenario(d=DESIGN, t=t), rng=67)

@@ -1,0 +1,62 @@
+"""How the checks P1-P3 move with ``leadership.asks``: a sensitivity of an assumed setting, not a fit.
+
+The lead of a design team may decline (ODD 7.3.3); how many teachers the head asks in turn before
+leaving the work to whoever picks it up is an assumption (default 1, set before any check was run).
+This runs the chosen checks of the school suite with ``asks`` set in every school they build
+(their calm base, ``analysis.validation.CALM``), at 20 seeds from a base seed, and prints one line
+each. A large value (say 100) is the rule before stop 26: the best suited among the willing leads.
+From the repository root (about a minute per check and value on 2 cores)::
+
+    .venv/bin/python docs/sensitivity_asks.py --asks 1,2,100 --checks P1,P2,P3 [--base 0] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from leadsim.analysis import validation
+from leadsim.analysis.suite import run_check, suite
+
+#: the checks whose schools are all built on ``CALM`` (so ``asks`` reaches every one of them)
+BUILT_ON_CALM = ("P1", "P2", "P3")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--asks", default="1,2,100", help="values of leadership.asks, comma-separated")
+    parser.add_argument("--checks", default="P1,P2,P3", help="school checks, comma-separated")
+    parser.add_argument("--base", type=int, default=0, help="base seed (default 0)")
+    parser.add_argument("--seeds", type=int, default=20, help="seeds per arm (default 20)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    try:
+        values = [int(v) for v in args.asks.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    checks = [k.strip().upper() for k in args.checks.split(",") if k.strip()]
+    school = [k for k in suite("school") if k in BUILT_ON_CALM]
+    if not values or any(not 1 <= v <= 100 for v in values):
+        print(f"sensitivity_asks.py: error: --asks {args.asks!r}: expected integers from 1 to 100", file=sys.stderr)
+        return 2
+    if not checks or any(k not in school for k in checks):
+        expected = ", ".join(school)
+        print(f"sensitivity_asks.py: error: --checks {args.checks!r}: expected some of {expected}", file=sys.stderr)
+        return 2
+    calm = validation.CALM
+    kept = {k: v for k, v in calm.items()}
+    try:
+        for asks in values:
+            calm.clear()
+            calm.update(validation.merge(kept, {"leadership": {"asks": asks}}))
+            for key in checks:
+                r = run_check(key, args.seeds, args.workers, args.base)
+                print(f"asks {asks:3d}  {key}  {'pass' if r.passed else 'fail'}: {r.measured}", flush=True)
+    finally:
+        calm.clear()
+        calm.update(kept)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
