@@ -8,6 +8,10 @@ each. A large value (say 100) is the rule before stop 26: the best suited among 
 From the repository root (about a minute per check and value on 2 cores)::
 
     .venv/bin/python docs/sensitivity_asks.py --asks 1,2,100 --checks P1,P2,P3 [--base 0] [--workers 2]
+
+``--charge-every-team`` runs them instead with the head charged for every running design team, as
+before stop 26 (``work.head_slots`` replaced in this process, so the runs are made in it, one at a
+time): with ``--asks 1`` that separates the lead who may decline from the orchestration correction.
 """
 
 from __future__ import annotations
@@ -17,9 +21,17 @@ import sys
 
 from leadsim.analysis import validation
 from leadsim.analysis.suite import run_check, suite
+from leadsim.sim import work
 
 #: the checks whose schools are all built on ``CALM`` (so ``asks`` reaches every one of them)
 BUILT_ON_CALM = ("P1", "P2", "P3")
+
+
+def _head_slots_before_stop_26(model) -> float:  # noqa: ANN001
+    """``work.head_slots`` as it was until stop 25: every running design team charged to the head."""
+    cfg = model.scenario
+    free = work.head_bandwidth(model) - cfg.orchestration.team_cost * work.design_teams(model)
+    return max(0.0, free) * cfg.work.duration_weeks
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", type=int, default=0, help="base seed (default 0)")
     parser.add_argument("--seeds", type=int, default=20, help="seeds per arm (default 20)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--charge-every-team",
+        action="store_true",
+        help="charge the head for every running design team, as before stop 26 (runs in this process)",
+    )
     args = parser.parse_args(argv)
     try:
         values = [int(v) for v in args.asks.split(",") if v.strip()]
@@ -43,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         expected = ", ".join(school)
         print(f"sensitivity_asks.py: error: --checks {args.checks!r}: expected some of {expected}", file=sys.stderr)
         return 2
+    workers = args.workers
+    if args.charge_every_team:
+        work.head_slots = _head_slots_before_stop_26
+        workers = 1  # the replacement lives in this process only
     calm = validation.CALM
     kept = {k: v for k, v in calm.items()}
     try:
@@ -50,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             calm.clear()
             calm.update(validation.merge(kept, {"leadership": {"asks": asks}}))
             for key in checks:
-                r = run_check(key, args.seeds, args.workers, args.base)
+                r = run_check(key, args.seeds, workers, args.base)
                 print(f"asks {asks:3d}  {key}  {'pass' if r.passed else 'fail'}: {r.measured}", flush=True)
     finally:
         calm.clear()

@@ -433,7 +433,7 @@ class Leadership(Section):
         ge=1,
         le=100,
         source="staff 'reluctant to engage' after inauthentic distribution (Harris 2014, seed 001); one ask is "
-        "an assumption (a large number gives the rule before stop 26: the best suited among the willing)",
+        "an assumption (a large number gives about the rule before stop 26: the best suited among the willing)",
     )
     team_selection: Literal["complementary", "similar"] = P(
         "complementary",

@@ -449,8 +449,9 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
 
 
 def _ask_to_lead(score: np.ndarray, willing: np.ndarray, asks: int) -> int:
-    """The first of the ``asks`` best-scored teachers (``-inf``: not available) who is willing, or -1."""
-    score = score.copy() if asks > 1 else score
+    """The first of the ``asks`` best-scored teachers (``-inf``: not available) who is willing, or -1.
+    ``score`` is left as it was."""
+    score = score.copy()
     for _ in range(asks):
         j = int(score.argmax())
         if score[j] == -np.inf:

@@ -993,7 +993,21 @@ def test_after_distribution_felt_as_manipulation_the_teacher_asked_to_lead_decli
     willing = first_choice_declines(False)
     assert willing is not None and willing.mode == W.DESIGN and willing.leader == 3
     declined = first_choice_declines(True)
-    assert declined is None or (declined.mode == W.DEFAULT and declined.support == 0.0)
+    # at this seed a volunteer takes it up: the work is left to whoever picks it up, not dropped
+    assert declined is not None and declined.mode == W.DEFAULT and declined.support == 0.0
+
+
+def test_the_head_asks_the_best_suited_first_and_stops_at_the_first_who_accepts():
+    inf = -np.inf
+    score = np.array([0.2, 0.9, inf, 0.5, 0.7])
+    willing = np.array([True, False, True, True, True])
+    assert W._ask_to_lead(score, willing, 1) == -1  # teacher 1 is asked and declines
+    assert W._ask_to_lead(score, willing, 2) == 4  # then teacher 4, who accepts
+    assert W._ask_to_lead(score, willing, 100) == 4
+    assert score[1] == 0.9  # the caller's scores are left as they were
+    nobody = np.zeros(5, dtype=bool)
+    assert W._ask_to_lead(score, nobody, 100) == -1  # all four available asked, none willing
+    assert W._ask_to_lead(np.full(3, inf), np.ones(3, dtype=bool), 2) == -1  # nobody available
 
 
 def test_a_head_who_asks_a_second_teacher_forms_the_team_the_first_declined():

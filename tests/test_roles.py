@@ -67,6 +67,8 @@ def test_whole_school_roles_keep_the_holders_capacity_in_use_instead_of_fading()
     # other seeds gave negative differences on the first). A strict xfail from 2026-12-01 to stop 25
     # (3 of 6 schools gained); it holds again since the lead of a design team may decline (stop 26),
     # which leaves teachers without a post fewer teams to lead in and the roles more to keep in use.
+    # Six schools are few: the verdict moves with the draws (2 of 6 with every teacher asked to lead);
+    # the 16-school test below is the robust claim.
     gaps = _role_gaps(range(6))
     assert np.mean(gaps) > 0.03 and sum(g > 0 for g in gaps) >= 5, gaps
 
