@@ -1113,11 +1113,12 @@ class ThreatParams(Section):
 
     learning_cost: float = P(
         0.3,
-        "share of a week's learning lost per unit of crisis severity while the crisis lasts",
+        "share of a week's lessons that give no progress, per unit of crisis severity, while the crisis lasts",
         unit="share",
         ge=0,
         le=1,
-        source="disruption costs learning; assumption",
+        source="disruption costs learning; assumption (at severity 0.8, eight weeks cost about what ten days of "
+        "teacher absence cost: Clotfelter, Ladd & Vigdor 2009; Miller, Murnane & Willett 2008)",
     )
     rigidity: float = P(
         1.0,

@@ -176,6 +176,13 @@ def _density_and_clustering(present: np.ndarray) -> tuple[float, float]:
 def succession_measures(ts: pd.DataFrame, departures: list[dict], weeks_per_year: int) -> list[dict]:
     """Around each departure: level before, deepest drop, gains kept, recovery, capacity kept.
 
+    Every reading after a departure is taken at the same point of the school year as the level
+    before it: the mean over the term (``TERM_WEEKS``) before the departure's week, and the mean over
+    the term before the same week 1, 2, ... years later. Attainment and capacity step at every year
+    end (a cohort leaves with its gains and a new one arrives; teachers are replaced), so a reading
+    straight after a year end would count about a year's value added as lost where nothing happened.
+    The drop and the recovery are therefore read once a year, in whole years.
+
     Gains are attainment above the level at the start of the run (the intake baseline);
     ``kept_Ny`` is the share of the gain at departure still there N years later (may exceed
     1 where the school kept improving); NaN when the run ends too early or there was no gain.
@@ -185,36 +192,39 @@ def succession_measures(ts: pd.DataFrame, departures: list[dict], weeks_per_year
     cap = ts["leadership_capacity"].to_numpy()
     steps = ts["step"].to_numpy()
     base = float(att[0])
+
+    def term_before(x: np.ndarray, j: int) -> float:
+        lo = max(0, j - TERM_WEEKS)
+        return float(x[lo:j].mean()) if j > lo else float(x[j])
+
     for dep in departures:
         d = int(np.searchsorted(steps, dep["week"]))
-        lo = max(0, d - TERM_WEEKS)
-        before = float(att[lo:d].mean()) if d > lo else float(att[d])
-        cap_before = float(cap[lo:d].mean()) if d > lo else float(cap[d])
+        before = term_before(att, d)
+        cap_before = term_before(cap, d)
         gain = before - base
-        horizon = att[d : d + 5 * weeks_per_year + 1]
-        low_i = int(np.argmin(horizon)) if horizon.size else 0
+        # the term before the departure's week of the year, in each of the years after it
+        later = {k: d + k * weeks_per_year for k in range(1, max(KEPT_YEARS) + 1)}
+        level = {k: term_before(att, j) for k, j in later.items() if j <= att.size}
+        drops = [before - v for v in level.values()]
         row = {
             "week": dep["week"],
             "head_id": dep["head_id"],
             "reason": dep["reason"],
             "level_before": before,
             "gain_before": gain,
-            "deepest_drop": float(before - horizon.min()) if horizon.size else math.nan,
+            "deepest_drop": max(drops) if drops else math.nan,
             "capacity_before": cap_before,
         }
         for k in KEPT_YEARS:
-            j = d + k * weeks_per_year
-            ok = j < att.size
-            row[f"kept_{k}y"] = float((att[j] - base) / gain) if ok and gain > MIN_GAIN else math.nan
+            ok = k in level
+            row[f"kept_{k}y"] = float((level[k] - base) / gain) if ok and gain > MIN_GAIN else math.nan
             # the same in absolute terms, defined whatever the gain: attainment lost since the departure
-            row[f"lost_{k}y"] = float(before - att[j]) if ok else math.nan
-            row[f"capacity_kept_{k}y"] = float(cap[j] / cap_before) if ok and cap_before > 0 else math.nan
-        rec = math.nan
-        after = att[d + low_i :]
-        hit = np.flatnonzero(after >= before)
-        if hit.size:
-            rec = float((low_i + hit[0]) / weeks_per_year)
-        row["years_to_recover"] = rec
+            row[f"lost_{k}y"] = float(before - level[k]) if ok else math.nan
+            cap_k = term_before(cap, later[k]) if ok else math.nan
+            row[f"capacity_kept_{k}y"] = float(cap_k / cap_before) if ok and cap_before > 0 else math.nan
+        # the first whole year after the departure in which attainment is back at its level before
+        back = [k for k, v in level.items() if v >= before]
+        row["years_to_recover"] = float(back[0]) if back else math.nan
         out.append(row)
     return out
 

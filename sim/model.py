@@ -260,6 +260,8 @@ class SchoolModel(LeadsimModel):
         buy_in = 1.0 - self.scenario.trust.cynicism_drag * staff.cynicism[slots]
         gain = rate * buy_in * np.maximum(np.asarray(level) - staff.practice[slots], 0.0)
         staff.practice[slots] = np.minimum(staff.practice[slots] + gain, 1.0)
+        # Owned, as practice spread along ties is: they worked on it with colleagues and took it up.
+        staff.owned[slots] = np.minimum(staff.owned[slots] + gain, staff.practice[slots])
         return float(gain.sum())
 
     def grow_capacity(self, slots: np.ndarray, rate: float) -> None:
@@ -597,14 +599,16 @@ class SchoolModel(LeadsimModel):
         used = sum(1 for item in self.items if item.students) / max(1, len(self.items))
         openness = float(self.routines[routines.COUNCIL]) * (0.2 + 0.8 * used) * genuine
         engagement_lift = 0.1 * float(self.routines[routines.BEHAVIOUR_ROUTINES])
-        weekly = update_students(
-            self.rng, self.pupils, self.families, self.teaching, openness, cfg, engagement_lift=engagement_lift
-        )
+        taught = self.teaching
         if self.crisis is not None:
-            # A threat costs learning while it lasts (disruption, attention elsewhere).
-            lost = cfg.threat.learning_cost * self.crisis.severity
-            self.pupils.attainment -= lost * weekly
-            weekly *= 1.0 - lost
+            # A threat costs learning while it lasts (disruption, attention elsewhere): that share of
+            # the week's lessons gives no progress, as a lesson missed does (``boundary.cover_teaching``
+            # 0). A share of the learning taught, not of the value added: that is near 0 in an ordinary
+            # school and below 0 in one an inspection finds weak, where it would make a crisis help.
+            taught = taught * (1.0 - cfg.threat.learning_cost * self.crisis.severity)
+        weekly = update_students(
+            self.rng, self.pupils, self.families, taught, openness, cfg, engagement_lift=engagement_lift
+        )
         self.learning_gain = weekly * cfg.school.weeks_per_year
         wpy = cfg.school.weeks_per_year
         self._recent_gain[self.week % wpy] = self.learning_gain

@@ -219,7 +219,7 @@ class School(CellAgent):
 
     @property
     def practice(self) -> float:
-        """Mean owned teaching practice of the school's teachers."""
+        """Mean teaching practice of the school's teachers (owned or not)."""
         return mean(self.school_model.staff.practice)
 
 

@@ -385,14 +385,14 @@ def _invite_students(model: SchoolModel, domain: int) -> bool:
 def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
     """The head forms a team around expertise, gives it time and backs it.
 
-    When every teacher the head asks to lead it declines (``leadership.asks`` of them, best suited
-    first), the work is left to whoever picks it up (a default item, or none); ``None`` when too
-    few are free or willing to join."""
+    When no team can be formed - too few teachers are free, every teacher the head asks to lead it
+    declines (``leadership.asks`` of them, best suited first), or too few are willing to join the one
+    who accepts - the work is left to whoever picks it up (a default item, or none)."""
     staff, cfg = model.staff, model.scenario
     rng = model.rng
     free = _available(staff)
     if np.count_nonzero(free) < 2:
-        return None
+        return _volunteer(model, domain, difficulty)
     exp = staff.expertise
     # Staff embrace the opportunity as far as they trust the head and are not cynical about it.
     willing = rng.random(staff.n) < willingness(model)
@@ -407,7 +407,7 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     free &= willing
     n_free = np.count_nonzero(free)
     if n_free < 2:
-        return None
+        return _volunteer(model, domain, difficulty)
     team = [leader]
     req = REQUIREMENTS[domain]
     size = min(cfg.leadership.team_size, n_free)
@@ -492,7 +492,10 @@ def post_culture(model: SchoolModel) -> np.ndarray | float:
 def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
     """Maybe a teacher sees the gap and fills it, with one or two colleagues they trust."""
     staff, rng = model.staff, model.rng
-    prop = gap_propensity(model)
+    # Only a teacher with room in their week picks it up (a teacher committed beyond it takes on
+    # nothing more), as for those they bring in.
+    avail = _available(staff)
+    prop = gap_propensity(model) * avail
     total = float(prop.sum())
     if total <= 0:
         return None
@@ -500,7 +503,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     if rng.random() >= p_fill:
         return None
     leader = int(choose(rng, prop / total))
-    w = staff.ties[leader] * _available(staff)
+    w = staff.ties[leader] * avail
     w[leader] = 0.0
     team = [leader]
     k = min(2, int(np.count_nonzero(w)))
@@ -529,8 +532,8 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     if any_of(staff.away):
         p = p * (staff.away < 1.0)  # not there this week: lent to another school for all of it
     members = (rng.random(staff.n) < p).nonzero()[0]
-    if members.size < 2:
-        return None
+    if members.size < 2:  # no crowd gathers: the work is left to whoever picks it up, as any gap
+        return _volunteer(model, domain, difficulty)
     score = staff.capacity[members] + staff.expertise[members, domain]
     leader = int(members[score.argmax()])
     head = model.head
@@ -790,7 +793,6 @@ def take_over(model: SchoolModel, item: Item) -> None:
     head = model.head
     staff, cfg = model.staff, model.scenario
     m = item.members
-    beyond = model.head_items >= head_slots(model)
     _release(model, item)
     staff.trust_head[m] -= cfg.trust.betrayal * staff.trust_head[m]
     staff.capacity[m] -= cfg.capacity.override_loss * staff.capacity[m]
@@ -802,6 +804,9 @@ def take_over(model: SchoolModel, item: Item) -> None:
     item.discipline = facilitated_discipline(head.capacity, 0.0, _evidence(model))
     item.time = 0.1  # a mandate's, as in _mandate
     item.students = item.parents = False  # the head's mandate does not invite them in
+    # Judged once the team has become the head's work: a design team taken in no longer counts
+    # against the head's slots as a team to orchestrate.
+    beyond = model.head_items >= head_slots(model)
     model.head_items += 1
     _beyond_room(model, item, beyond)
 

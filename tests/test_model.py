@@ -467,16 +467,33 @@ def test_density_and_clustering_of_a_triangle_and_a_path():
 def test_succession_measures_on_a_known_trajectory():
     wpy = 20
     steps = np.arange(0, 100)
-    att = np.where(steps < 30, steps / 30 * 0.3, 0.3 - (steps - 30) * 0.005)  # gains 0.3, then slides
+    att = np.where(steps < 30, np.minimum(steps / 15, 1.0) * 0.3, 0.3 - (steps - 30) * 0.005)  # gains 0.3, then slides
     cap = np.full(100, 0.4)
     ts = pd.DataFrame({"step": steps, "attainment": att, "leadership_capacity": cap})
     (row,) = succession_measures(ts, [{"week": 30, "head_id": 1, "reason": "scheduled"}], wpy)
     assert row["gain_before"] == pytest.approx(att[17:30].mean())
-    assert row["kept_1y"] == pytest.approx(att[50] / att[17:30].mean())
-    assert row["lost_1y"] == pytest.approx(att[17:30].mean() - att[50])
+    # read over the term before the same week a year on
+    assert row["kept_1y"] == pytest.approx(att[37:50].mean() / att[17:30].mean())
+    assert row["lost_1y"] == pytest.approx(att[17:30].mean() - att[37:50].mean())
+    assert row["deepest_drop"] == pytest.approx(att[17:30].mean() - att[77:90].mean())  # year 3, the last read
     assert row["kept_5y"] != row["kept_5y"]  # NaN: the run ends before 5 years
     assert np.isnan(row["years_to_recover"])
     assert row["capacity_kept_3y"] == pytest.approx(1.0)
+
+
+def test_a_departure_at_a_year_end_loses_nothing_where_only_the_saw_tooth_moves():
+    # Every year attainment climbs through the year and drops when a cohort leaves; nothing else
+    # changes. A head leaving at a year end must not be charged with the drop that follows it.
+    wpy = 20
+    steps = np.arange(0, 200)
+    att = 0.1 + 0.002 * (steps % wpy)
+    ts = pd.DataFrame({"step": steps, "attainment": att, "leadership_capacity": 0.3 + 0.01 * (steps % wpy)})
+    (row,) = succession_measures(ts, [{"week": 60, "head_id": 1, "reason": "scheduled"}], wpy)
+    for k in (1, 3, 5):
+        assert row[f"lost_{k}y"] == pytest.approx(0.0, abs=1e-12)
+        assert row[f"capacity_kept_{k}y"] == pytest.approx(1.0)
+    assert row["deepest_drop"] == pytest.approx(0.0, abs=1e-12)
+    assert row["years_to_recover"] == 1.0
 
 
 def test_a_first_time_head_grows_into_the_job():
@@ -569,20 +586,24 @@ def test_a_head_who_coaches_teams_gains_influence_with_them():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="fails since the stationary start of 2026-12-01: an experienced successor leaves 0.59 of a "
-    "first-time successor's dip over 16 seeds (0.011 against 0.018 SD/yr), not under half; "
+    reason="fails since the stationary start of 2026-12-01: an experienced successor leaves 0.54 of a "
+    "first-time successor's dip over 32 seeds at stop 27 (0.017 against 0.031 SD/yr; 0.59 over 16 seeds "
+    "before), not under half; at 6 seeds, the test's sample until stop 27, it passed at stop 27; "
     "docs/validation.md, 'What the model does not yet reproduce'",
 )
 def test_an_experienced_successor_largely_offsets_the_dip_after_a_head_change():
     # Bartanen, Grissom & Rogers 2019: the drop after a change comes from the newcomer's inexperience.
+    # 32 seeds: at 6 the verdict depended on the sample.
+    seeds = 32
+
     def gains(departures: list) -> float:
         total = 0.0
-        for seed in range(6):
+        for seed in range(seeds):
             events = {"head_exit_hazard": 0.0, "crisis_hazard": 0.0, "head_departures": departures}
             m = SchoolModel(scenario(e={"years": 7, "events": events}), rng=seed)
             m.run()
             total += m.timeseries()["learning_gain"].iloc[5 * 39 + 1 :].mean()
-        return total / 6
+        return total / seeds
 
     stay = gains([])
     experienced = stay - gains([{"year": 5, "successor": {"experienced": True}}])
@@ -939,6 +960,22 @@ def test_a_crisis_costs_learning_while_it_lasts():
     assert hit.timeseries()["learning_gain"].iloc[-4:].mean() < calm.timeseries()["learning_gain"].iloc[-4:].mean()
 
 
+def test_a_crisis_costs_learning_even_in_a_school_that_adds_less_than_expected():
+    # The schools an inspection finds are those below expected progress: disruption must cost their
+    # students learning too, not make them fall behind more slowly.
+    after = {}
+    for cost in (0.0, 0.3):
+        m = SchoolModel(
+            scenario(s={"students": {"reference_teaching": 1.0}}, t={"threat": {"learning_cost": cost}}), rng=67
+        )
+        m.run(10)
+        assert m.value_added < 0
+        m.crisis_now("results", severity=0.8, duration_weeks=8)
+        m.run(8)
+        after[cost] = float(m.pupils.attainment.mean())
+    assert after[0.3] < after[0.0] - 0.005
+
+
 def test_sustained_low_value_added_brings_an_inspection():
     m = SchoolModel(scenario(x={"threat": {"inspection_trigger": 0.5}}), rng=65)
     m.run(39)
@@ -1106,3 +1143,55 @@ def test_a_member_of_a_crowd_changes_practice_less_than_a_member_of_a_working_gr
     assert W.complete(m2, team) == "success"
     in_team = (m2.staff.practice - before)[[0, 1, 2, 3]].mean()
     assert in_crowd < 0.6 * in_team
+
+
+def test_practice_learned_in_another_school_is_owned_and_does_not_erode():
+    m = SchoolModel(scenario(), rng=71)
+    m.run(5)
+    slots = np.array([0, 1, 2])
+    before_owned = m.staff.owned[slots].copy()
+    before = m.staff.practice[slots].copy()
+    gained = m.adopt_practice(slots, np.ones(3), 0.5)
+    assert gained > 0
+    np.testing.assert_allclose(m.staff.owned[slots] - before_owned, m.staff.practice[slots] - before)
+    m.run(39)  # a year on, only turnover and the ordinary drift act on it
+    kept = [i for i in slots if m.staff.practice[i] > before[i] + 0.5 * (1 - before[i]) * 0.25]
+    assert kept, "what they took up a year ago has eroded"
+
+
+def test_a_lead_who_accepts_with_nobody_willing_to_join_leaves_the_work_to_a_volunteer():
+    # The same rule as when the lead declines: work no team can take is left to whoever picks it
+    # up, never silently dropped because of which step failed.
+    m = SchoolModel(scenario(d=DESIGN, x={"trust": {"cynicism_drag": 1.0}}, g={"work": {"gap_filling": 50.0}}), rng=73)
+    m.staff.trust_head[:] = 1.0
+    m.staff.trust_colleagues[:] = 1.0
+    m.staff.cynicism[:] = 1.0  # nobody is willing to join a designed team ...
+    m.staff.cynicism[3] = 0.0  # ... but teacher 3, the one asked to lead
+    m.staff.expertise[3, 1] = 1.0
+    m.staff.capacity[3] = 1.0
+    item = W._design_team(m, 1, 0.5)
+    assert item is not None and item.mode == W.DEFAULT
+
+
+def test_a_teacher_committed_beyond_their_week_does_not_pick_up_unled_work():
+    m = SchoolModel(scenario(g={"work": {"gap_filling": 50.0}}), rng=74)
+    m.staff.commitment[:] = 1.5  # every teacher's week is full ...
+    m.staff.commitment[6] = 0.0  # ... but teacher 6's
+    m.staff.capacity[:] = 0.8
+    leads = {item.leader for _ in range(30) if (item := W._volunteer(m, 1, 0.5)) is not None}
+    assert leads == {6}
+
+
+def test_a_design_team_taken_over_is_judged_against_the_room_it_leaves_the_head():
+    # Taking over a design team frees the orchestration it cost the head: the head's room is judged
+    # with the team already theirs, so a take-over that fits is not counted as beyond it.
+    m = SchoolModel(scenario(d=DESIGN), rng=75)
+    m.scenario.orchestration.senior_share = 0.0  # the head orchestrates every team
+    team = W._begin(m, W.DESIGN, 1, 0.5, 0, np.array([0, 1]), support=0.5, discipline=0.5, time=0.1)
+    # fill the head's slots exactly while the team still takes its share of them
+    m.head_items = int(np.ceil(W.head_slots(m)))
+    assert m.head_items >= W.head_slots(m)
+    room_without_team = (W.head_bandwidth(m)) * m.scenario.work.duration_weeks
+    assert m.head_items < room_without_team
+    W.take_over(m, team)
+    assert not team.beyond_room and m.beyond_room == 0
