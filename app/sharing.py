@@ -31,6 +31,7 @@ from leadsim.app.classroom import (
     build_scenario,
     default_settings,
     drop_none,
+    event_too_close,
     is_known_scenario,
     register_scenario,
 )
@@ -167,6 +168,24 @@ def _event(text: str, total_weeks: int) -> Intervention:
     return Intervention(week=week, kind=kind, sides=sides, arg="" if arg == "own" else arg, severity=severity)
 
 
+def _too_close(setup: PageSetup, items: list[str]) -> list[str]:
+    """A link's departures or crises closer than a term in one school (as the page refuses them)."""
+    if len(items) != len(setup.log):  # some were refused already
+        return []
+    sides = (0, 1) if setup.compare else (0,)
+    scenarios = [build_scenario(setup.settings[s], seed=setup.seed, own_events=setup.own_events) for s in sides]
+    errors: list[str] = []
+    done: list[Intervention] = []
+    for text, iv in sorted(zip(items, setup.log, strict=True), key=lambda pair: pair[1].week):
+        for s in sides:
+            problem = event_too_close(iv.kind, iv.week, done, s, scenarios[s]) if s in iv.sides else ""
+            if problem:
+                errors.append(f"do: {text!r}: " + (f"{SIDE_NAMES[s]} school: " if setup.compare else "") + problem)
+                break
+        done.append(iv)
+    return errors
+
+
 def from_query(query: Mapping[str, str]) -> tuple[PageSetup, list[str]]:
     """The setup an address describes, and its problems (one line each).
 
@@ -228,6 +247,7 @@ def from_query(query: Mapping[str, str]) -> tuple[PageSetup, list[str]]:
                     setup.log.append(_event(item, total))
                 except ValueError as e:
                     errors.append(str(e))
+            errors += _too_close(setup, items)
     if "week" in query:
         text = query["week"]
         if not text.isdigit() or int(text) > total:

@@ -173,6 +173,76 @@ def test_unknown_interventions_and_acting_after_the_end_are_refused():
         room.head_leaves_now()
 
 
+def test_a_second_click_on_the_head_leaves_in_the_same_week_does_not_remove_the_successor_too():
+    """Two clicks on "the head leaves now" before the run starts (a double click, or twice in a row):
+    one head leaves, not the head and then the successor who has just arrived, and the page says why."""
+    room = Classroom(settings=_demo_pair(), seed=1)
+    room.head_leaves_now()
+    with pytest.raises(ValueError, match="the head already leaves next week: at most one departure a term"):
+        room.head_leaves_now()
+    assert room.pending() == ["the head leaves"]
+    room.forward(2)
+    assert [d["week"] for d in room.schools[0].departures] == [1]
+
+
+def test_departures_and_crises_closer_than_a_term_are_refused_so_the_setup_can_always_be_saved(tmp_path):
+    """A scenario file allows one departure and one crisis a term; the page the same, so that "download
+    this setup" never fails: the second crisis five weeks after the first is refused with its reason,
+    and a term later it is accepted."""
+    room = Classroom(settings=_demo_pair(), seed=1, compare=True)
+    room.forward(10)
+    room.crisis_now("behaviour", sides=(1,))
+    room.head_leaves_now()
+    room.forward(5)
+    with pytest.raises(ValueError, match="right school: a crisis already began in week 11.*from week 23 on"):
+        room.crisis_now("results")
+    with pytest.raises(ValueError, match="the head already left in week 11"):
+        room.head_leaves_now(sides=(0,))
+    room.crisis_now("results", sides=(0,))  # the left school had none
+    room.forward(8)
+    room.crisis_now("results", sides=(1,))  # week 23: a term after the first
+    room.forward(1)
+    for side in (0, 1):
+        path = tmp_path / f"{side}.yaml"
+        path.write_text(setup_yaml(room, side))  # raised a validation error before
+        assert load_scenario(path).events.crises
+    # a refused click changed nothing, even after going back
+    room.seek(12)
+    with pytest.raises(ValueError, match="a crisis already began in week 11"):
+        room.crisis_now("results", sides=(1,))
+    assert room.week == 24 and len(room.log) == 4
+
+
+def test_the_scenarios_own_departure_counts_when_its_events_are_kept():
+    settings = (SchoolSettings.from_scenario("charismatic-solo"),) * 2
+    room = Classroom(settings=settings, own_events=True)
+    departure = build_scenario(settings[0], seed=0, own_events=True).events.head_departures[0].step(39)
+    room.seek(departure - 5)
+    with pytest.raises(ValueError, match=f"the scenario's own departure comes in week {departure}"):
+        room.head_leaves_now()
+    without = Classroom(settings=settings)  # without the scenario's own events only the click counts
+    without.seek(departure - 5)
+    assert without.head_leaves_now().week == departure - 5
+
+
+def test_a_second_switch_in_the_same_week_replaces_the_first():
+    room = Classroom(settings=_demo_pair(), seed=1, compare=True)
+    room.switch_pattern_now("design")
+    room.switch_pattern_now("default", sides=(1,))
+    assert room.pending() == ["switch to teams by design (left)", "switch to volunteers (right)"]
+    room.forward(1)
+    assert room.schools[0].pattern.weights() == pytest.approx((0.2, 0.8, 0.0, 0.0))
+    assert room.schools[1].pattern.weights() == pytest.approx(tuple(MIXES["default"].get(p, 0.0) for p in PATTERNS))
+
+
+def test_a_crisis_severity_out_of_range_is_refused():
+    room = Classroom(settings=_demo_pair(), seed=1)
+    for bad in (float("nan"), 0.0, 3.0):
+        with pytest.raises(ValueError, match="severity"):
+            room.crisis_now("results", bad)
+    assert room.log == []
+
+
 def test_replay_moves_the_cursor_without_changing_the_run():
     room = Classroom(settings=_demo_pair(), seed=2, compare=True)
     room.forward(40)
@@ -401,6 +471,8 @@ def test_a_link_reopens_the_same_run():
         ({"week": "100000"}, "week='100000'"),
         ({"hack": "1"}, "hack: not a setting"),
         ({"right.reform_pace": "20"}, "right.reform_pace='20': expected a number from 0 to 13"),
+        ({"do": "5:leave:own:both,6:leave:own:left"}, "'6:leave:own:left': left school: the head already left"),
+        ({"do": "5:crisis:results:0.5:right,9:crisis:behaviour:0.5:both"}, "right school: a crisis already began"),
     ],
 )
 def test_a_bad_link_changes_nothing_and_says_why(query, problem):
@@ -593,15 +665,15 @@ def test_the_layout_is_stable_between_recomputations():
 
 
 def test_live_state_packs_every_figure_and_says_what_is_pending():
-    room = _played(weeks=32)
+    room = _played(weeks=34)  # a term after the first departure (week 21): one a term at most
     room.head_leaves_now()
     state = live_state(room)
     packed = json.loads(state["figures"])
     assert set(packed) == {"network-left", "network-right", "routines", *TIME_CHARTS}
     assert all(isinstance(v["v"], int) and "data" in v["f"] for v in packed.values())
-    assert state["week_text"].startswith("week 32 ")
+    assert state["week_text"].startswith("week 34 ")
     assert state["alert"] == "from next week: the head leaves"
-    assert state["cursor"] == state["newest"] == 32
+    assert state["cursor"] == state["newest"] == 34
     assert json.loads(pack_figures({"a": to_json(time_chart("trust", room.series()))}))["a"]["f"]["data"]
 
 
