@@ -525,6 +525,31 @@ def test_a_bad_uploaded_file_gets_the_clis_one_line_error():
         read_uploaded(b"school: [unclosed\n", "mine.yaml")
 
 
+def test_an_uploaded_file_cannot_read_the_servers_files_through_extends(tmp_path):
+    """``extends`` in an opened file named any path on the server (read relative to a temporary
+    folder), and the error gave away what was there: now only a bundled scenario may be extended."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("years: 3\nthe_password: hunter2\n")
+    for target in (str(secret), "../" * 12 + str(secret).lstrip("/"), "/etc/passwd"):
+        with pytest.raises(ValueError) as e:
+            read_uploaded(f"extends: {target}\nseed: 1\n".encode(), "mine.yaml")
+        message = str(e.value)
+        assert message.startswith("mine.yaml:1: extends: a file opened on the page may extend only a bundled scenario")
+        assert "the_password" not in message and "\n" not in message
+
+
+def test_a_bundled_scenario_that_extends_another_opens_as_leadsim_run_reads_it():
+    """scenarios/charismatic-design.yaml (extends: charismatic-solo.yaml), saved by a trainer and opened
+    on the page, failed with 'file not found: /tmp/tmp.../charismatic-solo.yaml'."""
+    for name in ("charismatic-design", "arden", "split-site"):
+        path = ROOT / "scenarios" / f"{name}.yaml"
+        _, scenario = read_uploaded(path.read_bytes(), path.name)
+        assert scenario == load_scenario(name)
+    with pytest.raises(ValueError) as e:
+        read_uploaded(b"extends: demo.yaml\nyears: 300\n", "mine.yaml")
+    assert str(e.value) == "mine.yaml:2: years: must be at most 100 (got 300)"
+
+
 # --- your school ---------------------------------------------------------------------------------------
 
 
