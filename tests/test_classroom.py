@@ -33,6 +33,7 @@ from leadsim.app.classroom import (
 from leadsim.app.page import Session, data_csv, figures, live_state, pack_figures, view_rows
 from leadsim.app.sharing import PageSetup, from_query, read_uploaded, setup_of, setup_yaml, to_address, to_query
 from leadsim.app.views import (
+    CHART_TIPS,
     ROUTINE_WORDS,
     SCHOOL_COLOURS,
     TIME_CHARTS,
@@ -725,6 +726,17 @@ def test_presets_and_explanation():
     assert "<b>What you are seeing.</b>" in html and "**" not in html
     for jargon in ("distribution index", "SD above the start", "Play Interval", "stance"):
         assert jargon not in html
+
+
+def test_the_year_end_saw_tooth_is_explained_where_a_trainer_looks():
+    """Results and capacity drop at every year end (a cohort leaves, novices arrive): a room sees a
+    saw-tooth. The page says why, in the explanation and the charts' tips, and marks the year ends."""
+    html = explanation_html()
+    assert "saw-tooth" in html and "every year end" in html and "same time of year" in html
+    for key in ("attainment", "leadership_capacity"):
+        assert "every year end" in CHART_TIPS[key]
+        axis = time_chart(key, _played().series(), years=4.0)["layout"]["xaxis"]
+        assert axis["minor"]["dtick"] == 1 and axis["minor"]["showgrid"]
 
 
 def _diagnose_cli(*args: str) -> subprocess.CompletedProcess:
