@@ -699,18 +699,20 @@ def network_figure(snap: NetworkSnapshot, pos: np.ndarray, *, title: str, height
         {
             "xaxis": dict(axis),
             "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1},
-            "margin": {"l": 6, "r": 6, "t": 36, "b": 30},
+            "margin": {"l": 6, "r": 6, "t": 36, "b": 44},
             "hovermode": "closest",
             "annotations": [
                 {
-                    "text": "★ head  ◆ senior team  ■ middle leader  ● teacher · size = influence · "
-                    "lines = collaboration ties",
+                    # two lines: on one it ran past the box at 1280 px (a projector) and was cut off
+                    "text": "★ head  ◆ senior team  ■ middle leader  ● teacher<br>"
+                    "size = influence · lines = collaboration ties",
                     "xref": "paper",
                     "yref": "paper",
                     "x": 0,
                     "y": -0.02,
                     "yanchor": "top",
                     "xanchor": "left",
+                    "align": "left",
                     "showarrow": False,
                     "font": {"size": 11, "color": "#555"},
                 }
