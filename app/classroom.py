@@ -89,6 +89,7 @@ HUMAN_NAMES: dict[str, str] = {
     "inauthentic": "delegation dressed as sharing",
     "reference": "reference school",
     "reform-cycles": "a new head every two years",
+    "split-site": "designs across three sites",
 }
 #: months of additional progress for an effect size (EEF Teaching and Learning Toolkit): upper
 #: bound of each band of |effect size| -> months; 0.96 and above is 12 months

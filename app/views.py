@@ -262,7 +262,14 @@ def centre_overload(model: SchoolModel) -> str:
     (threat-rigidity, ODD 7.2), or "" when they are not."""
     if model.head is None or not model.beyond_room:
         return ""
-    return f" · the head has pulled in {model.head_items} pieces of work for time to lead {head_slots(model):.0f}"
+    slots = head_slots(model)
+    # Work taken in beyond the head's time thins their attention only while they hold more than
+    # they have time for (sim.work.attention): once items have ended, "6 pieces for time to lead 6"
+    # (or, rounded, "5 for 6") would claim an overload that is no longer there.
+    if model.head_items <= slots:
+        return ""
+    room = f"{slots:.1f}".removesuffix(".0")
+    return f" · the head has pulled in {model.head_items} pieces of work for time to lead {room}"
 
 
 def _r(a: np.ndarray, digits: int = 4) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ from leadsim.app.yourschool import QUESTIONS, TYPICAL, diagnose
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.scenario import bundled_scenarios, load_scenario
 from leadsim.sim.vocabulary import MIXES, PATTERNS
+from leadsim.sim.work import head_slots
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,6 +79,14 @@ def test_settings_from_a_scenario_rebuild_the_same_school(name):
     a.run(60)
     b.run(60)
     assert a.timeseries().equals(b.timeseries())
+
+
+def test_every_bundled_scenario_has_a_name_a_trainer_would_use():
+    """split-site was the only bundled scenario shown by its file name in the menus and legends."""
+    from leadsim.app.classroom import HUMAN_NAMES, human_name
+
+    for name in scenario_names():
+        assert name in HUMAN_NAMES and human_name(name) != name
 
 
 def test_every_bundled_scenario_can_be_chosen():
@@ -787,3 +797,19 @@ def test_the_status_says_when_a_threatened_head_has_pulled_in_more_than_they_can
         said.append(room.status())
     assert any("pulled in" in lines[0] for lines in said)
     assert not any("pulled in" in lines[1] for lines in said)  # the other school had no crisis
+
+
+def test_the_status_claims_an_overloaded_head_only_while_they_hold_more_than_they_have_time_for():
+    """The line said "pulled in 6 pieces of work for time to lead 6" (and "5 for 6") in a crisis: work
+    once taken in beyond the head's time, now within it, which thins nothing (sim.work.attention)."""
+    for name in ("charismatic-solo", "crisis", "reference"):
+        room = Classroom(settings=(SchoolSettings.from_scenario(name),) * 2, seed=0)
+        room.crisis_now("behaviour", 0.6)
+        for _ in range(20):
+            room.forward(1)
+            school = room.schools[0]
+            line = room.status()[0]
+            if "pulled in" in line:
+                held, room_for = re.search(r"pulled in (\d+) pieces of work for time to lead ([\d.]+)", line).groups()
+                assert int(held) > float(room_for), line
+            assert ("pulled in" in line) == (school.beyond_room > 0 and school.head_items > head_slots(school))
