@@ -89,6 +89,7 @@ HUMAN_NAMES: dict[str, str] = {
     "inauthentic": "delegation dressed as sharing",
     "reference": "reference school",
     "reform-cycles": "a new head every two years",
+    "split-site": "designs across three sites",
 }
 #: months of additional progress for an effect size (EEF Teaching and Learning Toolkit): upper
 #: bound of each band of |effect size| -> months; 0.96 and above is 12 months
@@ -373,6 +374,39 @@ class Intervention:
             school.switch_pattern_now(**({k: 0.0 for k in PATTERN_NAMES} | PRESETS[self.arg][1]))
 
 
+def event_too_close(kind: str, week: int, log: Sequence[Intervention], side: int, scenario: Scenario) -> str:
+    """Why the head cannot leave (or a crisis cannot start) in school ``side`` the week after ``week``,
+    or "" when it can.
+
+    At most one departure and one crisis a term, as in a scenario file (``leadsim.sim.config``: a
+    head cannot arrive, settle and leave within a term), counting the trainer's earlier clicks in
+    ``log`` and the scenario's own scheduled events. Without this, a second click on "the head
+    leaves now" in the same week made the successor leave the week they arrived, and the setup
+    could no longer be saved as a scenario file.
+    """
+    if kind not in ("leave", "crisis"):
+        return ""
+    wpy = scenario.school.weeks_per_year
+    term = max(1, wpy // 3)
+    own = scenario.events.head_departures if kind == "leave" else scenario.events.crises
+    clicked = [iv.week + 1 for iv in log if iv.kind == kind and side in iv.sides]
+    starts = sorted({*clicked, *(item.step(wpy) for item in own)})
+    at = week + 1
+    near = [w for w in starts if abs(w - at) < term]
+    if not near:
+        return ""
+    w = min(near, key=lambda x: abs(x - at))
+    what = "departure" if kind == "leave" else "crisis"
+    rule = f"at most one {what} a term ({term} weeks)"
+    if w == at:
+        done = "the head already leaves next week" if kind == "leave" else "a crisis already starts next week"
+        return f"{done}: {rule}"
+    if w > at:
+        return f"the scenario's own {what} comes in week {w}: {rule}"
+    done = "the head already left" if kind == "leave" else "a crisis already began"
+    return f"{done} in week {w}: {rule}, so from week {w + term - 1} on"
+
+
 # --- the classroom -----------------------------------------------------------------------------------
 
 
@@ -563,14 +597,31 @@ class Classroom:
         valid = {"leave": ("", *SUCCESSORS), "crisis": tuple(CRISIS_KINDS), "switch": tuple(PRESETS)}
         if kind not in valid or arg not in valid[kind]:
             raise ValueError(f"unknown intervention {kind!r} {arg!r}")
+        if not 0.0 < float(severity) <= 1.0:  # also refuses nan
+            raise ValueError(f"a crisis's severity must be above 0 and at most 1 (got {severity!r})")
         with self.lock:
             if self.cursor >= self.total_weeks:
                 raise ValueError("the run has ended: start again or go back to an earlier week")
+            targets = self._targets(sides)
+            # checked before branching: a refused click changes nothing, not even the weeks run
+            log = [iv for iv in self.log if iv.week < self.cursor] if self.cursor < self.week else self.log
+            for s in targets:
+                problem = event_too_close(kind, self.cursor, log, s, self.scenarios[s])
+                if problem:
+                    raise ValueError((f"{SIDE_NAMES[s]} school: " if self.compare else "") + problem)
             if self.cursor < self.week:
                 self.branch(self.cursor)
-            iv = Intervention(
-                week=self.cursor, kind=kind, sides=self._targets(sides), arg=arg, severity=float(severity)
-            )
+            if kind == "switch":  # a second switch in the same week replaces the first: the last choice holds
+                kept = []
+                for old in self.log:
+                    if old.kind == kind and old.week == self.cursor:
+                        rest = tuple(x for x in old.sides if x not in targets)
+                        if not rest:
+                            continue
+                        old = replace(old, sides=rest)
+                    kept.append(old)
+                self.log = kept
+            iv = Intervention(week=self.cursor, kind=kind, sides=targets, arg=arg, severity=float(severity))
             self.log.append(iv)
             return iv
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,11 +33,14 @@ from leadsim.app.classroom import (
     build_scenario,
     default_settings,
     drop_none,
+    event_too_close,
     is_known_scenario,
     register_scenario,
 )
 from leadsim.sim.config import Scenario
-from leadsim.sim.scenario import ScenarioError, load_scenario
+from leadsim.sim.scenario import ScenarioError, bundled_scenarios, load_scenario
+
+from leadsim.inputs import EXTENDS, InputError, read_document
 
 #: the settings a link may change, with their ranges (the page's sliders')
 RANGES: dict[str, tuple[float, float]] = {
@@ -167,6 +172,24 @@ def _event(text: str, total_weeks: int) -> Intervention:
     return Intervention(week=week, kind=kind, sides=sides, arg="" if arg == "own" else arg, severity=severity)
 
 
+def _too_close(setup: PageSetup, items: list[str]) -> list[str]:
+    """A link's departures or crises closer than a term in one school (as the page refuses them)."""
+    if len(items) != len(setup.log):  # some were refused already
+        return []
+    sides = (0, 1) if setup.compare else (0,)
+    scenarios = [build_scenario(setup.settings[s], seed=setup.seed, own_events=setup.own_events) for s in sides]
+    errors: list[str] = []
+    done: list[Intervention] = []
+    for text, iv in sorted(zip(items, setup.log, strict=True), key=lambda pair: pair[1].week):
+        for s in sides:
+            problem = event_too_close(iv.kind, iv.week, done, s, scenarios[s]) if s in iv.sides else ""
+            if problem:
+                errors.append(f"do: {text!r}: " + (f"{SIDE_NAMES[s]} school: " if setup.compare else "") + problem)
+                break
+        done.append(iv)
+    return errors
+
+
 def from_query(query: Mapping[str, str]) -> tuple[PageSetup, list[str]]:
     """The setup an address describes, and its problems (one line each).
 
@@ -228,6 +251,7 @@ def from_query(query: Mapping[str, str]) -> tuple[PageSetup, list[str]]:
                     setup.log.append(_event(item, total))
                 except ValueError as e:
                     errors.append(str(e))
+            errors += _too_close(setup, items)
     if "week" in query:
         text = query["week"]
         if not text.isdigit() or int(text) > total:
@@ -285,6 +309,33 @@ def setup_yaml(room: Classroom, side: int = 0) -> str:
     return head + yaml.safe_dump(drop_none(setup_scenario(room, side).model_dump(mode="json")), sort_keys=False)
 
 
+def _check_extends(path: Path, name: str) -> None:
+    """An uploaded file may extend a bundled scenario only (by its file name), never a file of the server's.
+
+    ``extends`` is read relative to the file, and an absolute or ``../`` path would read any file the
+    server can: its content or existence would show in the error (and with ``--public`` to anyone in the
+    room's network).
+
+    Raises:
+        ValueError: ``extends`` names anything but a bundled scenario's file.
+    """
+    try:
+        data, lines = read_document(path, name)
+    except InputError:
+        return  # not a mapping or not YAML: load_scenario says so, in the CLI's words
+    if not isinstance(data, dict) or EXTENDS not in data:
+        return
+    target = data[EXTENDS]
+    allowed = sorted(p.name for _, p, _ in bundled_scenarios())
+    if isinstance(target, str) and target.strip() in allowed:
+        return
+    line = lines.get((EXTENDS,))
+    raise ValueError(
+        f"{name}:{line}: extends: a file opened on the page may extend only a bundled scenario "
+        f"({', '.join(allowed)}), not {target!r}; use leadsim run for a file that extends your own files"
+    )
+
+
 def read_uploaded(data: bytes, filename: str = "uploaded.yaml") -> tuple[str, Scenario]:
     """Validate an uploaded scenario file exactly as ``leadsim run`` does and register it.
 
@@ -300,10 +351,16 @@ def read_uploaded(data: bytes, filename: str = "uploaded.yaml") -> tuple[str, Sc
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
+        _check_extends(path, name)
+        # the bundled scenarios beside it, so that a copy of one (charismatic-design.yaml extends
+        # charismatic-solo.yaml) opens as it runs with leadsim run in scenarios/
+        for _, bundled, _ in bundled_scenarios():
+            if bundled.name != name:
+                shutil.copyfile(bundled, Path(tmp) / bundled.name)
         try:
             scenario = load_scenario(path)
         except ScenarioError as e:
-            raise ValueError(str(e).replace(str(path), name)) from None
+            raise ValueError(str(e).replace(str(path), name).replace(tmp + os.sep, "")) from None
     key = "upload:" + hashlib.sha256(data).hexdigest()[:10]
     register_scenario(key, scenario)
     return key, scenario

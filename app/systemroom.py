@@ -220,6 +220,7 @@ class SystemRoom:
         with self.lock:
             name = self.names[self.selected] if school is None else school
             m = self.model
+            self._check_term(kind, name)
             if kind == "leave":
                 if arg and arg not in SUCCESSORS:
                     raise ValueError(f"unknown successor {arg!r}")
@@ -233,6 +234,32 @@ class SystemRoom:
             event = LiveEvent(self.week, kind, name, arg, float(severity))
             self.log.append(event)
             return event
+
+    def _check_term(self, kind: str, school: str) -> None:
+        """At most one departure and one crisis a term in a school, as on the single-school page: a second
+        click on "the head leaves now" in the same week would make the successor leave the week they came.
+
+        Raises:
+            ValueError: the trainer already made the head of ``school`` leave (or a crisis start) this term.
+        """
+        if kind not in ("leave", "crisis"):
+            return
+        term = max(1, self.weeks_per_year // 3)
+        earlier = [e.week for e in self.log if e.kind == kind and e.school == school and self.week - e.week < term]
+        if not earlier:
+            return
+        at = max(earlier) + 1
+        what = "departure" if kind == "leave" else "crisis"
+        if at == self.week + 1:
+            done = (
+                f"the head of {school} already leaves next week"
+                if kind == "leave"
+                else (f"a crisis already starts in {school} next week")
+            )
+            raise ValueError(f"{done}: at most one {what} a term ({term} weeks)")
+        done = f"the head of {school} already left" if kind == "leave" else f"a crisis already began in {school}"
+        rule = f"at most one {what} a term ({term} weeks)"
+        raise ValueError(f"{done} in week {at}: {rule}, so from week {at + term - 1} on")
 
     def pending(self) -> list[str]:
         """Live events that act next week."""

@@ -51,9 +51,12 @@ TIME_CHARTS: dict[str, tuple[str, list[tuple[str, str]], str]] = {
 CHART_TIPS: dict[str, str] = {
     "attainment": "Model term: attainment - pupils' learning against expected progress, in standard deviations "
     "(SD) from where the school started; the right-hand axis gives months of additional progress "
-    "(EEF Teaching and Learning Toolkit conversion).",
+    "(EEF Teaching and Learning Toolkit conversion). The saw-tooth: it steps down at every year end "
+    "(the faint dotted lines), when the oldest cohort leaves and new pupils and teachers arrive, and climbs "
+    "through the year; compare the same time of year, not a summer with the autumn after it.",
     "leadership_capacity": "Model term: leadership_capacity - how able teachers are to lead improvement "
-    "beyond their own classroom (mean of teachers).",
+    "beyond their own classroom (mean of teachers). It steps down at every year end (the faint dotted lines), "
+    "when experienced teachers leave and novices join.",
     "distribution_index": "Model term: distribution_index - the share of improvement leading done by "
     "someone other than the head; roles_held - the share of teachers with a leadership role (a formal post, "
     "or a whole-school academic or pastoral role the head gave them, as at Arden).",
@@ -259,7 +262,14 @@ def centre_overload(model: SchoolModel) -> str:
     (threat-rigidity, ODD 7.2), or "" when they are not."""
     if model.head is None or not model.beyond_room:
         return ""
-    return f" · the head has pulled in {model.head_items} pieces of work for time to lead {head_slots(model):.0f}"
+    slots = head_slots(model)
+    # Work taken in beyond the head's time thins their attention only while they hold more than
+    # they have time for (sim.work.attention): once items have ended, "6 pieces for time to lead 6"
+    # (or, rounded, "5 for 6") would claim an overload that is no longer there.
+    if model.head_items <= slots:
+        return ""
+    room = f"{slots:.1f}".removesuffix(".0")
+    return f" · the head has pulled in {model.head_items} pieces of work for time to lead {room}"
 
 
 def _r(a: np.ndarray, digits: int = 4) -> list:
@@ -446,6 +456,8 @@ def time_chart(
                 "showgrid": True,
                 "gridcolor": "#eee",
                 "zeroline": False,
+                # a faint line at every year end: where results and capacity step down (the saw-tooth)
+                "minor": {"dtick": 1, "showgrid": True, "gridcolor": "#e2e2e2", "griddash": "dot"},
             },
             "yaxis": {
                 "title": {"text": ytitle, "font": {"size": 11}},
@@ -694,18 +706,20 @@ def network_figure(snap: NetworkSnapshot, pos: np.ndarray, *, title: str, height
         {
             "xaxis": dict(axis),
             "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1},
-            "margin": {"l": 6, "r": 6, "t": 36, "b": 30},
+            "margin": {"l": 6, "r": 6, "t": 36, "b": 44},
             "hovermode": "closest",
             "annotations": [
                 {
-                    "text": "★ head  ◆ senior team  ■ middle leader  ● teacher · size = influence · "
-                    "lines = collaboration ties",
+                    # two lines: on one it ran past the box at 1280 px (a projector) and was cut off
+                    "text": "★ head  ◆ senior team  ■ middle leader  ● teacher<br>"
+                    "size = influence · lines = collaboration ties",
                     "xref": "paper",
                     "yref": "paper",
                     "x": 0,
                     "y": -0.02,
                     "yanchor": "top",
                     "xanchor": "left",
+                    "align": "left",
                     "showarrow": False,
                     "font": {"size": 11, "color": "#555"},
                 }
@@ -732,6 +746,11 @@ grow, turn green and yellow, and the ties thicken.
 **The charts.** *Pupils' results*: learning against expected progress, in standard deviations from
 where the school started; the right-hand axis gives months of additional progress, by the
 Education Endowment Foundation's conversion (0.10-0.18 SD is 2 months, 0.19-0.26 SD 3 months...).
+**The saw-tooth**: results and *staff able to lead* drop at every year end (the faint dotted
+lines), when the oldest cohort of pupils leaves, a new one arrives and teachers who leave are
+replaced by newly qualified ones, and they climb again through the year. That is the school
+year, not a crisis: compare a school with itself, or with the other school, at the same time of
+year.
 *Staff able to lead*, *leading done by others than the head*, *trust* and *weariness of
 initiatives* describe the teachers; the small charts show pupils and parents. Hover over a chart's
 box for the model's own term. A vertical line marks each event at the week it took effect.

@@ -320,6 +320,34 @@ def test_charts_survive_resizes_and_relayouts_while_paused(server, browser, tmp_
         context.close()
 
 
+#: every chart whose text (title, legend, key) runs past its box: [chart, how far past, in px]
+_CUT = """() => [...document.querySelectorAll('.leadsim-plot')].flatMap(el => {
+    const box = el.getBoundingClientRect();
+    return [...el.querySelectorAll('.annotation-text, .gtitle, .legendtext')]
+        .map(t => t.getBoundingClientRect().right - box.right).filter(past => past > 1)
+        .map(past => [el.getAttribute('data-chart'), Math.round(past)]); })"""
+
+
+def test_nothing_is_cut_off_on_a_1280x720_projector(server, browser):
+    """At 1280x720 the staff network's key ran past its box and was cut off ("lines = colla"), in
+    presentation mode already after "size = i". Compare mode, the page and the presentation."""
+    context, page, errors = _open(browser, server, "?compare=1&week=80", viewport={"width": 1280, "height": 720})
+    try:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+        for chart in ("network-left", "network-right", "attainment"):
+            page.wait_for_function(_DRAWN, arg=chart, timeout=30_000)
+        assert page.evaluate(_CUT) == []
+        page.locator(".leadsim-fullscreen").click()
+        page.wait_for_function("() => !document.querySelector('.leadsim-schools')", timeout=15_000)
+        for chart in ("network-left", "network-right", "attainment", "distribution_index"):
+            page.wait_for_function(_DRAWN, arg=chart, timeout=30_000)
+        time.sleep(1.0)  # the boxes settle into the presentation's row
+        assert page.evaluate(_CUT) == []
+        assert not errors, errors
+    finally:
+        context.close()
+
+
 def test_two_sessions_do_not_share_a_school(server, browser):
     a_context, a, a_errors = _open(browser, server)
     b_context, b, b_errors = _open(browser, server)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ from leadsim.app.classroom import (
 from leadsim.app.page import Session, data_csv, figures, live_state, pack_figures, view_rows
 from leadsim.app.sharing import PageSetup, from_query, read_uploaded, setup_of, setup_yaml, to_address, to_query
 from leadsim.app.views import (
+    CHART_TIPS,
     ROUTINE_WORDS,
     SCHOOL_COLOURS,
     TIME_CHARTS,
@@ -45,6 +47,7 @@ from leadsim.app.yourschool import QUESTIONS, TYPICAL, diagnose
 from leadsim.sim.model import SchoolModel
 from leadsim.sim.scenario import bundled_scenarios, load_scenario
 from leadsim.sim.vocabulary import MIXES, PATTERNS
+from leadsim.sim.work import head_slots
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,6 +79,14 @@ def test_settings_from_a_scenario_rebuild_the_same_school(name):
     a.run(60)
     b.run(60)
     assert a.timeseries().equals(b.timeseries())
+
+
+def test_every_bundled_scenario_has_a_name_a_trainer_would_use():
+    """split-site was the only bundled scenario shown by its file name in the menus and legends."""
+    from leadsim.app.classroom import HUMAN_NAMES, human_name
+
+    for name in scenario_names():
+        assert name in HUMAN_NAMES and human_name(name) != name
 
 
 def test_every_bundled_scenario_can_be_chosen():
@@ -171,6 +182,76 @@ def test_unknown_interventions_and_acting_after_the_end_are_refused():
     room.seek(room.total_weeks)
     with pytest.raises(ValueError, match="ended"):
         room.head_leaves_now()
+
+
+def test_a_second_click_on_the_head_leaves_in_the_same_week_does_not_remove_the_successor_too():
+    """Two clicks on "the head leaves now" before the run starts (a double click, or twice in a row):
+    one head leaves, not the head and then the successor who has just arrived, and the page says why."""
+    room = Classroom(settings=_demo_pair(), seed=1)
+    room.head_leaves_now()
+    with pytest.raises(ValueError, match="the head already leaves next week: at most one departure a term"):
+        room.head_leaves_now()
+    assert room.pending() == ["the head leaves"]
+    room.forward(2)
+    assert [d["week"] for d in room.schools[0].departures] == [1]
+
+
+def test_departures_and_crises_closer_than_a_term_are_refused_so_the_setup_can_always_be_saved(tmp_path):
+    """A scenario file allows one departure and one crisis a term; the page the same, so that "download
+    this setup" never fails: the second crisis five weeks after the first is refused with its reason,
+    and a term later it is accepted."""
+    room = Classroom(settings=_demo_pair(), seed=1, compare=True)
+    room.forward(10)
+    room.crisis_now("behaviour", sides=(1,))
+    room.head_leaves_now()
+    room.forward(5)
+    with pytest.raises(ValueError, match="right school: a crisis already began in week 11.*from week 23 on"):
+        room.crisis_now("results")
+    with pytest.raises(ValueError, match="the head already left in week 11"):
+        room.head_leaves_now(sides=(0,))
+    room.crisis_now("results", sides=(0,))  # the left school had none
+    room.forward(8)
+    room.crisis_now("results", sides=(1,))  # week 23: a term after the first
+    room.forward(1)
+    for side in (0, 1):
+        path = tmp_path / f"{side}.yaml"
+        path.write_text(setup_yaml(room, side))  # raised a validation error before
+        assert load_scenario(path).events.crises
+    # a refused click changed nothing, even after going back
+    room.seek(12)
+    with pytest.raises(ValueError, match="a crisis already began in week 11"):
+        room.crisis_now("results", sides=(1,))
+    assert room.week == 24 and len(room.log) == 4
+
+
+def test_the_scenarios_own_departure_counts_when_its_events_are_kept():
+    settings = (SchoolSettings.from_scenario("charismatic-solo"),) * 2
+    room = Classroom(settings=settings, own_events=True)
+    departure = build_scenario(settings[0], seed=0, own_events=True).events.head_departures[0].step(39)
+    room.seek(departure - 5)
+    with pytest.raises(ValueError, match=f"the scenario's own departure comes in week {departure}"):
+        room.head_leaves_now()
+    without = Classroom(settings=settings)  # without the scenario's own events only the click counts
+    without.seek(departure - 5)
+    assert without.head_leaves_now().week == departure - 5
+
+
+def test_a_second_switch_in_the_same_week_replaces_the_first():
+    room = Classroom(settings=_demo_pair(), seed=1, compare=True)
+    room.switch_pattern_now("design")
+    room.switch_pattern_now("default", sides=(1,))
+    assert room.pending() == ["switch to teams by design (left)", "switch to volunteers (right)"]
+    room.forward(1)
+    assert room.schools[0].pattern.weights() == pytest.approx((0.2, 0.8, 0.0, 0.0))
+    assert room.schools[1].pattern.weights() == pytest.approx(tuple(MIXES["default"].get(p, 0.0) for p in PATTERNS))
+
+
+def test_a_crisis_severity_out_of_range_is_refused():
+    room = Classroom(settings=_demo_pair(), seed=1)
+    for bad in (float("nan"), 0.0, 3.0):
+        with pytest.raises(ValueError, match="severity"):
+            room.crisis_now("results", bad)
+    assert room.log == []
 
 
 def test_replay_moves_the_cursor_without_changing_the_run():
@@ -401,6 +482,8 @@ def test_a_link_reopens_the_same_run():
         ({"week": "100000"}, "week='100000'"),
         ({"hack": "1"}, "hack: not a setting"),
         ({"right.reform_pace": "20"}, "right.reform_pace='20': expected a number from 0 to 13"),
+        ({"do": "5:leave:own:both,6:leave:own:left"}, "'6:leave:own:left': left school: the head already left"),
+        ({"do": "5:crisis:results:0.5:right,9:crisis:behaviour:0.5:both"}, "right school: a crisis already began"),
     ],
 )
 def test_a_bad_link_changes_nothing_and_says_why(query, problem):
@@ -451,6 +534,31 @@ def test_a_bad_uploaded_file_gets_the_clis_one_line_error():
     assert str(e.value).startswith("mine.yaml:2: school.teachers") and "\n" not in str(e.value)
     with pytest.raises(ValueError, match="mine.yaml"):
         read_uploaded(b"school: [unclosed\n", "mine.yaml")
+
+
+def test_an_uploaded_file_cannot_read_the_servers_files_through_extends(tmp_path):
+    """``extends`` in an opened file named any path on the server (read relative to a temporary
+    folder), and the error gave away what was there: now only a bundled scenario may be extended."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("years: 3\nthe_password: hunter2\n")
+    for target in (str(secret), "../" * 12 + str(secret).lstrip("/"), "/etc/passwd"):
+        with pytest.raises(ValueError) as e:
+            read_uploaded(f"extends: {target}\nseed: 1\n".encode(), "mine.yaml")
+        message = str(e.value)
+        assert message.startswith("mine.yaml:1: extends: a file opened on the page may extend only a bundled scenario")
+        assert "the_password" not in message and "\n" not in message
+
+
+def test_a_bundled_scenario_that_extends_another_opens_as_leadsim_run_reads_it():
+    """scenarios/charismatic-design.yaml (extends: charismatic-solo.yaml), saved by a trainer and opened
+    on the page, failed with 'file not found: /tmp/tmp.../charismatic-solo.yaml'."""
+    for name in ("charismatic-design", "arden", "split-site"):
+        path = ROOT / "scenarios" / f"{name}.yaml"
+        _, scenario = read_uploaded(path.read_bytes(), path.name)
+        assert scenario == load_scenario(name)
+    with pytest.raises(ValueError) as e:
+        read_uploaded(b"extends: demo.yaml\nyears: 300\n", "mine.yaml")
+    assert str(e.value) == "mine.yaml:2: years: must be at most 100 (got 300)"
 
 
 # --- your school ---------------------------------------------------------------------------------------
@@ -593,15 +701,15 @@ def test_the_layout_is_stable_between_recomputations():
 
 
 def test_live_state_packs_every_figure_and_says_what_is_pending():
-    room = _played(weeks=32)
+    room = _played(weeks=34)  # a term after the first departure (week 21): one a term at most
     room.head_leaves_now()
     state = live_state(room)
     packed = json.loads(state["figures"])
     assert set(packed) == {"network-left", "network-right", "routines", *TIME_CHARTS}
     assert all(isinstance(v["v"], int) and "data" in v["f"] for v in packed.values())
-    assert state["week_text"].startswith("week 32 ")
+    assert state["week_text"].startswith("week 34 ")
     assert state["alert"] == "from next week: the head leaves"
-    assert state["cursor"] == state["newest"] == 32
+    assert state["cursor"] == state["newest"] == 34
     assert json.loads(pack_figures({"a": to_json(time_chart("trust", room.series()))}))["a"]["f"]["data"]
 
 
@@ -628,6 +736,17 @@ def test_presets_and_explanation():
     assert "<b>What you are seeing.</b>" in html and "**" not in html
     for jargon in ("distribution index", "SD above the start", "Play Interval", "stance"):
         assert jargon not in html
+
+
+def test_the_year_end_saw_tooth_is_explained_where_a_trainer_looks():
+    """Results and capacity drop at every year end (a cohort leaves, novices arrive): a room sees a
+    saw-tooth. The page says why, in the explanation and the charts' tips, and marks the year ends."""
+    html = explanation_html()
+    assert "saw-tooth" in html and "every year end" in html and "same time of year" in html
+    for key in ("attainment", "leadership_capacity"):
+        assert "every year end" in CHART_TIPS[key]
+        axis = time_chart(key, _played().series(), years=4.0)["layout"]["xaxis"]
+        assert axis["minor"]["dtick"] == 1 and axis["minor"]["showgrid"]
 
 
 def _diagnose_cli(*args: str) -> subprocess.CompletedProcess:
@@ -678,3 +797,19 @@ def test_the_status_says_when_a_threatened_head_has_pulled_in_more_than_they_can
         said.append(room.status())
     assert any("pulled in" in lines[0] for lines in said)
     assert not any("pulled in" in lines[1] for lines in said)  # the other school had no crisis
+
+
+def test_the_status_claims_an_overloaded_head_only_while_they_hold_more_than_they_have_time_for():
+    """The line said "pulled in 6 pieces of work for time to lead 6" (and "5 for 6") in a crisis: work
+    once taken in beyond the head's time, now within it, which thins nothing (sim.work.attention)."""
+    for name in ("charismatic-solo", "crisis", "reference"):
+        room = Classroom(settings=(SchoolSettings.from_scenario(name),) * 2, seed=0)
+        room.crisis_now("behaviour", 0.6)
+        for _ in range(20):
+            room.forward(1)
+            school = room.schools[0]
+            line = room.status()[0]
+            if "pulled in" in line:
+                held, room_for = re.search(r"pulled in (\d+) pieces of work for time to lead ([\d.]+)", line).groups()
+                assert int(held) > float(room_for), line
+            assert ("pulled in" in line) == (school.beyond_room > 0 and school.head_items > head_slots(school))

@@ -58,6 +58,29 @@ def test_a_crisis_in_one_school_shows_in_that_school_only():
     assert crises == {"hill": 0, "dale": 0, "vale": 1, "moor": 0}
 
 
+def test_a_second_click_on_the_head_leaves_does_not_remove_the_successor_too():
+    """Twice "the head of hill leaves now" in one week: one departure, not the successor's as well (it
+    was a 3rd head at week 1), and the second click says why; a term later the head may leave again."""
+    s = _session("system=federation&school=hill")
+    s.act({"kind": "leave"})
+    s.act({"kind": "leave"})
+    assert "the head of hill already leaves next week: at most one departure a term" in s.widget.message
+    assert s.widget.alert == "from next week: the head of hill leaves"
+    s.act({"kind": "crisis", "arg": "results"})
+    assert s.widget.message == ""
+    s.act({"kind": "crisis", "arg": "behaviour"})
+    assert "a crisis already starts in hill next week" in s.widget.message
+    s.step(1)
+    assert _heads(s)["hill"] == 1 and s.widget.status[1].startswith("hill — 2nd head")
+    s.step(11)
+    s.act({"kind": "leave"})
+    assert "from week 13 on" in s.widget.message
+    s.step(1)
+    s.act({"kind": "leave"})
+    s.step(1)
+    assert _heads(s)["hill"] == 2 and s.widget.message == ""
+
+
 def test_an_executive_head_takes_on_a_school_and_the_system_view_draws_the_new_tie():
     s = _session("system=federation&school=hill")
     assert s.widget.homes == ["dale"]  # only dale's head is an executive head
