@@ -158,5 +158,9 @@ def test_a_successor_keeps_whole_school_roles_as_far_as_they_distribute_and_taki
     m.step()
     assert m.staff.whole_school.any() == kept
     rise = (m.staff.cynicism - before)[held].mean() - (m.staff.cynicism - before)[~held].mean()
-    assert (rise > 0.05) == (not kept)
+    # At least half of what the mechanism adds (dismantle_cost of the way to 1) shows over the
+    # week's other changes. Until stop 27 the bar was an absolute 0.05, about half the mechanism
+    # at the cynicism of the time; at stop 27 the rise is 0.046 against the mechanism's 0.066.
+    direct = m.scenario.roles.dismantle_cost * (1.0 - before[held]).mean()
+    assert (rise > 0.5 * direct) == (not kept)
     assert (m.staff.memory[held] >= remembered[held] + 0.5).all() == (not kept)
