@@ -780,7 +780,9 @@ class SystemModel(LeadsimModel):
                 s.imported,
                 mean(partners) if partners.size else np.nan,
             )
-            state[r] = (s.attainment, s.school_model.staff.n)
+            # the school's own weekly measure: the same mean of the same array (nothing since its step
+            # changes the students), not taken again over each school's students every week
+            state[r] = (s.school_model.current["attainment"], s.school_model.staff.n)
         if not self.sharded:  # a sharded run's system measures are taken from every shard's rows at the end
             self._system_rows[w] = system_row(rows, state)
 

@@ -264,7 +264,9 @@ def facilitated_discipline(leader_capacity: float, support: float, evidence: flo
     comes from the lead's skill, the support and pressure of whoever backs the work, and the
     evidence to hand (data routines); it is the same rule whoever routed the work.
     """
-    return float(clip(D_LEAD * leader_capacity + D_SUPPORT * support + D_EVIDENCE * evidence, 0.0, 1.0))
+    x = D_LEAD * leader_capacity + D_SUPPORT * support + D_EVIDENCE * evidence
+    # np.clip of one number, without converting it to a NumPy scalar and back (the same value, NaN too)
+    return float(min(max(x, 0.0), 1.0))
 
 
 def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, support: float, time: float) -> np.ndarray:
