@@ -114,3 +114,106 @@ def test_a_network_left_and_joined_again_is_a_possible_system(
         "{school: a, network: n, action: leave, year: 1}, {school: a, network: n, action: join, year: 1.5}]}\n"
     )
     assert main(["system", "validate", str(tmp_path / "s.yaml")]) == 0
+
+
+# --- 2. system studies -----------------------------------------------------------------------------
+
+TINY_SYSTEM = """\
+years: 0.3
+schools:
+  - {name: a, teachers: 8, students: 40}
+  - {name: b, teachers: 8, students: 40}
+events: {head_exit_hazard: 0, crisis_hazard: 0}
+"""
+
+TINY_STUDY = """\
+scenario: tiny.yaml
+replications: 1
+seed: 5
+factors:
+  tie:
+    none: {}
+    federation: {federations: [{name: f, schools: [a, b]}]}
+focus: [a]
+measures: [final_attainment]
+compare: {factor: tie, baseline: none}
+"""
+
+
+@pytest.fixture
+def study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    """A finished tiny study: (its spec, its output folder)."""
+    (tmp_path / "tiny.yaml").write_text(TINY_SYSTEM)
+    (tmp_path / "study.yaml").write_text(TINY_STUDY)
+    out = tmp_path / "out"
+    assert main(["system", "study", str(tmp_path / "study.yaml"), "--workers", "0", "--out", str(out)]) == 0
+    capsys.readouterr()
+    return tmp_path / "study.yaml", out
+
+
+def _folder(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_a_study_resumed_with_another_seed_is_refused_not_answered_with_the_old_runs(
+    study: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, out = study
+    before = _folder(out)
+    args = ["system", "study", str(spec), "--workers", "0", "--out", str(out), "--set", "seed=6"]
+    line = refused(capsys, args)
+    assert "holds a study of a different spec (seed: 5 there, 6 here)" in line
+    assert _folder(out) == before
+
+
+def test_a_study_whose_system_scenario_changed_is_refused(
+    study: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, out = study
+    before = _folder(out)
+    (spec.parent / "tiny.yaml").write_text(TINY_SYSTEM.replace("teachers: 8", "teachers: 9"))
+    line = refused(capsys, ["system", "study", str(spec), "--workers", "0", "--out", str(out)])
+    assert "fingerprint.json: the runs in this folder were made from other system scenarios" in line
+    assert _folder(out) == before
+
+
+def test_a_study_with_more_replications_keeps_the_runs_it_has(
+    study: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec, out = study
+    first = (out / "rows" / "p000-r0000.json").read_bytes()
+    args = ["system", "study", str(spec), "--workers", "0", "--out", str(out), "--set", "replications=2"]
+    assert main(args) == 0
+    assert (out / "rows" / "p000-r0000.json").read_bytes() == first
+    assert (out / "rows" / "p001-r0001.json").exists()
+
+
+@pytest.mark.parametrize("where", ["foreign", "file", "proc"])
+def test_a_study_into_a_folder_of_something_else_or_nowhere_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    (tmp_path / "tiny.yaml").write_text(TINY_SYSTEM)
+    (tmp_path / "study.yaml").write_text(TINY_STUDY)
+    out = {"foreign": tmp_path / "thesis", "file": tmp_path / "notes.txt", "proc": Path("/proc/leadsim-x")}[where]
+    if where == "foreign":
+        out.mkdir()
+        (out / "chapter1.tex").write_text("mine")
+    if where == "file":
+        out.write_text("mine")
+    line = refused(capsys, ["system", "study", str(tmp_path / "study.yaml"), "--workers", "0", "--out", str(out)])
+    assert line.startswith(f"leadsim: error: --out {out}")
+    if where == "foreign":
+        assert sorted(p.name for p in out.iterdir()) == ["chapter1.tex"]
+    if where == "file":
+        assert out.read_text() == "mine"
+
+
+def test_a_study_of_a_school_the_system_does_not_have_is_refused_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tiny.yaml").write_text(TINY_SYSTEM)
+    (tmp_path / "study.yaml").write_text(TINY_STUDY.replace("focus: [a]", "focus: [a, nowhere]"))
+    out = tmp_path / "out"
+    line = refused(capsys, ["system", "study", str(tmp_path / "study.yaml"), "--workers", "0", "--out", str(out)])
+    assert "study.yaml:8: focus[1]: school 'nowhere' is not a school of the system at tie=none" in line
+    assert not out.exists()
