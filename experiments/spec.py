@@ -717,7 +717,41 @@ def _factors(spec: Experiment, origins: dict[Key, Origin], display: str) -> list
                 "expected a list of values for a setting, or labels -> scenario fragments",
                 value,
             )
+    _check_overlap(out, origins, display)
     return out
+
+
+def _touched(fragment: dict, prefix: Key = ()) -> set[Key]:
+    """The settings a fragment of a named factor's level sets (mappings under plain keys merge, so their leaves)."""
+    found: set[Key] = set()
+    for k, v in fragment.items():
+        rel = _parse_path(k) if isinstance(k, str) else None
+        if rel is None:
+            continue  # reported as 'not a setting name' when the design point is built
+        if _is_plain(k) and isinstance(v, dict) and v:
+            found |= _touched(v, prefix + rel)
+        else:
+            found.add(prefix + rel)
+    return found
+
+
+def _check_overlap(factors: list[Factor], origins: dict[Key, Origin], display: str) -> None:
+    """Two factors may not vary one setting: the later would overwrite the earlier at every design point,
+    and the earlier's column in design.parquet and summaries.parquet would name values that were never run."""
+    seen: list[tuple[Factor, Key]] = []
+    for f in factors:
+        mine = set().union(*(_touched(frag) for frag in f.fragments.values())) if f.kind == "named" else {f.path}
+        for other, path in seen:
+            for here in sorted(mine, key=fmt_key):
+                if here[: len(path)] == path or path[: len(here)] == here:
+                    what = "varies" if f.kind != "named" else "has a level that sets"
+                    also = "" if fmt_key(path) in (other.key, fmt_key(here)) else f" ('{fmt_key(path)}')"
+                    raise _fail(
+                        origins, display, ("factors", f.key), f"{what} '{fmt_key(here)}', which factor "
+                        f"'{other.key}' varies too{also}; vary each setting in one factor only (the later would "
+                        "overwrite the earlier at every design point)"
+                    )  # fmt: skip
+        seen += [(f, path) for path in sorted(mine, key=fmt_key)]
 
 
 def _setting(path: Key | None, name: str, key: Key, origins: dict[Key, Origin], display: str) -> Key:
