@@ -217,3 +217,124 @@ def test_a_study_of_a_school_the_system_does_not_have_is_refused_before_any_run(
     line = refused(capsys, ["system", "study", str(tmp_path / "study.yaml"), "--workers", "0", "--out", str(out)])
     assert "study.yaml:8: focus[1]: school 'nowhere' is not a school of the system at tie=none" in line
     assert not out.exists()
+
+
+# --- 3. experiment specs ---------------------------------------------------------------------------
+
+SPEC_HEAD = "scenario: demo\nset: {years: 2}\nreplications: 1\nfactors:\n"
+
+
+@pytest.mark.parametrize(
+    ("factors", "expected"),
+    [
+        (
+            "  head.charisma: [0.3, 0.5]\n  style:\n    a: {head.charisma: 0.1}\n    b: {head: {charisma: 0.9}}\n",
+            "spec.yaml:6: factors.style: has a level that sets 'head.charisma', which factor 'head.charisma' "
+            "varies too; vary each setting in one factor only",
+        ),
+        (
+            "  head.charisma: [0.3, 0.5]\n  head: [{charisma: 0.1}, {charisma: 0.9}]\n",
+            "spec.yaml:6: factors.head: varies 'head', which factor 'head.charisma' varies too",
+        ),
+        (
+            "  events.head_departures[0].year: [1, 1.5]\n  events.head_departures.0.year: [1, 1.5]\n",
+            "spec.yaml:6: factors.events.head_departures.0.year: varies 'events.head_departures[0].year', which "
+            "factor 'events.head_departures[0].year' varies too",
+        ),
+    ],
+)
+def test_two_factors_that_vary_one_setting_are_refused_in_one_line_naming_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], factors: str, expected: str
+) -> None:
+    (tmp_path / "spec.yaml").write_text(SPEC_HEAD + factors)
+    out = tmp_path / "out"
+    line = refused(capsys, ["sweep", str(tmp_path / "spec.yaml"), "--workers", "0", "--out", str(out)])
+    assert expected in line, line
+    assert not out.exists()
+
+
+def test_factors_that_vary_different_settings_of_one_section_are_a_design(tmp_path: Path) -> None:
+    from leadsim.experiments.spec import load_experiment
+
+    (tmp_path / "spec.yaml").write_text(
+        SPEC_HEAD + "  head.charisma: [0.3, 0.5]\n  style:\n    a: {head: {distribution: 0.2}}\n    b: {}\n"
+    )
+    assert load_experiment(tmp_path / "spec.yaml").n_points == 4
+
+
+# --- 4. calibration specs --------------------------------------------------------------------------
+
+CALIBRATION = """\
+parameters:
+  events.head_exit_hazard: {min: 0.05, max: 0.4}
+population: 2
+generations: 1
+seeds: 1
+ordinary_years: 1
+"""
+
+
+@pytest.fixture
+def no_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fit must never start: each case here is refused before it."""
+    from leadsim.analysis import calibration
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the calibration ran")
+
+    monkeypatch.setattr(calibration, "calibrate", refuse)
+
+
+@pytest.mark.parametrize(
+    ("spec", "data", "expected"),
+    [
+        (
+            "name: ../../escaped\ntargets: [E1.rate]\n",
+            None,
+            "c.yaml:7: name: use letters, digits, '.', '_' and '-' only, starting with a letter or digit "
+            "(got '../../escaped')",
+        ),
+        (
+            "targets: {E2.rate: {low: 1.5, high: 2.0}}\n",
+            None,
+            "c.yaml:7: targets.E2.rate.low: E2.rate is the share of teachers leaving a year, so the model gives "
+            "only values between 0 and 1 (got 1.5)",
+        ),
+        (
+            "data: mine.yaml\n",
+            "E2.novices: {value: 1.4, sd: 0.1}\n",
+            "mine.yaml:1: E2.novices.value: E2.novices is the share of teachers in their first 3 years leaving, so "
+            "the model gives only values between 0 and 1 (got 1.4)",
+        ),
+        (
+            "data: mine.yaml\n",
+            "E1.rate: {low: -0.2, high: 0.1}\n",
+            "mine.yaml:1: E1.rate.low: E1.rate is the share of heads leaving a year, so the model gives only "
+            "values of at least 0 (got -0.2)",
+        ),
+    ],
+)
+def test_a_calibration_that_cannot_be_meant_is_refused_in_one_line_before_it_runs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    no_fit: None,
+    spec: str,
+    data: str | None,
+    expected: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text(CALIBRATION + spec)
+    if data is not None:
+        (tmp_path / "mine.yaml").write_text(data)
+    line = refused(capsys, ["calibrate", "c.yaml", "--workers", "1"])
+    assert line == f"leadsim: error: {expected}", line
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["c.yaml"] + (["mine.yaml"] if data else []))
+
+
+def test_a_calibration_into_a_folder_it_cannot_write_is_refused_before_it_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_fit: None
+) -> None:
+    (tmp_path / "c.yaml").write_text(CALIBRATION + "targets: [E1.rate]\n")
+    line = refused(capsys, ["calibrate", str(tmp_path / "c.yaml"), "--workers", "1", "--out", "/proc/leadsim-x"])
+    assert line.startswith("leadsim: error: --out /proc/leadsim-x: cannot write")
