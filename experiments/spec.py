@@ -529,6 +529,11 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> LoadedEx
         data, lines = read_document(file, display, "experiment")
     except InputError as e:
         raise SpecError(str(e)) from None
+    if isinstance(data, dict) and "parameters" in data and "scenario" not in data:
+        raise SpecError(
+            f"{display}: this is a calibration spec (it has 'parameters' and no 'scenario'), not an experiment; "
+            f"run it with 'leadsim calibrate {path}'"
+        )
     origins: dict[Key, Origin] = {k: (display, line, None) for k, line in lines.items()}
     for item in overrides:
         _override(data, origins, display, item)

@@ -338,3 +338,63 @@ def test_a_calibration_into_a_folder_it_cannot_write_is_refused_before_it_runs(
     (tmp_path / "c.yaml").write_text(CALIBRATION + "targets: [E1.rate]\n")
     line = refused(capsys, ["calibrate", str(tmp_path / "c.yaml"), "--workers", "1", "--out", "/proc/leadsim-x"])
     assert line.startswith("leadsim: error: --out /proc/leadsim-x: cannot write")
+
+
+# --- 5. one-line errors that said the wrong thing ---------------------------------------------------
+
+
+def test_a_bound_that_excludes_its_value_says_above_not_at_least(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_fit: None
+) -> None:
+    (tmp_path / "c.yaml").write_text(CALIBRATION + "data: mine.yaml\n")
+    (tmp_path / "mine.yaml").write_text("E1.rate: {value: 0.2, sd: 0}\n")
+    line = refused(capsys, ["calibrate", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "out")])
+    assert line.endswith("mine.yaml:1: E1.rate.sd: must be above 0 (got 0)"), line
+
+
+@pytest.mark.parametrize(
+    ("only", "expected"),
+    [
+        (",", "--only ',': name at least one check"),
+        (" , ", "name at least one check"),
+        ("P1,p1", "'P1' is named twice"),
+    ],
+)
+def test_check_only_with_no_check_or_a_check_twice_is_refused_rather_than_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], only: str, expected: str
+) -> None:
+    from leadsim.cli import check
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a check ran")
+
+    monkeypatch.setattr(check, "run_check", refuse)
+    assert expected in refused(capsys, ["check", "--only", only, "--seeds", "3"])
+
+
+def test_report_on_a_sweep_stopped_before_its_first_run_says_to_finish_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "experiment.yaml").write_text("name: smoke\nscenario: demo\n")
+    (out / "model.sha256").write_text("0" * 64 + "\n")
+    (out / "design.parquet").write_bytes(b"")
+    line = refused(capsys, ["report", str(out)])
+    assert "has no summaries.parquet yet: the sweep has not finished" in line
+    assert "run the same 'leadsim sweep' command again" in line
+
+
+@pytest.mark.parametrize(("command", "what", "example"), [("sweep", "experiment", "scenario: demo")])
+def test_an_empty_experiment_file_is_told_what_an_experiment_begins_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, what: str, example: str
+) -> None:
+    (tmp_path / "e.yaml").write_text("\n")
+    line = refused(capsys, [command, str(tmp_path / "e.yaml"), "--out", str(tmp_path / "out")])
+    assert line.endswith(f"empty {what} file (give at least one setting, e.g. '{example}')"), line
+
+
+def test_sweeping_a_calibration_spec_says_to_calibrate_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    line = refused(capsys, ["sweep", "calibrate-turnover", "--out", str(tmp_path / "out")])
+    assert "this is a calibration spec" in line and "run it with 'leadsim calibrate calibrate-turnover'" in line
+    assert not (tmp_path / "out").exists()
