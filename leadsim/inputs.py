@@ -223,6 +223,7 @@ def read_document(path: Path, name: str, what: str = "scenario") -> tuple[Any, d
             "calibration": "parameters: {...}",
             "data": "E2.rate: {...}",
             "system study": "scenario: federation",
+            "answers": "time: protected",
         }
         raise InputError(
             f"{name}: empty {what} file (give at least one setting, e.g. '{example.get(what, 'years: 10')}')"

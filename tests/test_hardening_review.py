@@ -398,3 +398,26 @@ def test_sweeping_a_calibration_spec_says_to_calibrate_it(capsys: pytest.Capture
     line = refused(capsys, ["sweep", "calibrate-turnover", "--out", str(tmp_path / "out")])
     assert "this is a calibration spec" in line and "run it with 'leadsim calibrate calibrate-turnover'" in line
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("target", ["answers", "mine"])
+def test_diagnose_never_writes_its_scenario_over_the_answers_or_a_file_of_the_users(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("time: protected\n")
+    (tmp_path / "mine.yaml").write_text("years: 3\nhead: {charisma: 0.9}\n")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    line = refused(capsys, ["diagnose", str(answers), "--out", str(tmp_path / f"{target}.yaml")])
+    assert ("is the answers file" if target == "answers" else "was not written by 'leadsim diagnose'") in line
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_diagnose_replaces_the_scenario_it_wrote_before(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("time: protected\n")
+    out = tmp_path / "school.yaml"
+    assert main(["diagnose", str(answers), "--out", str(out)]) == 0
+    answers.write_text("time: hardly\n")
+    assert main(["diagnose", str(answers), "--out", str(out)]) == 0
+    assert "hardly" in out.read_text()
