@@ -68,12 +68,14 @@ def check(
         raise fail(f"--only: check {twice!r} is named twice")
     if figures is not None:
         # Refuse a path the page cannot go to now, not after minutes of runs; by trying (root passes os.access).
-        from leadsim.experiments.outputs import OutputError, probe_writable
+        from leadsim.experiments.outputs import OutputError, probe_writable, replaceable_page
 
         try:
             probe_writable(figures, file=True)
         except OutputError as e:
             raise fail(f"--figures {e}") from None
+        if not replaceable_page(figures):
+            raise fail(f"--figures {figures}: exists and is not a page leadsim wrote; not replacing it")
     n_workers = workers or (os.cpu_count() or 1)
     title = f"leadsim validation ({seeds} seeds per arm" + (f", base seed {seed})" if seed else ")")
     table = Table(title=title, show_lines=True)

@@ -421,3 +421,51 @@ def test_diagnose_replaces_the_scenario_it_wrote_before(tmp_path: Path, capsys: 
     answers.write_text("time: hardly\n")
     assert main(["diagnose", str(answers), "--out", str(out)]) == 0
     assert "hardly" in out.read_text()
+
+
+# --- 6. pages written over the user's files -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def smoke_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("review") / "smoke"
+    smoke = Path(__file__).resolve().parents[1] / "experiments" / "smoke.yaml"
+    assert main(["sweep", str(smoke), "--out", str(out), "--workers", "0"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("target", ["summaries.parquet", "experiment.yaml", "thesis.txt"])
+def test_report_never_writes_its_page_over_the_sweeps_results_or_a_file_of_the_users(
+    smoke_sweep: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    capsys.readouterr()
+    out = smoke_sweep / target if target != "thesis.txt" else tmp_path / target
+    if target == "thesis.txt":
+        out.write_text("chapter 1\n")
+    before = out.read_bytes()
+    line = refused(capsys, ["report", str(smoke_sweep), "--out", str(out)])
+    assert line == f"leadsim: error: --out {out}: exists and is not a leadsim report; not replacing it"
+    assert out.read_bytes() == before
+    assert main(["sweep", "--verify", str(smoke_sweep)]) == 0
+
+
+def test_report_replaces_its_own_page(smoke_sweep: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert main(["report", str(smoke_sweep), "--out", str(out)]) == 0
+    assert main(["report", str(smoke_sweep), "--out", str(out)]) == 0
+
+
+def test_check_figures_never_writes_over_a_file_of_the_users(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadsim.cli import check
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a check ran")
+
+    monkeypatch.setattr(check, "run_check", refuse)
+    notes = tmp_path / "notes.html"
+    notes.write_text("<!DOCTYPE html><html><body>my notes</body></html>")
+    line = refused(capsys, ["check", "--only", "E1", "--seeds", "3", "--figures", str(notes)])
+    assert "exists and is not a page leadsim wrote; not replacing it" in line
+    assert "my notes" in notes.read_text()
