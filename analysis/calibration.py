@@ -287,6 +287,10 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
         priors[key] = (prior.min, prior.max)
     targets: dict[str, tuple[float, float]] = {}
     sources: dict[str, str] = {}
+    if isinstance(spec.targets, list):
+        for j, key in enumerate(spec.targets):
+            if key in spec.targets[:j]:
+                raise CalibrationError(f"{_where(origins, ('targets', j), name)}: targets[{j}]: {key} is listed twice")
     given = spec.targets if isinstance(spec.targets, dict) else dict.fromkeys(spec.targets)
     for i, (key, target) in enumerate(given.items()):
         loc = ("targets", key) if isinstance(spec.targets, dict) else ("targets", i)
@@ -324,6 +328,11 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
         for key, target in own.targets.items():
             _check_measure(key, _where(data_origins, (key,), shown), "")
             _check_reachable(key, target, _where(data_origins, (key,), shown), "")
+            if key in targets:  # one target, one source: which of the two would be fitted is not for us to guess
+                raise CalibrationError(
+                    f"{_where(data_origins, (key,), shown)}: {key}: a target the spec gives too ({sources[key]}); "
+                    "give each target in one place"
+                )
             targets[key] = target.centre_scale()
             sources[key] = shown
     if not targets:

@@ -307,6 +307,16 @@ def no_fit(monkeypatch: pytest.MonkeyPatch) -> None:
             "the model gives only values between 0 and 1 (got 1.4)",
         ),
         (
+            "targets: [E1.rate, E2.rate, E1.rate]\n",
+            None,
+            "c.yaml:7: targets[2]: E1.rate is listed twice",
+        ),
+        (
+            "targets: [E1.rate]\ndata: mine.yaml\n",
+            "E1.rate: {value: 0.3, sd: 0.01}\n",
+            "mine.yaml:1: E1.rate: a target the spec gives too (E-range of E1); give each target in one place",
+        ),
+        (
             "data: mine.yaml\n",
             "E1.rate: {low: -0.2, high: 0.1}\n",
             "mine.yaml:1: E1.rate.low: E1.rate is the share of heads leaving a year, so the model gives only "
