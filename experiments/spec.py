@@ -811,12 +811,24 @@ def _check_options(spec: Experiment, origins: dict[Key, Origin], display: str, f
 def _base(spec: Experiment, file: Path, origins: dict[Key, Origin], display: str) -> tuple[dict, dict[Key, Origin]]:
     """The base scenario's data and origins, ``set`` applied (not yet validated: factors may complete it)."""
     if isinstance(spec.scenario, dict):
+        if "extends" in spec.scenario:
+            raise _fail(
+                origins, display, ("scenario", "extends"), "a scenario given in the spec cannot extend a file; name "
+                "the file as the base (scenario: FILE) and change it with set:"
+            )  # fmt: skip
         data = dict(spec.scenario)
         base_origins = {k[1:]: v for k, v in origins.items() if k[:1] == ("scenario",) and len(k) > 1}
         data.setdefault("name", file.stem)
     else:
         target = _scenario_file(spec.scenario, file, origins, display)
         shown = _display(target)
+        from leadsim.sim.system_scenario import is_system_file
+
+        if is_system_file(target):
+            raise _fail(
+                origins, display, ("scenario",), f"{spec.scenario} is a system of schools; a sweep runs one school "
+                "(a system's paired-seed study is 'leadsim system study')"
+            )  # fmt: skip
         try:
             data, base_origins = load_chain(target, shown, [])
         except InputError as e:

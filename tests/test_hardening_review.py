@@ -479,3 +479,27 @@ def test_check_figures_never_writes_over_a_file_of_the_users(
     line = refused(capsys, ["check", "--only", "E1", "--seeds", "3", "--figures", str(notes)])
     assert "exists and is not a page leadsim wrote; not replacing it" in line
     assert "my notes" in notes.read_text()
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("federation.yaml", "spec.yaml:1: scenario: federation.yaml is a system of schools; a sweep runs one school"),
+        (
+            "{extends: demo.yaml, years: 1}",
+            "spec.yaml:1: scenario.extends: a scenario given in the spec cannot extend a file; name the file as the "
+            "base",
+        ),
+    ],
+)
+def test_a_base_scenario_a_sweep_cannot_run_is_refused_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base: str, expected: str
+) -> None:
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    (tmp_path / "federation.yaml").write_bytes((root / "systems" / "federation.yaml").read_bytes())
+    (tmp_path / "demo.yaml").write_bytes((root / "demo.yaml").read_bytes())
+    (tmp_path / "spec.yaml").write_text(f"scenario: {base}\nreplications: 1\n")
+    out = tmp_path / "out"
+    line = refused(capsys, ["sweep", str(tmp_path / "spec.yaml"), "--workers", "0", "--out", str(out)])
+    assert expected in line, line
+    assert not out.exists()
