@@ -27,13 +27,14 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from leadsim.experiments.outputs import atomic_write_text, write_json, write_parquet
 from leadsim.sim.system_scenario import BUNDLED_SYSTEMS, load_system_scenario
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leadsim.bundled import Bundled
 from leadsim.inputs import InputError, apply_override, load_chain, locate, parse_override, validation_error
@@ -83,6 +84,15 @@ class StudySpec(_Strict):
     focus: list[str] = Field(default_factory=list, description="schools whose own measures are reported")
     measures: list[str] = Field(default_factory=list, description="keys of each focus school's summary")
     compare: Compare
+
+    @field_validator("name")
+    @classmethod
+    def _a_folder_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):  # it names the folder runs/<name>/
+            raise ValueError(
+                f"use letters, digits, '.', '_' and '-' only, starting with a letter or digit (got {name!r})"
+            )
+        return name
 
     @model_validator(mode="after")
     def _consistent(self) -> StudySpec:

@@ -503,3 +503,16 @@ def test_a_base_scenario_a_sweep_cannot_run_is_refused_saying_why(
     line = refused(capsys, ["sweep", str(tmp_path / "spec.yaml"), "--workers", "0", "--out", str(out)])
     assert expected in line, line
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "a/b"])
+def test_a_study_name_that_would_leave_runs_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.yaml").write_text(TINY_SYSTEM)
+    (tmp_path / "study.yaml").write_text(f"name: '{name}'\n" + TINY_STUDY)
+    line = refused(capsys, ["system", "study", "study.yaml", "--workers", "0"])
+    assert "study.yaml:1: name: use letters, digits, '.', '_' and '-' only" in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.yaml", "tiny.yaml"]
+    assert not (tmp_path.parent / "escaped").exists()
