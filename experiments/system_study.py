@@ -136,6 +136,17 @@ def load_study(path: str | Path, overrides: Sequence[str] = ()) -> tuple[StudySp
         spec = StudySpec.model_validate(data)
     except ValidationError as e:
         raise validation_error(StudySpec, e, origins, top) from None
+    from leadsim.experiments.spec import summary_columns
+
+    known = (*summary_columns(), "practice_imported")
+    for i, measure in enumerate(spec.measures):
+        if measure not in known:  # it would be an empty column, found only in the report
+            import difflib
+
+            close = difflib.get_close_matches(measure, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "see the columns of a run's summary.json"
+            where, _ = locate(("measures", i), origins, top)
+            raise InputError(f"{where}: measures[{i}]: unknown measure '{measure}'; {hint}")
     scenario = Path(spec.scenario)
     if not scenario.is_absolute() and (file.parent / scenario).exists():
         scenario = file.parent / scenario

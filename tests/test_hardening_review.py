@@ -516,3 +516,14 @@ def test_a_study_name_that_would_leave_runs_is_refused(
     assert "study.yaml:1: name: use letters, digits, '.', '_' and '-' only" in line, line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.yaml", "tiny.yaml"]
     assert not (tmp_path.parent / "escaped").exists()
+
+
+def test_a_study_measure_no_school_has_is_refused_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "tiny.yaml").write_text(TINY_SYSTEM)
+    (tmp_path / "study.yaml").write_text(TINY_STUDY.replace("[final_attainment]", "[final_attainmnet]"))
+    out = tmp_path / "out"
+    line = refused(capsys, ["system", "study", str(tmp_path / "study.yaml"), "--workers", "0", "--out", str(out)])
+    assert "study.yaml:9: measures[0]: unknown measure 'final_attainmnet'; did you mean 'final_attainment'?" in line
+    assert not out.exists()
