@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -89,6 +90,7 @@ class Measure:
         meaning: what it measures, in words.
         low, high: the check's E-range, or None where the check gives none (then data must give it).
         runs: which runs it needs: ``ordinary`` or ``pair`` (a head change and its counterfactual).
+        least, most: the values the measure can take at all (a share lies within 0 and 1); None: no bound.
     """
 
     key: str
@@ -97,16 +99,22 @@ class Measure:
     low: float | None
     high: float | None
     runs: str
+    least: float | None = None
+    most: float | None = None
 
 
 #: the measures a calibration can target; the ranges are those of ``analysis/empirical.py``
 MEASURES: dict[str, Measure] = {
     m.key: m
     for m in (
-        Measure("E1.rate", "E1", "share of heads leaving a year", 0.15, 0.22, "ordinary"),
-        Measure("E2.rate", "E2", "share of teachers leaving a year", 0.14, 0.18, "ordinary"),
-        Measure("E2.novices", "E2", "share of teachers in their first 3 years leaving", None, None, "ordinary"),
-        Measure("E2.veterans", "E2", "share of teachers past their first 3 years leaving", None, None, "ordinary"),
+        Measure("E1.rate", "E1", "share of heads leaving a year", 0.15, 0.22, "ordinary", 0.0),
+        Measure("E2.rate", "E2", "share of teachers leaving a year", 0.14, 0.18, "ordinary", 0.0, 1.0),
+        Measure(
+            "E2.novices", "E2", "share of teachers in their first 3 years leaving", None, None, "ordinary", 0.0, 1.0
+        ),
+        Measure(
+            "E2.veterans", "E2", "share of teachers past their first 3 years leaving", None, None, "ordinary", 0.0, 1.0
+        ),
         Measure(
             "E3.dip",
             "E3",
@@ -239,6 +247,12 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
         raise CalibrationError(str(e)) from None
     except ValidationError as e:
         raise CalibrationError(str(validation_error(Spec, e, origins, name))) from None
+    if spec.name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", spec.name):
+        # the name makes the default output folder, runs/calibrate-<name>/: it may not leave runs/
+        raise CalibrationError(
+            f"{_where(origins, ('name',), name)}: name: use letters, digits, '.', '_' and '-' only, starting with "
+            f"a letter or digit (got {spec.name!r})"
+        )
     base = dict(spec.set_)
     try:
         Scenario.model_validate(base)
@@ -273,6 +287,10 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
         priors[key] = (prior.min, prior.max)
     targets: dict[str, tuple[float, float]] = {}
     sources: dict[str, str] = {}
+    if isinstance(spec.targets, list):
+        for j, key in enumerate(spec.targets):
+            if key in spec.targets[:j]:
+                raise CalibrationError(f"{_where(origins, ('targets', j), name)}: targets[{j}]: {key} is listed twice")
     given = spec.targets if isinstance(spec.targets, dict) else dict.fromkeys(spec.targets)
     for i, (key, target) in enumerate(given.items()):
         loc = ("targets", key) if isinstance(spec.targets, dict) else ("targets", i)
@@ -288,6 +306,7 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
             target = Target(low=m.low, high=m.high)
             sources[key] = f"E-range of {m.check}"
         else:
+            _check_reachable(key, target, where)
             sources[key] = name
         targets[key] = target.centre_scale()
     if spec.data is not None:
@@ -308,6 +327,12 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
             raise CalibrationError(str(validation_error(_Data, e, shifted, shown)).replace("targets.", "", 1)) from None
         for key, target in own.targets.items():
             _check_measure(key, _where(data_origins, (key,), shown), "")
+            _check_reachable(key, target, _where(data_origins, (key,), shown), "")
+            if key in targets:  # one target, one source: which of the two would be fitted is not for us to guess
+                raise CalibrationError(
+                    f"{_where(data_origins, (key,), shown)}: {key}: a target the spec gives too ({sources[key]}); "
+                    "give each target in one place"
+                )
             targets[key] = target.centre_scale()
             sources[key] = shown
     if not targets:
@@ -321,6 +346,21 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
         targets=targets,
         target_sources=sources,
     )
+
+
+def _check_reachable(key: str, target: Target, where: str, field_name: str = "targets.") -> None:
+    """A target the measure can reach: a share's range or value within 0 and 1, a rate's not below 0."""
+    m = MEASURES[key]
+    for end in ("low", "high", "value"):
+        v = getattr(target, end)
+        if v is None:
+            continue
+        if (m.least is not None and v < m.least) or (m.most is not None and v > m.most):
+            span = f"between {m.least:g} and {m.most:g}" if m.most is not None else f"of at least {m.least:g}"
+            raise CalibrationError(
+                f"{where}: {field_name}{key}.{end}: {key} is the {m.meaning}, so the model gives only values "
+                f"{span} (got {v:g})"
+            )
 
 
 def _check_measure(key: str, where: str, field_name: str) -> None:

@@ -731,6 +731,10 @@ def write_report_files(
         raise ReportError(f"--out {target}: folder {target.parent} does not exist")
     if target.name in (PAIRED_FILE, EFFECTS_FILE):
         raise ReportError(f"--out {target}: that name is the report's own data file; give another, e.g. report.html")
+    from leadsim.experiments.outputs import replaceable_page
+
+    if not replaceable_page(target):
+        raise ReportError(f"--out {target}: exists and is not a leadsim report; not replacing it")
     doc, _, paired = _compose(sweep, by, files=True)
     written: list[Path] = []
     if paired is not None:

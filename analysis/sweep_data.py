@@ -129,8 +129,11 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ReportError(f"{d} is not a folder: give the output folder of 'leadsim sweep'")
     summaries_file, spec_file, design_file = d / "summaries.parquet", d / "experiment.yaml", d / "design.parquet"
     if not summaries_file.is_file():
-        if list((d / "runs").glob("summaries-*.parquet")):
-            raise ReportError(f"{d} has no summaries.parquet yet: the sweep has not finished (or was stopped)")
+        if list((d / "runs").glob("summaries-*.parquet")) or (spec_file.is_file() and (d / "model.sha256").is_file()):
+            raise ReportError(
+                f"{d} has no summaries.parquet yet: the sweep has not finished (or was stopped); run the same "
+                "'leadsim sweep' command again to finish it"
+            )
         raise ReportError(f"{d} is not a sweep folder: it has no summaries.parquet (made by 'leadsim sweep')")
     if not spec_file.exists():
         raise ReportError(f"{d} is not a sweep folder: it has no experiment.yaml")

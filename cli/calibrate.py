@@ -42,7 +42,7 @@ def calibrate(
     import os
 
     from leadsim.analysis.calibration import CalibrationError, calibrate, load_calibration, write_calibration
-    from leadsim.experiments.outputs import OutputError, check_out_dir
+    from leadsim.experiments.outputs import OutputError, check_out_dir, probe_writable
     from rich.console import Console
 
     try:
@@ -54,6 +54,7 @@ def calibrate(
     out_dir = out if out is not None else Path("runs") / f"calibrate-{loaded.name}"
     try:
         check_out_dir(out_dir, OUTPUT_FILES, "calibration")
+        probe_writable(out_dir, staged=True)  # by trying, before minutes of model runs (root passes os.access)
     except OutputError as e:
         raise fail(f"--out {e}") from None
     with contextlib.suppress(ImportError):  # pyabc sets its loggers' levels when imported

@@ -56,18 +56,26 @@ def check(
     if which not in SUITES:
         raise fail(f"--suite: unknown suite {which!r}; expected one of {', '.join(SUITES)}")
     checks = suite("all")
-    keys = [k.strip().upper() for k in only.split(",") if k.strip()] or list(suite(which))
+    keys = [k.strip().upper() for k in only.split(",") if k.strip()]
+    if only.strip() and not keys:  # '--only ,' is a mistake, not a request for the whole suite
+        raise fail(f"--only {only!r}: name at least one check, e.g. --only P1,E2 (checks: {', '.join(checks)})")
+    keys = keys or list(suite(which))
     unknown = [k for k in keys if k not in checks]
     if unknown:
         raise fail(f"--only: unknown check {unknown[0]!r}; expected some of {', '.join(checks)}")
+    twice = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if twice is not None:  # it would run (minutes) twice and print two rows
+        raise fail(f"--only: check {twice!r} is named twice")
     if figures is not None:
         # Refuse a path the page cannot go to now, not after minutes of runs; by trying (root passes os.access).
-        from leadsim.experiments.outputs import OutputError, probe_writable
+        from leadsim.experiments.outputs import OutputError, probe_writable, replaceable_page
 
         try:
             probe_writable(figures, file=True)
         except OutputError as e:
             raise fail(f"--figures {e}") from None
+        if not replaceable_page(figures):
+            raise fail(f"--figures {figures}: exists and is not a page leadsim wrote; not replacing it")
     n_workers = workers or (os.cpu_count() or 1)
     title = f"leadsim validation ({seeds} seeds per arm" + (f", base seed {seed})" if seed else ")")
     table = Table(title=title, show_lines=True)

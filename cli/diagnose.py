@@ -61,6 +61,7 @@ def diagnose(
     if out is None:
         sys.stdout.write(header + text)
         return
+    _check_out(out, answers)
     try:
         tmp = out.with_name(f".{out.name}.tmp")
         tmp.write_text(header + text)
@@ -70,3 +71,22 @@ def diagnose(
     for r in rows:
         print(f"{r.setting} = {r.value}   <- {r.answer}", file=sys.stderr)
     print(f"wrote {out}  (run it: leadsim run {out})")
+
+
+def _check_out(out: Path, answers: Path) -> None:
+    """``--out`` may replace a scenario this command wrote, never the answers or any other file."""
+    import os
+
+    if out.is_dir():
+        raise fail(f"--out {out}: is a folder; expected the path of a scenario file to write")
+    if not out.exists():
+        return
+    if os.path.samefile(out, answers):
+        raise fail(f"--out {out}: is the answers file; writing the scenario there would lose the answers")
+    try:
+        with out.open("rb") as f:
+            first = f.readline(4096).decode("utf-8", errors="replace")
+    except OSError as e:
+        raise fail(f"--out {out}: cannot read what is there ({e.strerror or e})") from None
+    if not (first.startswith("# ") and " -> " in first):  # the first line of what this command writes
+        raise fail(f"--out {out}: exists and was not written by 'leadsim diagnose'; not replacing it")

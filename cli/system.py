@@ -203,8 +203,13 @@ def study(
     if workers is not None and workers < 0:
         raise fail("--workers: expected 0 or more")
     folder = out if out is not None else Path("runs") / parsed.name
-    if folder.exists() and not folder.is_dir():
-        raise fail(f"--out {folder}: exists and is not a directory")
+    from leadsim.experiments.outputs import OutputError
+    from leadsim.experiments.system_study import check_study_dir, study_fingerprint
+
+    try:  # before any run: run_study checks again, as it must for callers of the library
+        check_study_dir(folder, parsed, study_fingerprint(parsed, scenario))
+    except OutputError as e:
+        raise fail(f"--out {e}") from None
     err = Console(stderr=True)
     total = len(parsed.points()) * parsed.replications
 
@@ -217,7 +222,10 @@ def study(
     from leadsim.experiments.outputs import atomic_write_text
 
     n = default_workers() if workers is None else workers
-    path = run_study(parsed, scenario, folder, workers=n, progress=progress)
+    try:
+        path = run_study(parsed, scenario, folder, workers=n, progress=progress)
+    except OutputError as e:
+        raise fail(f"--out {e}") from None
     report = study_report(pd.read_parquet(path), parsed)
     atomic_write_text(folder / "report.md", report)
     print(f"wrote {path} and {folder / 'report.md'}")

@@ -143,6 +143,24 @@ def probe_writable(path: str | Path, *, file: bool = False, staged: bool = False
                 os.rmdir(d)
 
 
+def replaceable_page(path: str | Path) -> bool:
+    """Whether ``path`` may be written as an HTML page: it does not exist, or is a page leadsim wrote.
+
+    ``leadsim report --out`` and ``leadsim check --figures`` replace their own earlier page, never a
+    file of the user's (a sweep's summaries.parquet, a thesis): their pages carry, in the head, the
+    ``leadsim-figures`` meta tag.
+    """
+    target = Path(path)
+    if not target.exists():
+        return True
+    try:
+        with target.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.lstrip()[:15].lower() == b"<!doctype html>" and b'<meta name="leadsim-figures"' in head
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Atomically write UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"))

@@ -529,6 +529,11 @@ def load_experiment(path: str | Path, overrides: Sequence[str] = ()) -> LoadedEx
         data, lines = read_document(file, display, "experiment")
     except InputError as e:
         raise SpecError(str(e)) from None
+    if isinstance(data, dict) and "parameters" in data and "scenario" not in data:
+        raise SpecError(
+            f"{display}: this is a calibration spec (it has 'parameters' and no 'scenario'), not an experiment; "
+            f"run it with 'leadsim calibrate {path}'"
+        )
     origins: dict[Key, Origin] = {k: (display, line, None) for k, line in lines.items()}
     for item in overrides:
         _override(data, origins, display, item)
@@ -717,7 +722,41 @@ def _factors(spec: Experiment, origins: dict[Key, Origin], display: str) -> list
                 "expected a list of values for a setting, or labels -> scenario fragments",
                 value,
             )
+    _check_overlap(out, origins, display)
     return out
+
+
+def _touched(fragment: dict, prefix: Key = ()) -> set[Key]:
+    """The settings a fragment of a named factor's level sets (mappings under plain keys merge, so their leaves)."""
+    found: set[Key] = set()
+    for k, v in fragment.items():
+        rel = _parse_path(k) if isinstance(k, str) else None
+        if rel is None:
+            continue  # reported as 'not a setting name' when the design point is built
+        if _is_plain(k) and isinstance(v, dict) and v:
+            found |= _touched(v, prefix + rel)
+        else:
+            found.add(prefix + rel)
+    return found
+
+
+def _check_overlap(factors: list[Factor], origins: dict[Key, Origin], display: str) -> None:
+    """Two factors may not vary one setting: the later would overwrite the earlier at every design point,
+    and the earlier's column in design.parquet and summaries.parquet would name values that were never run."""
+    seen: list[tuple[Factor, Key]] = []
+    for f in factors:
+        mine = set().union(*(_touched(frag) for frag in f.fragments.values())) if f.kind == "named" else {f.path}
+        for other, path in seen:
+            for here in sorted(mine, key=fmt_key):
+                if here[: len(path)] == path or path[: len(here)] == here:
+                    what = "varies" if f.kind != "named" else "has a level that sets"
+                    also = "" if fmt_key(path) in (other.key, fmt_key(here)) else f" ('{fmt_key(path)}')"
+                    raise _fail(
+                        origins, display, ("factors", f.key), f"{what} '{fmt_key(here)}', which factor "
+                        f"'{other.key}' varies too{also}; vary each setting in one factor only (the later would "
+                        "overwrite the earlier at every design point)"
+                    )  # fmt: skip
+        seen += [(f, path) for path in sorted(mine, key=fmt_key)]
 
 
 def _setting(path: Key | None, name: str, key: Key, origins: dict[Key, Origin], display: str) -> Key:
@@ -772,12 +811,24 @@ def _check_options(spec: Experiment, origins: dict[Key, Origin], display: str, f
 def _base(spec: Experiment, file: Path, origins: dict[Key, Origin], display: str) -> tuple[dict, dict[Key, Origin]]:
     """The base scenario's data and origins, ``set`` applied (not yet validated: factors may complete it)."""
     if isinstance(spec.scenario, dict):
+        if "extends" in spec.scenario:
+            raise _fail(
+                origins, display, ("scenario", "extends"), "a scenario given in the spec cannot extend a file; name "
+                "the file as the base (scenario: FILE) and change it with set:"
+            )  # fmt: skip
         data = dict(spec.scenario)
         base_origins = {k[1:]: v for k, v in origins.items() if k[:1] == ("scenario",) and len(k) > 1}
         data.setdefault("name", file.stem)
     else:
         target = _scenario_file(spec.scenario, file, origins, display)
         shown = _display(target)
+        from leadsim.sim.system_scenario import is_system_file
+
+        if is_system_file(target):
+            raise _fail(
+                origins, display, ("scenario",), f"{spec.scenario} is a system of schools; a sweep runs one school "
+                "(a system's paired-seed study is 'leadsim system study')"
+            )  # fmt: skip
         try:
             data, base_origins = load_chain(target, shown, [])
         except InputError as e:

@@ -27,31 +27,37 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from leadsim.experiments.outputs import atomic_write_text, write_json, write_parquet
 from leadsim.sim.system_scenario import BUNDLED_SYSTEMS, load_system_scenario
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leadsim.bundled import Bundled
-from leadsim.inputs import apply_override, load_chain, parse_override, validation_error
+from leadsim.inputs import InputError, apply_override, load_chain, locate, parse_override, validation_error
 
 __all__ = [
     "BUNDLED_STUDIES",
     "Compare",
     "StudySpec",
+    "check_study_dir",
     "default_workers",
     "load_study",
     "point_overrides",
     "run_study",
     "run_task",
+    "study_fingerprint",
     "study_tasks",
 ]
 
 #: the bundled system studies, package data of ``leadsim.experiments.systems``
 BUNDLED_STUDIES = Bundled("leadsim.experiments.systems", "system study")
+#: what a study folder holds: the spec, what its runs depend on besides, one row per run, the results
+FINGERPRINT = "fingerprint.json"
+STUDY_FILES = ("study.json", FINGERPRINT, "rows", "summaries.parquet", "report.md")
 
 
 class _Strict(BaseModel):
@@ -78,6 +84,15 @@ class StudySpec(_Strict):
     focus: list[str] = Field(default_factory=list, description="schools whose own measures are reported")
     measures: list[str] = Field(default_factory=list, description="keys of each focus school's summary")
     compare: Compare
+
+    @field_validator("name")
+    @classmethod
+    def _a_folder_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):  # it names the folder runs/<name>/
+            raise ValueError(
+                f"use letters, digits, '.', '_' and '-' only, starting with a letter or digit (got {name!r})"
+            )
+        return name
 
     @model_validator(mode="after")
     def _consistent(self) -> StudySpec:
@@ -121,13 +136,34 @@ def load_study(path: str | Path, overrides: Sequence[str] = ()) -> tuple[StudySp
         spec = StudySpec.model_validate(data)
     except ValidationError as e:
         raise validation_error(StudySpec, e, origins, top) from None
+    from leadsim.experiments.spec import summary_columns
+
+    known = (*summary_columns(), "practice_imported")
+    for i, measure in enumerate(spec.measures):
+        if measure not in known:  # it would be an empty column, found only in the report
+            import difflib
+
+            close = difflib.get_close_matches(measure, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else "see the columns of a run's summary.json"
+            where, _ = locate(("measures", i), origins, top)
+            raise InputError(f"{where}: measures[{i}]: unknown measure '{measure}'; {hint}")
     scenario = Path(spec.scenario)
     if not scenario.is_absolute() and (file.parent / scenario).exists():
         scenario = file.parent / scenario
     else:
         scenario = BUNDLED_SYSTEMS.resolve(spec.scenario)
     for point in spec.points():
-        load_system_scenario(scenario, point_overrides(spec, point, 0))
+        loaded = load_system_scenario(scenario, point_overrides(spec, point, 0))
+        names = loaded.school_names()
+        for i, school in enumerate(spec.focus):
+            if school not in names:
+                where, _ = locate(("focus", i), origins, top)
+                label = ", ".join(f"{k}={v}" for k, v in point.items())
+                shown = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
+                raise InputError(
+                    f"{where}: focus[{i}]: school '{school}' is not a school of the system at {label} "
+                    f"(schools: {shown})"
+                )
     return spec, scenario
 
 
@@ -200,8 +236,11 @@ def run_study(
     """
     import pandas as pd
 
+    fingerprint = study_fingerprint(spec, scenario)
+    check_study_dir(out, spec, fingerprint)
     rows_dir = out / "rows"
     rows_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / FINGERPRINT, json.dumps(fingerprint, indent=2) + "\n")
     atomic_write_text(out / "study.json", json.dumps(spec.model_dump(mode="json"), indent=2) + "\n")
     tasks = study_tasks(spec, scenario)
     todo = [t for t in tasks if not (rows_dir / f"{t['id']}.json").exists()]
@@ -247,6 +286,77 @@ def run_study(
     path = out / "summaries.parquet"
     write_parquet(path, pd.DataFrame(rows).sort_values("id", kind="stable").reset_index(drop=True))
     return path
+
+
+def study_fingerprint(spec: StudySpec, scenario: Path) -> dict[str, str]:
+    """What the runs of a study depend on besides its spec: the model's source and each design point's
+    system scenario as resolved (the scenario file may change between two runs of one spec)."""
+    import hashlib
+
+    from leadsim.experiments.worker import model_hash
+    from leadsim.sim.system_scenario import system_scenario_to_yaml
+
+    digest = hashlib.sha256()
+    for point in spec.points():
+        resolved = load_system_scenario(scenario, point_overrides(spec, point, 0))
+        digest.update(system_scenario_to_yaml(resolved).encode())
+    return {"model": model_hash(), "scenarios": digest.hexdigest()}
+
+
+def check_study_dir(out: Path, spec: StudySpec, fingerprint: dict[str, str]) -> None:
+    """Refuse an output folder whose finished runs are not this study's, before anything is written.
+
+    A folder is this study's if it is new or empty, or holds only a study's files and its
+    ``study.json`` is this spec (the number of replications aside: a larger or smaller spec's rows
+    are shared) and its ``fingerprint.json`` this model and these scenarios.
+
+    Raises:
+        OutputError: one line naming the folder and what differs.
+    """
+    from leadsim.experiments.outputs import OutputError, probe_writable
+    from leadsim.experiments.store import _first_difference
+
+    from leadsim.inputs import InputError, parse_value, read_text
+
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a directory")
+    names = {p.name for p in out.iterdir()} if out.is_dir() else set()
+    if names - set(STUDY_FILES):
+        raise OutputError(f"{out}: exists and is not a leadsim study folder; not writing into it")
+    probe_writable(out)
+    retry = "use another --out, or delete the folder to start again"
+    rows = out / "rows"
+    has_rows = rows.is_dir() and any(rows.glob("*.json"))
+    for name, now in (("study.json", spec.model_dump(mode="json")), (FINGERPRINT, fingerprint)):
+        file = out / name
+        if not file.exists():
+            if name == "study.json" and has_rows:
+                raise OutputError(f"{out}: holds runs but no study.json, so whose they are is unknown; {retry}")
+            continue
+        try:  # the folder may come from anyone: read it with the bounded reader, like any input
+            was = parse_value(read_text(file, what="study").decode("utf-8"), str(file))
+        except (InputError, UnicodeDecodeError) as e:
+            raise OutputError(f"{file}: cannot read it: {e}") from None
+        if not isinstance(was, dict):
+            raise OutputError(f"{file}: not a study's {name}; {retry}")
+        if name == "study.json":
+            was, now = ({k: v for k, v in d.items() if k != "replications"} for d in (was, now))
+        if was != now:
+            if name == FINGERPRINT and was.get("model") != now["model"]:
+                raise OutputError(
+                    f"{file}: the runs in this folder were made by another version of the model (sim/ has "
+                    f"changed since); {retry}"
+                )
+            if name == FINGERPRINT:
+                raise OutputError(
+                    f"{file}: the runs in this folder were made from other system scenarios (the scenario file "
+                    f"has changed since); {retry}"
+                )
+            where, before, after = _first_difference(was, now)
+            raise OutputError(
+                f"{file}: this folder holds a study of a different spec ({where}: {before} there, {after} here); "
+                f"{retry}"
+            )
 
 
 def default_workers() -> int:

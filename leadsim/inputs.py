@@ -218,7 +218,16 @@ def read_document(path: Path, name: str, what: str = "scenario") -> tuple[Any, d
     """
     raw = read_text(path, name, what)
     if not raw.strip():
-        raise InputError(f"{name}: empty {what} file (give at least one setting, e.g. 'years: 10')")
+        example = {
+            "experiment": "scenario: demo",
+            "calibration": "parameters: {...}",
+            "data": "E2.rate: {...}",
+            "system study": "scenario: federation",
+            "answers": "time: protected",
+        }
+        raise InputError(
+            f"{name}: empty {what} file (give at least one setting, e.g. '{example.get(what, 'years: 10')}')"
+        )
     if b"\x00" in raw:
         raise InputError(f"{name}: not a text {what} file (binary data)")
     try:
@@ -613,10 +622,14 @@ def expected(schema: type[BaseModel], err: Mapping[str, Any], key: Key) -> str:
         return f"expected one of {ctx.get('expected', '')}".replace(" or ", ", ")
     if isinstance(value, float) and math.isnan(value):
         return "expected a number"
-    if typ in ("less_than_equal", "less_than"):
-        return f"must be at most {_bound(ctx.get('le', ctx.get('lt')))}"
-    if typ in ("greater_than_equal", "greater_than"):
-        return f"must be at least {_bound(ctx.get('ge', ctx.get('gt')))}"
+    if typ == "less_than_equal":
+        return f"must be at most {_bound(ctx.get('le'))}"
+    if typ == "less_than":
+        return f"must be below {_bound(ctx.get('lt'))}"
+    if typ == "greater_than_equal":
+        return f"must be at least {_bound(ctx.get('ge'))}"
+    if typ == "greater_than":
+        return f"must be above {_bound(ctx.get('gt'))}"
     if typ == "finite_number":
         return "expected a finite number"
     if typ == "invalid_key":

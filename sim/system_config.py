@@ -17,7 +17,7 @@ loader can give its file and line.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from leadsim.sim.config import (
     Head,
@@ -394,7 +394,10 @@ def grouping_problems(s: SystemScenario) -> list[Problem]:
     network has two or more schools, each once; a school is in at most one federation; an executive
     head leads one or more schools besides home, no school has two executive heads, and nobody
     leads their own school; no cycle of leading and supporting (A leads or supports B, ..., which
-    leads or supports A); events fall inside the run and name existing groupings.
+    leads or supports A); federations, executive headships and networks each have names of their own;
+    events fall inside the run and name existing groupings, and, played in time order, no takeover
+    closes a cycle, no school joins a network it is in or leaves one it is not in, and no school has
+    two scheduled head departures or two crises within a term (as one school's scenario may not).
     """
     import networkx as nx
 
@@ -420,13 +423,29 @@ def grouping_problems(s: SystemScenario) -> list[Problem]:
             elif schools.index(n) != j:
                 out.append(((group, i, "schools", j), f"school '{n}' is listed twice"))
 
+    for group, noun in (
+        ("federations", "federation"),
+        ("executive_heads", "executive head"),
+        ("networks", "learning network"),
+    ):
+        first: dict[str, int] = {}
+        for i, g in enumerate(getattr(s, group)):
+            if g.name in first:
+                out.append(
+                    (
+                        (group, i, "name"),
+                        f"{noun} '{g.name}' is named twice (also {group}[{first[g.name]}]); names must differ",
+                    )
+                )
+            first.setdefault(g.name, i)
     fed_of: dict[str, str] = {}
     for i, f in enumerate(s.federations):
         members("federations", i, f.schools, 2, "federation")
         for j, n in enumerate(f.schools):
-            if n in fed_of and fed_of[n] != f.name:
-                out.append((("federations", i, "schools", j), f"school '{n}' is already in federation '{fed_of[n]}'"))
-            fed_of.setdefault(n, f.name)
+            if n in fed_of and fed_of[n] != f"{f.name}#{i}":
+                other = fed_of[n].rpartition("#")[0]
+                out.append((("federations", i, "schools", j), f"school '{n}' is already in federation '{other}'"))
+            fed_of.setdefault(n, f"{f.name}#{i}")
     for i, g in enumerate(s.networks):
         members("networks", i, g.schools, 2, "learning network")
     led_by: dict[str, str] = {}
@@ -457,38 +476,78 @@ def grouping_problems(s: SystemScenario) -> list[Problem]:
             out.append((("support", i, "supported"), f"school '{p.supporter}' cannot support itself"))
         else:
             leads.add_edge(p.supporter, p.supported, why="support")
-    try:
-        cycle = nx.find_cycle(leads)
-    except nx.NetworkXNoCycle:
-        cycle = []
-    if cycle:
-        path = " -> ".join([cycle[0][0]] + [b for _, b in cycle])
-        field = "executive_heads" if any("executive" in leads.edges[a, b]["why"] for a, b in cycle) else "support"
-        out.append(((field,), f"a cycle of leading or supporting: {path}"))
-    _event_problems(s, known, out)
+    if not _cycle(leads, ("executive_heads",), "", out):
+        _event_problems(s, known, leads, out)
     return out
 
 
-def _event_problems(s: SystemScenario, known: set[str], out: list[Problem]) -> None:
-    last = s.steps
-    heads = {e.name for e in s.executive_heads}
-    nets = {g.name for g in s.networks}
+def _cycle(leads: Any, key: tuple[str | int, ...], when: str, out: list[Problem]) -> bool:
+    """Report a cycle of leading or supporting in ``leads`` (at ``key``, or support's); whether there is one."""
+    import networkx as nx
+
+    try:
+        cycle = nx.find_cycle(leads)
+    except nx.NetworkXNoCycle:
+        return False
+    path = " -> ".join([cycle[0][0]] + [b for _, b in cycle])
+    executive = any("executive" in leads.edges[a, b]["why"] for a, b in cycle)
+    out.append((key if executive or when else ("support",), f"{when}a cycle of leading or supporting: {path}"))
+    return True
+
+
+def _event_problems(s: SystemScenario, known: set[str], leads: Any, out: list[Problem]) -> None:
+    """Events inside the run, naming what exists; and, played in time order as the model applies them
+    (a week's events in the order listed), no takeover closing a cycle of leading or supporting, no
+    school joining a network it is in or leaving one it is not in (as the live events refuse them),
+    and, as for one school (docs/ODD.md), at most one head departure and one crisis per term in a school."""
+    last, wpy = s.steps, s.weeks_per_year
+    homes = {e.name: e.home for e in s.executive_heads}
+    members = {g.name: set(g.schools) for g in s.networks}
     led = {n for e in s.executive_heads for n in e.schools} | {e.home for e in s.executive_heads}
+    timed: list[tuple[int, tuple[str | int, ...], SystemEvent]] = []
     for where in ("head_departures", "crises", "takeovers", "network_changes"):
         for i, ev in enumerate(getattr(s.events, where)):
             key = ("events", where, i)
             if ev.school not in known:
                 out.append((key + ("school",), f"school '{ev.school}' does not exist"))
-            if ev.step(s.weeks_per_year) > last:
-                out.append((key, f"at week {ev.step(s.weeks_per_year)} is beyond the run ({last} weeks)"))
-            if isinstance(ev, Takeover):
-                if ev.executive_head not in heads:
-                    out.append((key + ("executive_head",), f"executive head '{ev.executive_head}' does not exist"))
-                elif ev.school in led:
-                    out.append((key + ("school",), f"school '{ev.school}' already has an executive head"))
-                led.add(ev.school)
-            if isinstance(ev, NetworkChange) and ev.network not in nets:
+            elif ev.step(wpy) > last:
+                out.append((key, f"at week {ev.step(wpy)} is beyond the run ({last} weeks)"))
+            elif isinstance(ev, Takeover) and ev.executive_head not in homes:
+                out.append((key + ("executive_head",), f"executive head '{ev.executive_head}' does not exist"))
+            elif isinstance(ev, NetworkChange) and ev.network not in members:
                 out.append((key + ("network",), f"learning network '{ev.network}' does not exist"))
+            else:
+                timed.append((ev.step(wpy), key, ev))
+    term = max(1, wpy // 3)
+    for where, noun in (("head_departures", "head departure"), ("crises", "crisis")):
+        starts: dict[str, list[tuple[int, tuple[str | int, ...]]]] = {}
+        for step, key, ev in timed:
+            if key[1] == where:
+                starts.setdefault(ev.school, []).append((step, key))
+        for school, items in starts.items():
+            items.sort()
+            for (a, _), (b, key) in zip(items, items[1:], strict=False):
+                if b - a < term:
+                    out.append(
+                        (key, f"a second {noun} in school '{school}' within a term (weeks {a} and {b}; at most one per "
+                         f"term, {term} weeks apart at least)")
+                    )  # fmt: skip
+    for step, key, ev in sorted(timed, key=lambda t: t[0]):
+        if isinstance(ev, Takeover):
+            if ev.school in led:
+                out.append((key + ("school",), f"school '{ev.school}' already has an executive head"))
+                continue
+            led.add(ev.school)
+            leads.add_edge(homes[ev.executive_head], ev.school, why=f"executive head '{ev.executive_head}'")
+            if _cycle(leads, key, f"at week {step} the takeover closes ", out):
+                return
+        elif isinstance(ev, NetworkChange):
+            group = members[ev.network]
+            if ev.action == "join" and ev.school in group:
+                out.append((key, f"at week {step} school '{ev.school}' is already in learning network '{ev.network}'"))
+            elif ev.action == "leave" and ev.school not in group:
+                out.append((key, f"at week {step} school '{ev.school}' is not in learning network '{ev.network}'"))
+            (group.add if ev.action == "join" else group.discard)(ev.school)
 
 
 def _few(names: list[str], k: int = 6) -> str:

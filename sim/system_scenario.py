@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 from leadsim.sim.scenario import ScenarioError
-from leadsim.sim.system_config import SystemScenario, grouping_problems
+from leadsim.sim.system_config import Problem, SystemScenario, grouping_problems
 from pydantic import ValidationError
 
 from leadsim.bundled import Bundled
@@ -43,6 +43,7 @@ __all__ = [
     "bundled_systems",
     "is_system_file",
     "load_system_scenario",
+    "school_problems",
     "system_scenario_to_yaml",
 ]
 
@@ -93,13 +94,42 @@ def load_system_scenario(path: str | Path, overrides: Sequence[str | tuple[str, 
         raise ScenarioError(str(validation_error(SystemScenario, e, origins, top))) from None
     except (RecursionError, OverflowError, ValueError, TypeError) as e:
         raise ScenarioError(f"{top}: invalid system scenario: {e}") from None
-    problems = grouping_problems(scenario)
+    problems = grouping_problems(scenario) + school_problems(scenario)
     if problems:
         key, message = problems[0]
         where, _ = locate(key, origins, top)
         more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
         raise ScenarioError(f"{where}: {fmt_key(key)}: {message}{more}")
     return scenario
+
+
+def school_problems(s: SystemScenario) -> list[Problem]:
+    """Each listed school's own scenario must be one the single-school model accepts (its schedule of
+    pattern changes within the run and in time order, its posts within its staff, ...): as
+    :func:`~leadsim.sim.system_config.grouping_problems`, (field path, what is wrong) pairs, so that
+    ``leadsim system validate`` refuses what ``leadsim system run`` could not build."""
+    from leadsim.sim.system import school_scenario
+
+    out: list[Problem] = []
+
+    g = s.generate
+    sizes = {
+        "primary": (g.primary_teachers, g.primary_students),
+        "secondary": (g.secondary_teachers, g.secondary_students),
+    }
+    for i, spec in enumerate(s.schools):
+        try:
+            school_scenario(spec, s, sizes[spec.kind])
+        except ValidationError as e:
+            err = e.errors(include_url=False)[0]
+            message = str(err["msg"]).removeprefix("Value error, ")
+            where: tuple[str | int, ...] = ("schools", i)
+            if "leadership.schedule" in message:
+                where += ("leadership", "schedule")
+            elif err["loc"]:
+                message = f"{'.'.join(str(k) for k in err['loc'])}: {message}"
+            out.append((where, f"school '{spec.name}': {message}"))
+    return out
 
 
 def system_scenario_to_yaml(s: SystemScenario) -> str:
