@@ -14,34 +14,33 @@ DOUBLE_SEEDS = ("P5", "P8")
 #: passed at 20 and 40 seeds and at three base seeds. ``leadsim check --as-documented`` (CI) fails
 #: when a verdict departs from this, in either direction.
 STANDING: dict[str, tuple[str, str]] = {
-    "P1": ("fails", "design keeps 0.17-0.31 of its gain at every sample (the check asks more than half)"),
-    "P2": ("unstable", "design's capacity is not clearly above default's (0.34-0.35 against 0.33) but at base 0"),
-    "P3": (
+    "P1": ("fails", "design keeps 0.21-0.36 of its gain at every sample (the check asks more than half)"),
+    "P2": (
         "unstable",
-        "the genuine successor's later gain is clearly smaller at base 0 only (-0.004 to +0.002 elsewhere)",
+        "design's capacity is clearly above default's at base 2000 and 40 seeds only (0.33-0.35 against 0.31-0.32)",
     ),
+    "P3": ("fails", "the genuine successor's later gain is not clearly smaller at any sample (-0.006 to +0.002)"),
     "P4": ("fails", "the trusting school's index is at a ceiling; the distrustful school's does not clearly fall"),
-    "P5": ("fails", "the next gain is not clearly smaller at any sample (-0.007 to +0.002)"),
-    "P6": ("unstable", "the share left with teaching frozen is at the threshold: 18 % at base 1000, 22-24 % else"),
+    "P5": ("unstable", "the next gain is not clearly smaller at base 1000 (-0.003 [-0.012, +0.005])"),
+    "P6": ("unstable", "the share left with teaching frozen is at the threshold: 18 % at base 2000, 23-24 % else"),
     "P9": (
         "fails",
-        "Arden's staff are no less cynical by year 3 than under a firefighting head (and at base 2000 "
-        "the results gained are not clearly higher either)",
+        "Arden's attainment is not above its start in years 2-3 at any sample (-0.005 to +0.000 SD), and its "
+        "staff are no less cynical by year 3 than under a firefighting head at three samples of four",
     ),
-    "E1": ("unstable", "head turnover's interval leaves 15-22 % at base 0 (to 23.3 %) and at 40 seeds (to 24.0 %)"),
+    "E1": ("unstable", "head turnover's interval leaves 15-22 % at 20 seeds (to 23.3-23.7 %), not at 40"),
     "E3": ("fails", "the dip is in range but the yearly gap is not 3/4 made up within 5 years"),
     "E4": (
         "fails",
         "leadership acts explain 0.02-0.07 of attainment across schools, below the 0.10 the range starts at",
     ),
     "E5": (
-        "fails",
-        "the partial r's interval leaves its band at every sample (and the raw r's reaches below 0.2 at three)",
+        "unstable",
+        "the partial r's interval leaves its band of +-0.15 at 20 seeds at every base, not at 40 seeds",
     ),
-    "N1": ("fails", "the weak school's gain led solo is not clearly above zero at any sample"),
+    "N1": ("unstable", "the weak school's gain led solo is not clearly above zero at base 0 (+0.003 [-0.010, +0.015])"),
     "N2": ("fails", "the strong school pays no less for its head's absence when it distributes by design"),
-    "N3": ("unstable", "passes at base 0, 2000 and at 40 seeds, not at 1000 (+0.010 [-0.001, +0.022])"),
-    "N4": ("fails", "every further network costs (-0.02 to -0.03 SD at 8), in lessons covered; no optimum"),
+    "N4": ("fails", "no number of networks is clearly better than none (-0.001 to +0.001 SD at the best)"),
 }
 
 #: the standings a check can have (not listed: "holds")
