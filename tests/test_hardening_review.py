@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from leadsim.cli import main
+from test_system import TINY_STUDY as _TWO_REPLICATIONS
+from test_system import TINY_SYSTEM
 
 THREE = "years: 2\nschools: [{name: a}, {name: b}, {name: c}]\n"
 
@@ -118,26 +120,8 @@ def test_a_network_left_and_joined_again_is_a_possible_system(
 
 # --- 2. system studies -----------------------------------------------------------------------------
 
-TINY_SYSTEM = """\
-years: 0.3
-schools:
-  - {name: a, teachers: 8, students: 40}
-  - {name: b, teachers: 8, students: 40}
-events: {head_exit_hazard: 0, crisis_hazard: 0}
-"""
-
-TINY_STUDY = """\
-scenario: tiny.yaml
-replications: 1
-seed: 5
-factors:
-  tie:
-    none: {}
-    federation: {federations: [{name: f, schools: [a, b]}]}
-focus: [a]
-measures: [final_attainment]
-compare: {factor: tie, baseline: none}
-"""
+# the system and study of test_system.py, with one replication
+TINY_STUDY = _TWO_REPLICATIONS.replace("replications: 2", "replications: 1")
 
 
 @pytest.fixture
