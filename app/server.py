@@ -268,6 +268,13 @@ def _quiet_solara() -> None:
     server_settings.theme.show_banner = False
 
 
+def page_address(host: str, port: int) -> str:
+    """The page's address as a browser takes it: an IPv6 host in brackets, given with or without them."""
+    bare = host.strip("[]")
+    shown = f"[{bare}]" if ":" in bare else bare
+    return f"http://{shown}:{port}/"
+
+
 def serve(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, public: bool = False, log_level: str = "warning"
 ) -> None:
@@ -291,8 +298,7 @@ def serve(
     import uvicorn
     from solara.server.starlette import app as solara_app
 
-    shown = f"[{host}]" if ":" in host else host
-    print(f"leadsim: the trainers' page is at http://{shown}:{port}/ (Ctrl+C to stop)", flush=True)
+    print(f"leadsim: the trainers' page is at {page_address(host, port)} (Ctrl+C to stop)", flush=True)
     uvicorn.run(
         LocalAssets(solara_app, assets_dir()),
         host=host.strip("[]"),

@@ -25,6 +25,7 @@ from leadsim.app.server import (
     check_host,
     check_port_free,
     missing_frontend,
+    page_address,
     plotly_js_path,
     prepare_frontend,
     required_packages,
@@ -254,3 +255,11 @@ def test_the_prepared_front_end_folder_is_complete():
     """What scripts/setup.sh fetched: every file the page loads is there (CI runs setup first)."""
     assert missing_frontend() == [], f"run scripts/setup.sh (leadsim serve --prepare): {assets_dir()}"
     assert (assets_dir() / plotly_js_path()).stat().st_size > 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [("127.0.0.1", "http://127.0.0.1:8765/"), ("::1", "http://[::1]:8765/"), ("[::1]", "http://[::1]:8765/")],
+)
+def test_the_page_address_printed_is_one_a_browser_opens(host, shown):
+    assert page_address(host, 8765) == shown
