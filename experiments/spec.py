@@ -686,6 +686,12 @@ def _factors(spec: Experiment, origins: dict[Key, Origin], display: str) -> list
             ann = type_at(Scenario, setting)
             if ann not in (int, float):
                 raise _fail(origins, display, key, "only a numeric setting can be sampled over a range")
+            if ann is int and math.floor(rng.max) - math.ceil(rng.min) < 1:
+                # sampled values are rounded: a range holding fewer than two whole numbers varies nothing
+                raise _fail(
+                    origins, display, key, "a whole-number setting needs a range holding at least two whole numbers",
+                    value,
+                )  # fmt: skip
             out.append(Factor(name, "range", setting, [rng.min, rng.max], integer=ann is int))
         elif isinstance(value, list):
             setting = _setting(path, name, key, origins, display)

@@ -316,6 +316,10 @@ MALFORMED = {
         "scenario: demo\ndesign: lhs\nfactors:\n  head.charisma: {min: 0, max: 1}\n",
         ["nosamples.yaml:2:", "samples", "lhs"],
     ),
+    "whole.yaml": (
+        "scenario: demo\ndesign: lhs\nsamples: 4\nfactors:\n  school.teachers: {min: 20.1, max: 20.4}\n",
+        ["whole.yaml:5:", "school.teachers", "at least two whole numbers"],
+    ),
     "set.yaml": ("scenario: demo\nset:\n  heed: {charisma: 0.9}\n", ["set.yaml:3:", "heed", "did you mean 'head'?"]),
     "yaml.yaml": ("scenario: demo\nfactors: [\n", ["yaml.yaml:", "invalid YAML"]),
     "outputs.yaml": (
