@@ -800,7 +800,7 @@ def SchoolsCard(session: Session, version: int, bump):
     )
     with solara.Card("Schools", classes=["leadsim-schools"], style="margin: 0;"):
         solara.Checkbox(label="compare two schools side by side", value=compare)
-        solara.SliderInt("chance (seed) for both schools", value=seed, min=0, max=99)
+        solara.SliderInt("chance (seed) for both schools", value=seed, min=0, max=99, thumb_label="always")
         with solara.Tooltip("The scenarios' own planned and random departures and crises (otherwise only yours)"):
             solara.Checkbox(label="keep the scenarios' own events", value=own)
         solara.ToggleButtonsSingle(value=side, values=list(SIDE_NAMES), on_value=set_side, dense=True)

@@ -312,7 +312,7 @@ def SystemCard(session: SystemSession, bump, to_school):
             "school, or choose it above the charts, to see its own panels; the live events act on it.",
             style="font-size: 0.85em; color: #555;",
         )
-        solara.SliderInt("chance (seed)", value=seed, min=0, max=99)
+        solara.SliderInt("chance (seed)", value=seed, min=0, max=99, thumb_label="always")
         if (name.value, seed.value) != (room.name, room.seed):
             solara.Warning("Changed: press 'start again' to run this system.", dense=True)
         solara.Button("start again", color="primary", on_click=start, classes=["leadsim-system-start"])

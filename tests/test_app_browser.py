@@ -549,3 +549,14 @@ def test_a_trainer_runs_a_system_of_schools(server, browser, tmp_path):
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_the_seed_is_shown_so_a_trainer_can_name_it(server, browser):
+    # "try another seed" is the page's advice; the slider shows which one runs, without dragging it.
+    context, page, _ = _open(browser, server, "?seed=7")
+    try:
+        label = page.locator(".leadsim-schools .v-slider-thumb__label")
+        label.first.wait_for(timeout=15_000)  # visible, not only in the page's source
+        assert label.first.is_visible() and label.first.inner_text().strip() == "7"
+    finally:
+        context.close()
