@@ -186,8 +186,9 @@ AFTER_DEPARTURE: tuple[Measure, ...] = (
     Measure(
         "succession_years_to_recover",
         "Years to recover",
-        "years until attainment was back at its level before the departure (runs that never got back are "
-        "left out and counted)",
+        "whole years from the departure until attainment, read at the same time of year, was back at its "
+        "level before, after its lowest reading within five years; 0 if it never fell (runs that never got "
+        "back are left out and counted)",
         "years",
     ),
     Measure(

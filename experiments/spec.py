@@ -686,11 +686,11 @@ def _factors(spec: Experiment, origins: dict[Key, Origin], display: str) -> list
             ann = type_at(Scenario, setting)
             if ann not in (int, float):
                 raise _fail(origins, display, key, "only a numeric setting can be sampled over a range")
-            if ann is int and math.floor(rng.max) - math.ceil(rng.min) < 1:
-                # sampled values are rounded: a range holding fewer than two whole numbers varies nothing
+            if ann is int and round(rng.min) == round(rng.max):
+                # sampled values are rounded (as below): a range whose ends round alike varies nothing
                 raise _fail(
-                    origins, display, key, "a whole-number setting needs a range holding at least two whole numbers",
-                    value,
+                    origins, display, key, "a whole-number setting needs a range whose ends round to different "
+                    "whole numbers (sampled values are rounded)", value,
                 )  # fmt: skip
             out.append(Factor(name, "range", setting, [rng.min, rng.max], integer=ann is int))
         elif isinstance(value, list):

@@ -193,12 +193,15 @@ def succession_measures(ts: pd.DataFrame, departures: list[dict], weeks_per_year
     steps = ts["step"].to_numpy()
     base = float(att[0])
 
-    def term_before(x: np.ndarray, j: int) -> float:
-        lo = max(0, j - TERM_WEEKS)
-        return float(x[lo:j].mean()) if j > lo else float(x[j])
-
     for dep in departures:
         d = int(np.searchsorted(steps, dep["week"]))
+        # the term before the departure, shorter if the run is younger than a term; every later
+        # reading spans the same weeks of the year, so that none reaches back across a year end
+        width = min(TERM_WEEKS, d)
+
+        def term_before(x: np.ndarray, j: int, width: int = width) -> float:
+            return float(x[j - width : j].mean()) if width else float(x[j])
+
         before = term_before(att, d)
         cap_before = term_before(cap, d)
         gain = before - base
@@ -222,9 +225,14 @@ def succession_measures(ts: pd.DataFrame, departures: list[dict], weeks_per_year
             row[f"lost_{k}y"] = float(before - level[k]) if ok else math.nan
             cap_k = term_before(cap, later[k]) if ok else math.nan
             row[f"capacity_kept_{k}y"] = float(cap_k / cap_before) if ok and cap_before > 0 else math.nan
-        # the first whole year after the departure in which attainment is back at its level before
-        back = [k for k, v in level.items() if v >= before]
-        row["years_to_recover"] = float(back[0]) if back else math.nan
+        # whole years from the departure until attainment is back at its level before, from the
+        # lowest reading on (0 if it never fell below it; NaN if it is not back within the run)
+        if not drops or max(drops) <= 0:
+            row["years_to_recover"] = 0.0 if drops else math.nan
+        else:
+            low = max(level, key=lambda k: before - level[k])
+            back = [k for k, v in level.items() if k >= low and v >= before]
+            row["years_to_recover"] = float(back[0]) if back else math.nan
         out.append(row)
     return out
 

@@ -493,7 +493,23 @@ def test_a_departure_at_a_year_end_loses_nothing_where_only_the_saw_tooth_moves(
         assert row[f"lost_{k}y"] == pytest.approx(0.0, abs=1e-12)
         assert row[f"capacity_kept_{k}y"] == pytest.approx(1.0)
     assert row["deepest_drop"] == pytest.approx(0.0, abs=1e-12)
-    assert row["years_to_recover"] == 1.0
+    assert row["years_to_recover"] == 0.0  # it never fell
+    # a departure in the run's first term: its later readings span the same few weeks of the year
+    (early,) = succession_measures(ts, [{"week": 5, "head_id": 1, "reason": "random"}], wpy)
+    assert early["lost_1y"] == pytest.approx(0.0, abs=1e-12)
+    assert early["capacity_kept_1y"] == pytest.approx(1.0)
+
+
+def test_recovery_is_counted_from_the_lowest_point_after_the_departure():
+    # flat for a year after the departure, 0.1 lower in years 2-4, back in year 5
+    wpy = 20
+    steps = np.arange(0, 320)
+    year = (steps - 100) // wpy + 1  # the departure at week 100 starts year 1 after it
+    att = np.where((year >= 2) & (year <= 4), 0.2, 0.3)
+    ts = pd.DataFrame({"step": steps, "attainment": att, "leadership_capacity": np.full(320, 0.4)})
+    (row,) = succession_measures(ts, [{"week": 100, "head_id": 1, "reason": "scheduled"}], wpy)
+    assert row["deepest_drop"] == pytest.approx(0.1)
+    assert row["years_to_recover"] == 5.0
 
 
 def test_a_first_time_head_grows_into_the_job():
@@ -1154,12 +1170,12 @@ def test_practice_learned_in_another_school_is_owned_and_does_not_erode():
     gained = m.adopt_practice(slots, np.ones(3), 0.5)
     assert gained > 0
     np.testing.assert_allclose(m.staff.owned[slots] - before_owned, m.staff.practice[slots] - before)
-    m.run(39)  # a year on, only turnover and the ordinary drift act on it
-    kept = [i for i in slots if m.staff.practice[i] > before[i] + 0.5 * (1 - before[i]) * 0.25]
-    assert kept, "what they took up a year ago has eroded"
+    gain = float((m.staff.practice[slots] - before).mean())
+    m.run(39)  # a year on: owned practice does not erode (stored as compliance, about half of it did)
+    assert float((m.staff.practice[slots] - before).mean()) > 0.9 * gain
 
 
-def test_a_lead_who_accepts_with_nobody_willing_to_join_leaves_the_work_to_a_volunteer():
+def test_a_lead_who_accepts_with_nobody_willing_to_join_leaves_the_work_to_a_volunteer(monkeypatch):
     # The same rule as when the lead declines: work no team can take is left to whoever picks it
     # up, never silently dropped because of which step failed.
     m = SchoolModel(scenario(d=DESIGN, x={"trust": {"cynicism_drag": 1.0}}, g={"work": {"gap_filling": 50.0}}), rng=73)
@@ -1169,6 +1185,9 @@ def test_a_lead_who_accepts_with_nobody_willing_to_join_leaves_the_work_to_a_vol
     m.staff.cynicism[3] = 0.0  # ... but teacher 3, the one asked to lead
     m.staff.expertise[3, 1] = 1.0
     m.staff.capacity[3] = 1.0
+    only_3 = np.zeros(m.staff.n)
+    only_3[3] = 1.0  # teacher 3 surely accepts; nobody else joins
+    monkeypatch.setattr(W, "willingness", lambda model: only_3)
     item = W._design_team(m, 1, 0.5)
     assert item is not None and item.mode == W.DEFAULT
 

@@ -159,8 +159,11 @@ def test_a_successor_keeps_whole_school_roles_as_far_as_they_distribute_and_taki
     assert m.staff.whole_school.any() == kept
     rise = (m.staff.cynicism - before)[held].mean() - (m.staff.cynicism - before)[~held].mean()
     # At least half of what the mechanism adds (dismantle_cost of the way to 1) shows over the
-    # week's other changes. Until stop 27 the bar was an absolute 0.05, about half the mechanism
-    # at the cynicism of the time; at stop 27 the rise is 0.046 against the mechanism's 0.066.
+    # week's other changes. Until stop 27 the bar was an absolute 0.05, about 0.77 of the mechanism
+    # here (0.065); at stop 27 the rise at this seed is 0.046 against the mechanism's 0.066, the
+    # week's other changes having moved, so the bar was lowered to half: a loosening, made after the
+    # seed moved. Over seeds 6-15 the rise is 0.62-1.08 of the mechanism when the roles are taken and
+    # -0.30 to 0.24 when kept, so half still tells the two apart (a reviewer's count, stop 27).
     direct = m.scenario.roles.dismantle_cost * (1.0 - before[held]).mean()
     assert (rise > 0.5 * direct) == (not kept)
     assert (m.staff.memory[held] >= remembered[held] + 0.5).all() == (not kept)

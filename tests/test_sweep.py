@@ -318,7 +318,7 @@ MALFORMED = {
     ),
     "whole.yaml": (
         "scenario: demo\ndesign: lhs\nsamples: 4\nfactors:\n  school.teachers: {min: 20.1, max: 20.4}\n",
-        ["whole.yaml:5:", "school.teachers", "at least two whole numbers"],
+        ["whole.yaml:5:", "school.teachers", "round to different whole numbers"],
     ),
     "set.yaml": ("scenario: demo\nset:\n  heed: {charisma: 0.9}\n", ["set.yaml:3:", "heed", "did you mean 'head'?"]),
     "yaml.yaml": ("scenario: demo\nfactors: [\n", ["yaml.yaml:", "invalid YAML"]),
@@ -467,3 +467,11 @@ def test_every_bundled_experiment_loads_and_is_listed_in_the_readme(path):
     assert exp.runs(), f"{path.name} plans no runs"
     readme = (ROOT / "experiments" / "Readme.md").read_text(encoding="utf-8")
     assert f"`{path.stem}`" in readme, f"{path.name} is not in experiments/Readme.md"
+
+
+def test_a_whole_number_range_that_rounds_to_two_values_is_sampled_at_both(tmp_path: Path) -> None:
+    # 20.2-20.8 holds no second whole number, but its sampled values round to 20 and 21
+    spec = tmp_path / "whole.yaml"
+    spec.write_text("scenario: demo\ndesign: lhs\nsamples: 8\nfactors:\n  school.teachers: {min: 20.2, max: 20.8}\n")
+    loaded = load_experiment(spec)
+    assert {point[0] for point in loaded.points} == {20, 21}
