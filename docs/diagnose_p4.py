@@ -13,8 +13,10 @@ taken up, their mean number of members, the leadership acts a running item of ea
 parts, at most ``work.working_group``, ODD 7.6), the share of the crisis's
 pull left open to all-hands work by threat-rigidity (``opens``, ODD 7.2), the items meant for the
 head during the crisis and how many became mandates, the take-over of running work (``work.centralise``:
-the weeks the head had no room left, the chances, one per teacher-led item and crisis week, and
-how many were taken), the overloaded centre (items the head holds over their slots, and the
+the weeks of P4's crisis the head had no room left, the chances, one per teacher-led item and
+crisis week, and how many were taken; other crises the run brings on itself, such as an
+inspection after its value added falls, are counted apart), the overloaded centre (items the head
+holds over their slots, and the
 chance of success of the head's mandates that end before, during and in the term after the
 crisis), and the distribution index. It reads the model as it runs (wrapping ``work._begin``,
 ``work.start_item``, ``work.centralise`` and ``work.success_chance``) and changes nothing in it.
@@ -74,12 +76,18 @@ def diagnose(spec: dict, seeds: int) -> None:
 
     def start_item(model, mode, domain, difficulty):  # noqa: ANN001, ANN202
         item = original_start(model, mode, domain, difficulty)
-        if model.crisis is not None and mode == work.SOLO:
+        if START <= model.week < START + WEEKS and mode == work.SOLO:
             counts["meant for the head"] += 1
             counts["started as mandates"] += item is not None and item.mode == work.SOLO
         return item
 
     def centralise(model, share):  # noqa: ANN001, ANN202
+        if not START <= model.week < START + WEEKS:
+            # Crises the run brings on itself later (an inspection after the value added falls)
+            # are not P4's crisis: counted apart, by kind, so they do not blur its figures.
+            counts[f"other {model.crisis.kind} weeks"] += 1
+            counts["other in the term after"] += START + WEEKS <= model.week < START + WEEKS + 13
+            return original_centralise(model, share)
         counts["crisis weeks"] += 1
         counts["head had no room"] += model.head_items >= work.head_slots(model)
         load.append(model.head_items / max(work.head_slots(model), 1e-9))
@@ -121,6 +129,11 @@ def diagnose(spec: dict, seeds: int) -> None:
         f"  crisis: {counts['meant for the head']} items meant for the head, {counts['started as mandates']} "
         f"started as mandates; take-over: head at or over their slots in {counts['head had no room']} of "
         f"{counts['crisis weeks']} crisis weeks, {counts['taken over']} taken of {counts['chances']} chances"
+    )
+    others = {k: v for k, v in counts.items() if k.startswith("other ") and k.endswith(" weeks")}
+    print(
+        f"  other crisis weeks of the runs (not P4's, not counted above): {others or 'none'}; "
+        f"{counts['other in the term after']} of them in the term after"
     )
     if load:
         print(
