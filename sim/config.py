@@ -1211,7 +1211,7 @@ class MentoringParams(Section):
     )
     informal: float = P(
         0.3,
-        "chance a novice finds a mentor among colleagues they are tied to when no scheme exists",
+        "chance a novice finds a mentor when no scheme exists (the best practitioner near them)",
         unit="share",
         ge=0,
         le=1,

@@ -1,8 +1,9 @@
 """Mentoring as pairs: a mentor and a novice, costing the mentor time.
 
 A novice (first two years at the school) is paired with an experienced colleague — always where
-the school runs a mentoring scheme (a routine, :mod:`leadsim.sim.routines`), otherwise only if
-they find one among colleagues they are tied to. The novice learns from that mentor's practice;
+the school runs a mentoring scheme (a routine, :mod:`leadsim.sim.routines`), otherwise with the
+chance ``mentoring.informal``. The mentor is the best practitioner near them: their department
+first, then colleagues they are tied to. The novice learns from that mentor's practice;
 the mentor gives time every week (Arden School, seed 002; Ingersoll & Strong 2011).
 """
 

@@ -273,8 +273,8 @@ def ownership(model: SchoolModel, who: np.ndarray, trust_in_aim: np.ndarray, sup
     """Share of a practice change each of ``who`` owns rather than complies with (0-1).
 
     Ownership follows from how the change was made: taking part in it (only those in ``who``
-    did), trust in and agreement with its aim (less for the cynical, and less for those who
-    remember initiatives dropped before), the support given and the time to do it properly
+    did), trust in and agreement with its aim (less for the cynical, whose cynicism the memory of
+    initiatives dropped before keeps up, 7.12), the support given and the time to do it properly
     (Fullan 2001; Harris 2008).
     """
     staff = model.staff
