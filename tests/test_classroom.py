@@ -813,3 +813,21 @@ def test_the_status_claims_an_overloaded_head_only_while_they_hold_more_than_the
                 held, room_for = re.search(r"pulled in (\d+) pieces of work for time to lead ([\d.]+)", line).groups()
                 assert int(held) > float(room_for), line
             assert ("pulled in" in line) == (school.beyond_room > 0 and school.head_items > head_slots(school))
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_at_week_0_the_results_have_not_changed(compare):
+    """Before anything has run the page said "attainment +0.01 SD": the model's attainment at week 0
+    is the value added older cohorts already had, and the page showed it as the change since the start."""
+    room = Classroom(compare=compare)
+    assert all(school.current["attainment"] != 0 for school in room.schools)  # the model's level is not 0
+    for line in room.status():
+        assert "attainment +0.00 SD (+0 months' progress)" in line, line
+    chart = figures(room)["attainment"]
+    assert [d["y"][0] for d in chart["data"] if d.get("x")] == [0.0] * len(room.schools)
+    room.forward(39)
+    later = figures(room)["attainment"]
+    level = room.series()[0].columns["attainment"]
+    y = next(d["y"] for d in later["data"] if d.get("x"))
+    assert y[-1] == pytest.approx(level[-1] - level[0], abs=1e-3)  # the change since the start, not the level
+    assert data_csv(room).splitlines()[1].split(",")[3] == f"{level[0]:.5f}"  # the data file keeps the model's term
