@@ -244,10 +244,12 @@ _VIEWS_VUE = (
       <div v-if="alert" class="leadsim-pending" style="color: #B00020;">{{ alert }}</div>
       <div v-if="message" class="leadsim-message" style="color: #B00020; font-weight: bold;">{{ message }}</div>
     </div>
-    <div class="leadsim-timeline" style="display: flex; gap: 8px; align-items: center; margin-bottom: 6px;"
+    <div class="leadsim-timeline"
+         style="display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 6px;"
          title="Drag back to replay the weeks already run; acting at an earlier week replays from there">
       <span style="white-space: nowrap;">timeline</span>
-      <input type="range" class="leadsim-scrub" min="0" :max="total" :value="cursor" style="flex: 1;"
+      <input type="range" class="leadsim-scrub" min="0" :max="total" :value="cursor"
+             style="flex: 1 1 8em; min-width: 6em;"
              @change="seek_to(+$event.target.value)">
       <span style="white-space: nowrap; color: #555;">run to week {{ newest }} of {{ total }}</span>
     </div>
@@ -305,8 +307,10 @@ module.exports = {
   methods: {
     rootStyle() { return 'width: 100%;' + (this.presenting ? ' background: white; padding: 8px;' : ''); },
     rowStyle(row) {
+      /* min(.., 100%): a screen narrower than a chart's least width gets one chart a row, not a page
+         wider than the screen */
       return 'display: grid; gap: 8px; margin-bottom: 8px; '
-        + 'grid-template-columns: repeat(auto-fit, minmax(' + row.min + 'px, 1fr));';
+        + 'grid-template-columns: repeat(auto-fit, minmax(min(' + row.min + 'px, 100%), 1fr));';
     },
     lineStyle(k) {
       const colours = ['#0072B2', '#D55E00'];

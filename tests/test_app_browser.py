@@ -560,3 +560,45 @@ def test_the_seed_is_shown_so_a_trainer_can_name_it(server, browser):
         assert label.first.is_visible() and label.first.inner_text().strip() == "7"
     finally:
         context.close()
+
+
+#: a click at the middle of the element ``sel`` reaches it: it is on screen and nothing lies over it
+_UNCOVERED = """sel => { const el = document.querySelector(sel); if (!el) { return false; }
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight) { return false; }
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !!hit && el.contains(hit); }"""
+_SIDEBAR_SHOWN = "() => { const el = document.querySelector('.leadsim-schools'); "
+_SIDEBAR_SHOWN += "return !!el && el.getBoundingClientRect().left >= 0; }"
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 375, "height": 667}, {"width": 800, "height": 600}], ids=["phone", "small-laptop"]
+)
+def test_on_a_narrow_screen_the_sidebar_does_not_cover_the_controls(server, browser, viewport):
+    """Below 1280 px wide solara's sidebar is a drawer over the page, and it was open at the start: on a
+    phone (375x667) or a small laptop (800x600) it lay over the play and event buttons, and on the phone
+    the page was wider than the screen. There the sidebar now starts closed, its menu button opens it."""
+    context, page, errors = _open(browser, server, viewport=viewport)
+    try:
+        for button in (".leadsim-play", ".leadsim-head-leaves", ".leadsim-crisis", ".leadsim-switch"):
+            page.wait_for_function(_UNCOVERED, arg=button, timeout=15_000)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+        # Playwright clicks only what would receive the click, so these clicks are a trainer's
+        page.locator(".leadsim-play").click(timeout=5_000)
+        _wait_week(page, 2, exact=False)
+        page.locator(".leadsim-pause").click(timeout=5_000)
+        page.locator(".leadsim-play").wait_for()
+        page.locator(".leadsim-head-leaves").click(timeout=5_000)
+        _wait_pending(page, "the head leaves")
+        # the settings are still a click away: the menu button shows its icon and opens the sidebar
+        assert not page.evaluate(_SIDEBAR_SHOWN)
+        glyph = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.v-app-bar-nav-icon .v-btn__content'), '::before').content"
+        )
+        assert glyph not in ("none", "normal", ""), glyph
+        page.locator(".v-app-bar-nav-icon").click(timeout=5_000)
+        page.wait_for_function(_SIDEBAR_SHOWN, timeout=15_000)
+        assert not errors, errors
+    finally:
+        context.close()
