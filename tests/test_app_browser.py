@@ -602,3 +602,55 @@ def test_on_a_narrow_screen_the_sidebar_does_not_cover_the_controls(server, brow
         assert not errors, errors
     finally:
         context.close()
+
+
+#: the page's own Vue component (its methods send messages to the server, as its buttons do)
+_VIEWS = """() => { const seen = new Set(); let found = null;
+    const visit = (vn, depth) => {
+        if (!vn || found || depth > 400 || seen.has(vn)) { return; }
+        seen.add(vn);
+        const c = vn.component;
+        if (c) {
+            if (c.proxy && typeof c.proxy.act === 'function' && typeof c.proxy.togglePresent === 'function') {
+                found = c.proxy; return;
+            }
+            visit(c.subTree, depth + 1);
+        }
+        if (Array.isArray(vn.children)) { for (const child of vn.children) { visit(child, depth + 1); } }
+        if (vn.suspense) { visit(vn.suspense.activeBranch, depth + 1); }
+    };
+    for (const el of document.querySelectorAll('*')) { if (el._vnode) { visit(el._vnode, 0); } if (found) { break; } }
+    window.__leadsimViews = found; return !!found; }"""
+
+
+def test_a_hand_made_crisis_message_is_refused_and_the_session_goes_on(server, browser):
+    """A message written by hand to the page's websocket, with a severity that is text or NaN (which
+    JSON sends as null): the null one left a traceback in the server's log, the clock stopped and the
+    page still showed "pause". Now the page says why in one line and plays on."""
+    url, log = server
+    tracebacks = log.read_text().count("Traceback")
+    context, page, errors = _open(browser, server)
+    try:
+        assert page.evaluate(_VIEWS)
+        page.locator(".leadsim-play").click()
+        _wait_week(page, 2, exact=False)
+        for severity, shown in (("high", '"high"'), (float("nan"), "null")):
+            page.evaluate(
+                "s => window.__leadsimViews.act({kind: 'crisis', arg: 'behaviour', side: 'both', severity: s})",
+                severity,
+            )
+            page.wait_for_function(
+                "t => { const el = document.querySelector('.leadsim-message'); return !!el && el.innerText === t; }",
+                arg=f"crisis severity: expected a number above 0 and at most 1 (got {shown})",
+                timeout=15_000,
+            )
+            week = _week(page)
+            _wait_week(page, week + 2, exact=False)  # still playing
+        page.locator(".leadsim-pause").click()
+        page.locator(".leadsim-play").wait_for()
+        page.locator(".leadsim-crisis").click()  # the page's own button still works
+        _wait_pending(page, "behaviour crisis 0.6")
+        assert log.read_text().count("Traceback") == tracebacks
+        assert not errors, errors
+    finally:
+        context.close()

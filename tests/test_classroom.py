@@ -831,3 +831,46 @@ def test_at_week_0_the_results_have_not_changed(compare):
     y = next(d["y"] for d in later["data"] if d.get("x"))
     assert y[-1] == pytest.approx(level[-1] - level[0], abs=1e-3)  # the change since the start, not the level
     assert data_csv(room).splitlines()[1].split(",")[3] == f"{level[0]:.5f}"  # the data file keeps the model's term
+
+
+@pytest.mark.parametrize("severity", ["high", None, float("nan"), [0.5], True, 1.5, "0.5"])
+def test_a_hand_made_crisis_with_a_severity_that_is_no_number_is_refused_and_play_goes_on(severity):
+    """Anyone can write to the page's websocket. A crisis whose severity was null (what JSON makes of
+    NaN) or a list ended in a traceback in the server's log, the clock paused and the page still showing
+    "pause"; "high" got "could not convert string to float: 'high'"."""
+    session = Session("compare=1")
+    try:
+        session.play()
+        session.act({"kind": "crisis", "arg": "behaviour", "side": "both", "severity": severity})
+        message = session.widget.message
+        assert message.startswith("crisis severity: expected a number above 0 and at most 1 (got "), message
+        assert "\n" not in message
+        assert session.clock.playing and session.widget.playing  # nothing stopped
+        assert session.room.log == []
+        session.pause()
+        session.act({"kind": "crisis", "arg": "behaviour", "side": "both", "severity": 0.9})  # the session works
+        assert session.widget.message == "" and [iv.severity for iv in session.room.log] == [0.9]
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize(
+    ("handler", "value", "words"),
+    [
+        ("vue_act", "crisis", 'an intervention: expected an object {kind, arg, side, severity} (got "crisis")'),
+        ("vue_step_weeks", "x", 'weeks: expected a whole number from 0 to 468 (got "x")'),
+        ("vue_step_weeks", 1.5, "weeks: expected a whole number from 0 to 468 (got 1.5)"),
+        ("vue_seek_to", None, "week: expected a whole number from 0 to 468 (got null)"),
+        ("vue_go_year", 1e308, "year: expected a whole number from 0 to 12 (got 1e+308)"),
+    ],
+)
+def test_other_hand_made_messages_are_refused_in_one_line(handler, value, words):
+    session = Session("")
+    try:
+        getattr(session.widget, handler)(value)
+        assert session.widget.message == words
+        assert session.room.cursor == 0 and session.room.log == []
+        session.widget.vue_step_weeks(2)
+        assert session.room.cursor == 2
+    finally:
+        session.close()
