@@ -1,8 +1,9 @@
 """A careful researcher's review of the command line: each test is a break found, and failed before its fix.
 
 1. system scenarios: impossible groupings that were accepted (names given twice, a school in two
-   federations, a scheduled takeover closing a cycle, joining a network twice, two departures in a
-   week) and a school whose own scenario is impossible (validate said OK, run gave a traceback);
+   federations, a support partnership listed twice, a scheduled takeover closing a cycle, joining a
+   network twice, two departures in a week) and a school whose own scenario is impossible
+   (validate said OK, run gave a traceback);
 2. system studies: a changed spec resumed into the old rows, a foreign or unwritable --out, an
    unknown focus school found only after the runs;
 3. experiment specs: two factors that vary one setting (the table's column lied);
@@ -71,6 +72,12 @@ def refused(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
             "networks: [{name: n, schools: [a, b]}]\n"
             "events: {network_changes: [{school: c, network: n, action: leave, year: 1}]}\n",
             r"events.network_changes\[0\]: at week 39 school 'c' is not in learning network 'n'",
+        ),
+        (  # accepted: both heads were charged a second partnership and the leaders lent twice
+            "support:\n  - {supporter: a, supported: b}\n  - {supporter: c, supported: b}\n"
+            "  - {supporter: a, supported: b, leaders: 3}\n",
+            r"s.yaml:6: support\[2\]: the support partnership a -> b is listed twice \(also support\[0\]\); "
+            r"list it once",
         ),
         (
             "events: {head_departures: [{school: a, year: 1}, {school: a, year: 1}]}\n",
