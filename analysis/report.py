@@ -4,8 +4,8 @@
 opens offline. The page leads with the answer: for a succession study that pairs every departure
 with the same school in which the head stays, the paired differences (effect sizes in SD, with 95 %
 intervals) by leadership pattern and successor style, then a methods paragraph to paste into a
-paper; the same numbers, unrounded, go to files next to the report (:data:`PAIRED_FILE`, every
-pair's differences, and :data:`EFFECTS_FILE`, the answer's table). Below: within-run measures
+paper; the same numbers, unrounded, go to files next to the report and named after it
+(:func:`data_files`: every pair's differences, and the answer's table). Below: within-run measures
 (attainment lost, deepest drop, years to recover), the share of the gain kept where it means
 something, charts over time, one row per design point, scatters of each output against each
 factor (sampled designs), and Morris or Sobol indices (sensitivity designs). Every figure
@@ -73,6 +73,7 @@ __all__ = [
     "ReportError",
     "Sweep",
     "build_report",
+    "data_files",
     "load_sweep",
     "write_report",
     "write_report_files",
@@ -80,9 +81,41 @@ __all__ = [
 
 #: at most this many groups share one chart over time (more: the charts group by the first factor only)
 MAX_BANDS = 4
-#: written next to the report of a paired sweep: every pair's differences, and the answer's table
+#: written next to the report of a paired sweep, after the report's name (``succession.paired.parquet``
+#: for ``succession.html``): every pair's differences, and the answer's table
 PAIRED_FILE = "paired.parquet"
 EFFECTS_FILE = "paired-effects.csv"
+#: the Parquet metadata that marks every pair's differences as a report's: only such a file is replaced
+DATA_MARK = {"leadsim": "report: every pair's differences"}
+#: the last columns of the answer's table (after the group's): only a CSV with them is replaced
+EFFECTS_COLUMNS = ("pairs", "measure", "years", "mean", "ci_low", "ci_high", "n", "missing")
+
+
+def data_files(report: str | Path) -> tuple[Path, Path]:
+    """Where the numbers of the report ``report`` go: beside it, named after it (``ch4.paired.parquet``
+    and ``ch4.paired-effects.csv`` for ``ch4.html``), so that two reports in one folder, or a
+    researcher's own ``paired.parquet`` there, are never written over."""
+    report = Path(report)
+    return report.with_name(f"{report.stem}.{PAIRED_FILE}"), report.with_name(f"{report.stem}.{EFFECTS_FILE}")
+
+
+def _a_reports_numbers(path: Path) -> bool:
+    """Whether ``path`` may be written with a report's numbers: it does not exist, or a report wrote it."""
+    if not path.exists():
+        return True
+    if not path.is_file():
+        return False
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            marks = pq.read_schema(path).metadata or {}
+            return all(marks.get(k.encode()) == v.encode() for k, v in DATA_MARK.items())
+        with path.open("rb") as f:
+            header = f.readline(4096).decode("utf-8").strip().split(",")
+        return tuple(header[-len(EFFECTS_COLUMNS) :]) == EFFECTS_COLUMNS
+    except (OSError, UnicodeDecodeError, ValueError):  # unreadable, or not Parquet: not a report's
+        return False
 
 
 @dataclass(frozen=True)
@@ -124,12 +157,12 @@ def chosen_measures(sweep: Sweep, defaults: Sequence[Measure]) -> tuple[list[Mea
 
 
 def _paired_section(
-    sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, page: Page, files: bool
+    sweep: Sweep, pairing: Pairing, by: Sequence[str] | None, page: Page, files: tuple[Path, Path] | None
 ) -> PairedTables | None:
     """The headline: departure minus the same school without it, per group; None if nothing to show.
 
     Returns the numbers it shows, so that the files next to the report are these numbers and not a
-    second computation; ``files``: they will be written, and the page says where.
+    second computation; ``files``: where they will be written (:func:`data_files`), and the page says so.
     """
     columns = [p.column for p in PAIRED]
     ts = read_timeseries(sweep, columns + [p.column for p in LEFT])
@@ -186,8 +219,8 @@ def _paired_section(
     )
     if files:
         parts.append(
-            f"<p class='note'>Every pair's differences: <code>{PAIRED_FILE}</code>; the table: "
-            f"<code>{EFFECTS_FILE}</code>, next to this report.</p>"
+            f"<p class='note'>Every pair's differences: <code>{esc(files[0].name)}</code>; the table: "
+            f"<code>{esc(files[1].name)}</code>, next to this report.</p>"
         )
     from leadsim.analysis.figures import effect_figure
 
@@ -646,11 +679,13 @@ def build_report(path: str | Path | Sweep, by: str | Sequence[str] | None = None
             pattern and the successor's style if varied, else the first named factor.
     """
     sweep = path if isinstance(path, Sweep) else load_sweep(path)
-    doc, figures, _ = _compose(sweep, by, files=False)
+    doc, figures, _ = _compose(sweep, by, files=None)
     return doc, figures
 
 
-def _compose(sweep: Sweep, by: str | Sequence[str] | None, files: bool) -> tuple[str, int, PairedTables | None]:
+def _compose(
+    sweep: Sweep, by: str | Sequence[str] | None, files: tuple[Path, Path] | None
+) -> tuple[str, int, PairedTables | None]:
     """The document, its number of figures and, for a paired sweep, the answer's numbers (see :func:`build_report`)."""
     factors_by = _split_by(by)
     page = Page()
@@ -704,22 +739,23 @@ def write_report_files(
 ) -> list[Path]:
     """Write the report of a sweep and, if the sweep is paired, its answer's numbers next to it.
 
-    Every file is written atomically. The numbers are those the report shows: :data:`PAIRED_FILE`
-    holds every pair's differences, :data:`EFFECTS_FILE` the answer's table unrounded (see
-    :class:`PairedTables`). A sweep without pairs gets neither, and files of an earlier report are
-    left as they are.
+    Every file is written atomically. The numbers are those the report shows, in two files named
+    after the report (:func:`data_files`): ``<name>.paired.parquet`` holds every pair's differences,
+    ``<name>.paired-effects.csv`` the answer's table unrounded (see :class:`PairedTables`). A sweep
+    without pairs gets neither, and files of an earlier report are left as they are. A file of that
+    name that a report did not write is not replaced: nothing is written.
 
     Args:
         path: the sweep folder.
-        out: the report's file (default ``path/report.html``); the numbers go to its folder.
+        out: the report's file (default ``path/report.html``); the numbers go beside it.
         by: the factors to group by, as for :func:`build_report`.
 
     Returns:
         The report's path, then the paths of the files of numbers written, if any.
 
     Raises:
-        ReportError: the folder is not a finished sweep, ``by`` or ``out`` is wrong, or a file
-            cannot be written.
+        ReportError: the folder is not a finished sweep, ``by`` or ``out`` is wrong, a file of the
+            report's names is not a report's, or a file cannot be written.
     """
     from leadsim.experiments.outputs import atomic_write_bytes, parquet_bytes
 
@@ -729,19 +765,26 @@ def write_report_files(
         raise ReportError(f"--out {target} is a folder: give a file name")
     if not target.parent.is_dir():
         raise ReportError(f"--out {target}: folder {target.parent} does not exist")
-    if target.name in (PAIRED_FILE, EFFECTS_FILE):
-        raise ReportError(f"--out {target}: that name is the report's own data file; give another, e.g. report.html")
+    if target.name.endswith((PAIRED_FILE, EFFECTS_FILE)):
+        raise ReportError(f"--out {target}: that name is a report's own data file; give another, e.g. report.html")
     from leadsim.experiments.outputs import replaceable_page
 
     if not replaceable_page(target):
         raise ReportError(f"--out {target}: exists and is not a leadsim report; not replacing it")
-    doc, _, paired = _compose(sweep, by, files=True)
+    files = data_files(target)
+    doc, _, paired = _compose(sweep, by, files=files)
     written: list[Path] = []
     if paired is not None:
+        for file in files:  # checked before anything is written: a refusal leaves every file as it was
+            if not _a_reports_numbers(file):
+                raise ReportError(
+                    f"--out {target}: {file} exists and is not a report's numbers; not replacing it "
+                    "(move it, or give the report another name)"
+                )
         # before the report, so that a report never names files older than itself
         contents = {
-            target.with_name(PAIRED_FILE): parquet_bytes(paired.differences),
-            target.with_name(EFFECTS_FILE): paired.effects.to_csv(index=False).encode("utf-8"),
+            files[0]: parquet_bytes(paired.differences, metadata=DATA_MARK),
+            files[1]: paired.effects.to_csv(index=False).encode("utf-8"),
         }
         for file, data in contents.items():
             try:

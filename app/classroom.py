@@ -744,7 +744,8 @@ class Classroom:
             out = []
             for s, school in enumerate(self.schools):
                 where = f"{SIDE_NAMES[s]}: " if self.compare else ""
-                att = self._history[s]["attainment"][self.cursor]
+                history = self._history[s]["attainment"]
+                att = history[self.cursor] - history[0]  # the change since the start, as the chart
                 months = months_of_progress(att)
                 gain = f"attainment {att:+.2f} SD ({months:+d} months' progress)"
                 if self.cursor != self.week:

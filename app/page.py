@@ -25,9 +25,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -166,6 +168,58 @@ def data_csv(room: Classroom) -> str:
     return out.getvalue()
 
 
+# --- what the browser sends --------------------------------------------------------------------------
+# The page's script sends numbers, but anyone can write to its websocket: a message's values are
+# checked here, and a bad one is refused in the page's message line (never a traceback that leaves
+# the clock paused while the page still shows "pause").
+
+
+def _sent(value: Any) -> str:
+    """A value as the browser sent it (JSON), shortened: what a refusal quotes."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def crisis_severity(value: Any) -> float:
+    """A crisis's severity from a browser message: a number above 0 and at most 1.
+
+    Raises:
+        ValueError: anything else, e.g. text, null (what JSON makes of a NaN), a list, true, 1.5.
+    """
+    if not (_is_number(value) and 0.0 < value <= 1.0):  # NaN fails the comparison
+        raise ValueError(f"crisis severity: expected a number above 0 and at most 1 (got {_sent(value)})")
+    return float(value)
+
+
+def whole_number(value: Any, what: str, most: int) -> int:
+    """A whole number from 0 to ``most`` from a browser message (weeks to step, a week, a year).
+
+    Raises:
+        ValueError: anything else (text, null, a fraction, a negative or too large number).
+    """
+    if not (_is_number(value) and 0 <= value <= most and value == int(value)):
+        raise ValueError(f"{what}: expected a whole number from 0 to {most} (got {_sent(value)})")
+    return int(value)
+
+
+def intervention_fields(data: Any) -> tuple[str, str, float]:
+    """The kind, argument and crisis severity of an intervention message ``{kind, arg, side, severity}``.
+
+    Raises:
+        ValueError: ``data`` is not an object, or its severity is not a number above 0 and at most 1.
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"an intervention: expected an object {{kind, arg, side, severity}} (got {_sent(data)})")
+    return str(data.get("kind")), str(data.get("arg") or ""), crisis_severity(data.get("severity", 0.6))
+
+
 # --- the widget ----------------------------------------------------------------------------------
 
 #: what kind of crisis and how hard it hits: the same two choices on the one-school page and the
@@ -244,10 +298,12 @@ _VIEWS_VUE = (
       <div v-if="alert" class="leadsim-pending" style="color: #B00020;">{{ alert }}</div>
       <div v-if="message" class="leadsim-message" style="color: #B00020; font-weight: bold;">{{ message }}</div>
     </div>
-    <div class="leadsim-timeline" style="display: flex; gap: 8px; align-items: center; margin-bottom: 6px;"
+    <div class="leadsim-timeline"
+         style="display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 6px;"
          title="Drag back to replay the weeks already run; acting at an earlier week replays from there">
       <span style="white-space: nowrap;">timeline</span>
-      <input type="range" class="leadsim-scrub" min="0" :max="total" :value="cursor" style="flex: 1;"
+      <input type="range" class="leadsim-scrub" min="0" :max="total" :value="cursor"
+             style="flex: 1 1 8em; min-width: 6em;"
              @change="seek_to(+$event.target.value)">
       <span style="white-space: nowrap; color: #555;">run to week {{ newest }} of {{ total }}</span>
     </div>
@@ -305,8 +361,10 @@ module.exports = {
   methods: {
     rootStyle() { return 'width: 100%;' + (this.presenting ? ' background: white; padding: 8px;' : ''); },
     rowStyle(row) {
+      /* min(.., 100%): a screen narrower than a chart's least width gets one chart a row, not a page
+         wider than the screen */
       return 'display: grid; gap: 8px; margin-bottom: 8px; '
-        + 'grid-template-columns: repeat(auto-fit, minmax(' + row.min + 'px, 1fr));';
+        + 'grid-template-columns: repeat(auto-fit, minmax(min(' + row.min + 'px, 100%), 1fr));';
     },
     lineStyle(k) {
       const colours = ['#0072B2', '#D55E00'];
@@ -462,17 +520,21 @@ class TrainerViews(v.VuetifyTemplate):
     def vue_pause(self, _=None) -> None:
         self.session.pause()
 
-    def vue_step_weeks(self, weeks: int) -> None:
-        self.session.step(int(weeks))
+    def vue_step_weeks(self, weeks: Any) -> None:
+        self.session.checked(lambda: self.session.step(whole_number(weeks, "weeks", self.session.room.total_weeks)))
 
     def vue_go_year(self, year: Any) -> None:
-        if year:
-            self.session.seek(round(float(year) * self.session.room.weeks_per_year))
+        def go() -> None:
+            years = whole_number(year, "year", int(self.session.room.years))
+            if years:  # 0: the list's "year..." heading
+                self.session.seek(years * self.session.room.weeks_per_year)
+
+        self.session.checked(go)
 
     def vue_seek_to(self, week: Any) -> None:
-        self.session.seek(int(week))
+        self.session.checked(lambda: self.session.seek(whole_number(week, "week", self.session.room.total_weeks)))
 
-    def vue_act(self, data: dict) -> None:
+    def vue_act(self, data: Any) -> None:
         self.session.act(data)
 
 
@@ -618,13 +680,28 @@ class Session:
         self.refresh(force=True)
         self.push_address()
 
-    def act(self, data: dict) -> None:
+    def checked(self, request: Callable[[], object]) -> None:
+        """Carry out a trainer's request from the browser; a refused one (a value no control of the page
+        sends) shows its one-line reason in the page instead, and the session goes on."""
+        try:
+            request()
+        except ValueError as e:
+            self.widget.message = str(e)
+            self.refresh(force=True)
+
+    def act(self, data: Any) -> None:
         """An intervention from the widget, ``{kind, arg, side, severity}``, on the week on screen.
 
         While playing, the clock may be a few weeks ahead of what the browser has drawn: the clock
         is paused, the schools go back to the week on screen (re-run from the last yearly copy),
-        the intervention is logged there, and play goes on.
+        the intervention is logged there, and play goes on. A refused one changes nothing.
         """
+        try:
+            kind, arg, severity = intervention_fields(data)
+        except ValueError as e:
+            self.widget.message = str(e)
+            self.refresh(force=True)
+            return
         sides = {"left": (0,), "right": (1,)}.get(str(data.get("side", "both")))
         playing = self.clock.playing
         self.clock.pause()
@@ -632,7 +709,7 @@ class Session:
         try:
             if shown < self.room.cursor:
                 self.room.seek(shown)
-            self.room.act(str(data.get("kind")), str(data.get("arg") or ""), sides, float(data.get("severity", 0.6)))
+            self.room.act(kind, arg, sides, severity)
             self.widget.message = ""
         except ValueError as e:
             self.widget.message = str(e)

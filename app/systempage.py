@@ -18,7 +18,15 @@ from urllib.parse import parse_qsl, urlencode
 import solara
 import traitlets
 from leadsim.app.classroom import CRISIS_KINDS, SPEEDS, SUCCESSORS, speed_label
-from leadsim.app.page import _CRISIS_CHOICES, _VIEWS_VUE, Session, TrainerViews, _kernel_context, pack_figures
+from leadsim.app.page import (
+    _CRISIS_CHOICES,
+    _VIEWS_VUE,
+    Session,
+    TrainerViews,
+    _kernel_context,
+    intervention_fields,
+    pack_figures,
+)
 from leadsim.app.server import plotly_js_path
 from leadsim.app.systemroom import DEFAULT_SYSTEM, SystemRoom, system_label, system_names
 from leadsim.app.views import (
@@ -267,12 +275,12 @@ class SystemSession(Session):
         self.clock.pause()
         self._apply(self.room.seek, week)
 
-    def act(self, data: dict) -> None:
+    def act(self, data: Any) -> None:
         """A live event from the widget, ``{kind, arg, severity}``, in the school on show; it acts from
         the week after the one the system has reached (the clock is paused to set it, then plays on)."""
         playing = self.clock.playing
         self.clock.pause()
-        self._apply(self.room.act, str(data.get("kind")), str(data.get("arg") or ""), float(data.get("severity", 0.6)))
+        self._apply(lambda: self.room.act(*intervention_fields(data)))
         if playing:
             self.clock.play()
 

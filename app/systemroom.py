@@ -389,11 +389,15 @@ class SystemRoom:
             led = f" · executive head: {self.names[exec_home]}'s" if exec_home is not None else ""
             crisis = f" · {sm.crisis.kind} crisis" if sm.crisis else ""
             crisis += centre_overload(sm)
-            months = months_of_progress(att[i])
+            # the school on show's progress, as its chart: the change since its week 0 (the line above
+            # and the map compare the schools' levels, which differ at the start)
+            history = self._history[i]["attainment"]
+            change = history[self.week] - history[0]
+            months = months_of_progress(change)
             return [
                 first,
                 f"{s.name} — {who}{led}{crisis} · head's week at home {s.presence:.0%} · "
-                f"results {att[i]:+.2f} SD ({months:+d} months' progress)",
+                f"results since the start {change:+.2f} SD ({months:+d} months' progress)",
             ]
 
     def when(self) -> str:

@@ -132,6 +132,13 @@ class SchoolSeries:
     years: np.ndarray
     columns: dict[str, np.ndarray]
 
+    def since_start(self, column: str) -> np.ndarray:
+        """``column`` as the charts draw it: attainment as the change since the school's week 0."""
+        y = self.columns[column]
+        # the model's attainment at week 0 is not 0: older cohorts start with the value added of the
+        # years they have already spent at the school (settle_attainment); the chart says "change"
+        return y - y[0] if column == "attainment" and len(y) else y
+
 
 @dataclass
 class Marker:
@@ -401,7 +408,7 @@ def time_chart(
     data = []
     values = []
     for school in previous:
-        y = school.columns[series[0][0]]
+        y = school.since_start(series[0][0])
         values.append(y)
         data.append(
             {
@@ -418,7 +425,7 @@ def time_chart(
         )
     for school in schools:
         for k, (col, name) in enumerate(series):
-            y = school.columns[col]
+            y = school.since_start(col)
             values.append(y)
             legend = name if len(series) > 1 else school.label
             dash = (DASHES, SECOND_DASHES)[min(k, 1)][school.side]

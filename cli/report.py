@@ -32,7 +32,7 @@ def report(
 
     Factorial and LHS sweeps: leads with the answer (a departure against the same school in which the head stays, when the sweep pairs them; else the measures around the departure), with 95 % confidence intervals and a methods paragraph; then the measures per group and design point, charts over time and (LHS) each output against each factor. Morris and Sobol sweeps: which settings matter. Every chart downloads as PNG and SVG, every table as CSV; every chart and table comes with a paragraph in plain words.
 
-    A sweep that pairs departures also gets, next to the report, paired.parquet (every pair's differences, one row per departure run) and paired-effects.csv (the answer's table: mean, 95 % interval and n per group, measure and year, unrounded); their paths are printed after the report's.
+    A sweep that pairs departures also gets, next to the report and named after it, NAME.paired.parquet (every pair's differences, one row per departure run) and NAME.paired-effects.csv (the answer's table: mean, 95 % interval and n per group, measure and year, unrounded); their paths are printed after the report's. A file of those names that a report did not write is never replaced: the command refuses, and writes nothing.
     """  # noqa: E501 - one line per paragraph: the help reflows it
     from leadsim.analysis.report import ReportError, write_report_files
 

@@ -187,12 +187,13 @@ def write_json(path: str | Path, obj: Any) -> None:
     atomic_write_text(path, text + "\n")
 
 
-def parquet_bytes(df: pd.DataFrame) -> bytes:
-    """A data frame as deterministic Parquet: no index, no pandas metadata, nothing time-dependent."""
+def parquet_bytes(df: pd.DataFrame, metadata: Mapping[str, str] | None = None) -> bytes:
+    """A data frame as deterministic Parquet: no index, no pandas metadata, nothing time-dependent;
+    ``metadata``: the only key-value metadata of its schema (e.g. what wrote it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+    table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(metadata)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", write_statistics=True)
     return sink.getvalue().to_pybytes()

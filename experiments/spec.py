@@ -797,6 +797,16 @@ def _check_options(spec: Experiment, origins: dict[Key, Origin], display: str, f
         raise _fail(origins, display, ("factors",), f"a {spec.design} design needs at least one factor", at=("design",))
     if spec.levels is not None and spec.design != "morris":
         raise _fail(origins, display, ("levels",), "only a morris design takes levels")
+    if spec.levels is not None and spec.levels % 2:
+        # SALib's sampler only warns, and samples anyway: its grid jump p / (2 (p - 1)) visits the
+        # levels equally often only for an even p (Morris 1991; SALib: "should be even")
+        raise _fail(
+            origins,
+            display,
+            ("levels",),
+            "a morris design needs an even number of levels, e.g. 4 or 6 (with an odd number the sample is biased)",
+            spec.levels,
+        )
     if spec.second_order is not None and spec.design != "sobol":
         raise _fail(origins, display, ("second_order",), "only a sobol design takes second_order")
     if spec.design == "morris" and len(factors) < 2:

@@ -37,7 +37,11 @@ class Measure:
 MEASURES: tuple[Measure, ...] = (
     Measure("step", "week of the run (0 is the starting state)"),
     Measure("year", "elapsed school years, `step / weeks_per_year`"),
-    Measure("attainment", "mean student attainment relative to expected progress, in SD; 0 at the start"),
+    Measure(
+        "attainment",
+        "mean student attainment relative to expected progress, in SD; not 0 at the start: older year "
+        "groups start with the value added of their years at the school",
+    ),
     Measure(
         "learning_gain",
         "the school's value added this week, as SD of attainment per school year "

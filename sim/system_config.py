@@ -393,8 +393,9 @@ def grouping_problems(s: SystemScenario) -> list[Problem]:
     Checked: unique school names; every school named by a grouping or event exists; a federation or
     network has two or more schools, each once; a school is in at most one federation; an executive
     head leads one or more schools besides home, no school has two executive heads, and nobody
-    leads their own school; no cycle of leading and supporting (A leads or supports B, ..., which
-    leads or supports A); federations, executive headships and networks each have names of their own;
+    leads their own school; a support partnership (supporter, supported) is listed once; no cycle of
+    leading and supporting (A leads or supports B, ..., which leads or supports A); federations,
+    executive headships and networks each have names of their own;
     events fall inside the run and name existing groupings, and, played in time order, no takeover
     closes a cycle, no school joins a network it is in or leaves one it is not in, and no school has
     two scheduled head departures or two crises within a term (as one school's scenario may not).
@@ -468,6 +469,7 @@ def grouping_problems(s: SystemScenario) -> list[Problem]:
             else:
                 led_by[n] = e.name
                 leads.add_edge(e.home, n, why=f"executive head '{e.name}'")
+    listed: dict[tuple[str, str], int] = {}
     for i, p in enumerate(s.support):
         for field in ("supporter", "supported"):
             if getattr(p, field) not in known:
@@ -476,6 +478,17 @@ def grouping_problems(s: SystemScenario) -> list[Problem]:
             out.append((("support", i, "supported"), f"school '{p.supporter}' cannot support itself"))
         else:
             leads.add_edge(p.supporter, p.supported, why="support")
+        # a second entry would lend the leaders twice and charge both heads a second partnership
+        pair = (p.supporter, p.supported)
+        if pair in listed:
+            out.append(
+                (
+                    ("support", i),
+                    f"the support partnership {p.supporter} -> {p.supported} is listed twice (also "
+                    f"support[{listed[pair]}]); list it once, with all the leaders it lends",
+                )
+            )
+        listed.setdefault(pair, i)
     if not _cycle(leads, ("executive_heads",), "", out):
         _event_problems(s, known, leads, out)
     return out

@@ -560,3 +560,97 @@ def test_the_seed_is_shown_so_a_trainer_can_name_it(server, browser):
         assert label.first.is_visible() and label.first.inner_text().strip() == "7"
     finally:
         context.close()
+
+
+#: a click at the middle of the element ``sel`` reaches it: it is on screen and nothing lies over it
+_UNCOVERED = """sel => { const el = document.querySelector(sel); if (!el) { return false; }
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight) { return false; }
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !!hit && el.contains(hit); }"""
+_SIDEBAR_SHOWN = "() => { const el = document.querySelector('.leadsim-schools'); "
+_SIDEBAR_SHOWN += "return !!el && el.getBoundingClientRect().left >= 0; }"
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 375, "height": 667}, {"width": 800, "height": 600}], ids=["phone", "small-laptop"]
+)
+def test_on_a_narrow_screen_the_sidebar_does_not_cover_the_controls(server, browser, viewport):
+    """Below 1280 px wide solara's sidebar is a drawer over the page, and it was open at the start: on a
+    phone (375x667) or a small laptop (800x600) it lay over the play and event buttons, and on the phone
+    the page was wider than the screen. There the sidebar now starts closed, its menu button opens it."""
+    context, page, errors = _open(browser, server, viewport=viewport)
+    try:
+        for button in (".leadsim-play", ".leadsim-head-leaves", ".leadsim-crisis", ".leadsim-switch"):
+            page.wait_for_function(_UNCOVERED, arg=button, timeout=15_000)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+        # Playwright clicks only what would receive the click, so these clicks are a trainer's
+        page.locator(".leadsim-play").click(timeout=5_000)
+        _wait_week(page, 2, exact=False)
+        page.locator(".leadsim-pause").click(timeout=5_000)
+        page.locator(".leadsim-play").wait_for()
+        page.locator(".leadsim-head-leaves").click(timeout=5_000)
+        _wait_pending(page, "the head leaves")
+        # the settings are still a click away: the menu button shows its icon and opens the sidebar
+        assert not page.evaluate(_SIDEBAR_SHOWN)
+        glyph = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.v-app-bar-nav-icon .v-btn__content'), '::before').content"
+        )
+        assert glyph not in ("none", "normal", ""), glyph
+        page.locator(".v-app-bar-nav-icon").click(timeout=5_000)
+        page.wait_for_function(_SIDEBAR_SHOWN, timeout=15_000)
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+#: the page's own Vue component (its methods send messages to the server, as its buttons do)
+_VIEWS = """() => { const seen = new Set(); let found = null;
+    const visit = (vn, depth) => {
+        if (!vn || found || depth > 400 || seen.has(vn)) { return; }
+        seen.add(vn);
+        const c = vn.component;
+        if (c) {
+            if (c.proxy && typeof c.proxy.act === 'function' && typeof c.proxy.togglePresent === 'function') {
+                found = c.proxy; return;
+            }
+            visit(c.subTree, depth + 1);
+        }
+        if (Array.isArray(vn.children)) { for (const child of vn.children) { visit(child, depth + 1); } }
+        if (vn.suspense) { visit(vn.suspense.activeBranch, depth + 1); }
+    };
+    for (const el of document.querySelectorAll('*')) { if (el._vnode) { visit(el._vnode, 0); } if (found) { break; } }
+    window.__leadsimViews = found; return !!found; }"""
+
+
+def test_a_hand_made_crisis_message_is_refused_and_the_session_goes_on(server, browser):
+    """A message written by hand to the page's websocket, with a severity that is text or NaN (which
+    JSON sends as null): the null one left a traceback in the server's log, the clock stopped and the
+    page still showed "pause". Now the page says why in one line and plays on."""
+    url, log = server
+    tracebacks = log.read_text().count("Traceback")
+    context, page, errors = _open(browser, server)
+    try:
+        assert page.evaluate(_VIEWS)
+        page.locator(".leadsim-play").click()
+        _wait_week(page, 2, exact=False)
+        for severity, shown in (("high", '"high"'), (float("nan"), "null")):
+            page.evaluate(
+                "s => window.__leadsimViews.act({kind: 'crisis', arg: 'behaviour', side: 'both', severity: s})",
+                severity,
+            )
+            page.wait_for_function(
+                "t => { const el = document.querySelector('.leadsim-message'); return !!el && el.innerText === t; }",
+                arg=f"crisis severity: expected a number above 0 and at most 1 (got {shown})",
+                timeout=15_000,
+            )
+            week = _week(page)
+            _wait_week(page, week + 2, exact=False)  # still playing
+        page.locator(".leadsim-pause").click()
+        page.locator(".leadsim-play").wait_for()
+        page.locator(".leadsim-crisis").click()  # the page's own button still works
+        _wait_pending(page, "behaviour crisis 0.6")
+        assert log.read_text().count("Traceback") == tracebacks
+        assert not errors, errors
+    finally:
+        context.close()

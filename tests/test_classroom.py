@@ -813,3 +813,64 @@ def test_the_status_claims_an_overloaded_head_only_while_they_hold_more_than_the
                 held, room_for = re.search(r"pulled in (\d+) pieces of work for time to lead ([\d.]+)", line).groups()
                 assert int(held) > float(room_for), line
             assert ("pulled in" in line) == (school.beyond_room > 0 and school.head_items > head_slots(school))
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_at_week_0_the_results_have_not_changed(compare):
+    """Before anything has run the page said "attainment +0.01 SD": the model's attainment at week 0
+    is the value added older cohorts already had, and the page showed it as the change since the start."""
+    room = Classroom(compare=compare)
+    assert all(school.current["attainment"] != 0 for school in room.schools)  # the model's level is not 0
+    for line in room.status():
+        assert "attainment +0.00 SD (+0 months' progress)" in line, line
+    chart = figures(room)["attainment"]
+    assert [d["y"][0] for d in chart["data"] if d.get("x")] == [0.0] * len(room.schools)
+    room.forward(39)
+    later = figures(room)["attainment"]
+    level = room.series()[0].columns["attainment"]
+    y = next(d["y"] for d in later["data"] if d.get("x"))
+    assert y[-1] == pytest.approx(level[-1] - level[0], abs=1e-3)  # the change since the start, not the level
+    assert data_csv(room).splitlines()[1].split(",")[3] == f"{level[0]:.5f}"  # the data file keeps the model's term
+
+
+@pytest.mark.parametrize("severity", ["high", None, float("nan"), [0.5], True, 1.5, "0.5"])
+def test_a_hand_made_crisis_with_a_severity_that_is_no_number_is_refused_and_play_goes_on(severity):
+    """Anyone can write to the page's websocket. A crisis whose severity was null (what JSON makes of
+    NaN) or a list ended in a traceback in the server's log, the clock paused and the page still showing
+    "pause"; "high" got "could not convert string to float: 'high'"."""
+    session = Session("compare=1")
+    try:
+        session.play()
+        session.act({"kind": "crisis", "arg": "behaviour", "side": "both", "severity": severity})
+        message = session.widget.message
+        assert message.startswith("crisis severity: expected a number above 0 and at most 1 (got "), message
+        assert "\n" not in message
+        assert session.clock.playing and session.widget.playing  # nothing stopped
+        assert session.room.log == []
+        session.pause()
+        session.act({"kind": "crisis", "arg": "behaviour", "side": "both", "severity": 0.9})  # the session works
+        assert session.widget.message == "" and [iv.severity for iv in session.room.log] == [0.9]
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize(
+    ("handler", "value", "words"),
+    [
+        ("vue_act", "crisis", 'an intervention: expected an object {kind, arg, side, severity} (got "crisis")'),
+        ("vue_step_weeks", "x", 'weeks: expected a whole number from 0 to 468 (got "x")'),
+        ("vue_step_weeks", 1.5, "weeks: expected a whole number from 0 to 468 (got 1.5)"),
+        ("vue_seek_to", None, "week: expected a whole number from 0 to 468 (got null)"),
+        ("vue_go_year", 1e308, "year: expected a whole number from 0 to 12 (got 1e+308)"),
+    ],
+)
+def test_other_hand_made_messages_are_refused_in_one_line(handler, value, words):
+    session = Session("")
+    try:
+        getattr(session.widget, handler)(value)
+        assert session.widget.message == words
+        assert session.room.cursor == 0 and session.room.log == []
+        session.widget.vue_step_weeks(2)
+        assert session.room.cursor == 2
+    finally:
+        session.close()

@@ -1,10 +1,11 @@
 """A careful researcher's review of the command line: each test is a break found, and failed before its fix.
 
 1. system scenarios: impossible groupings that were accepted (names given twice, a school in two
-   federations, a scheduled takeover closing a cycle, joining a network twice, two departures in a
-   week) and a school whose own scenario is impossible (validate said OK, run gave a traceback);
+   federations, a support partnership listed twice, a scheduled takeover closing a cycle, joining a
+   network twice, two departures in a week) and a school whose own scenario is impossible
+   (validate said OK, run gave a traceback);
 2. system studies: a changed spec resumed into the old rows, a foreign or unwritable --out, an
-   unknown focus school found only after the runs;
+   unknown focus school found only after the runs, a misspelt measure reported as an empty column;
 3. experiment specs: two factors that vary one setting (the table's column lied);
 4. calibration specs: a name that leaves runs/, a target no share can reach;
 5. one-line errors that said the wrong thing ("must be at least 0 (got 0)"), check --only with no
@@ -71,6 +72,12 @@ def refused(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
             "networks: [{name: n, schools: [a, b]}]\n"
             "events: {network_changes: [{school: c, network: n, action: leave, year: 1}]}\n",
             r"events.network_changes\[0\]: at week 39 school 'c' is not in learning network 'n'",
+        ),
+        (  # accepted: both heads were charged a second partnership and the leaders lent twice
+            "support:\n  - {supporter: a, supported: b}\n  - {supporter: c, supported: b}\n"
+            "  - {supporter: a, supported: b, leaders: 3}\n",
+            r"s.yaml:6: support\[2\]: the support partnership a -> b is listed twice \(also support\[0\]\); "
+            r"list it once",
         ),
         (
             "events: {head_departures: [{school: a, year: 1}, {school: a, year: 1}]}\n",
@@ -192,14 +199,33 @@ def test_a_study_into_a_folder_of_something_else_or_nowhere_is_refused_in_one_li
         assert out.read_text() == "mine"
 
 
-def test_a_study_of_a_school_the_system_does_not_have_is_refused_before_any_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("part", "mistake", "expected"),
+    [
+        # found only after the runs, when the table for the focus school was made
+        (
+            "focus: [a]",
+            "focus: [a, nowhere]",
+            "study.yaml:8: focus[1]: school 'nowhere' is not a school of the system at tie=none",
+        ),
+        # a misspelt measure was reported as an empty column after the runs
+        (
+            "[final_attainment]",
+            "[final_attainmnet]",
+            "study.yaml:9: measures[0]: unknown measure 'final_attainmnet'; did you mean 'final_attainment'?",
+        ),
+    ],
+    ids=["focus school the system does not have", "measure no school has"],
+)
+def test_a_study_naming_what_the_system_does_not_have_is_refused_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], part: str, mistake: str, expected: str
 ) -> None:
     (tmp_path / "tiny.yaml").write_text(TINY_SYSTEM)
-    (tmp_path / "study.yaml").write_text(TINY_STUDY.replace("focus: [a]", "focus: [a, nowhere]"))
+    assert TINY_STUDY.count(part) == 1
+    (tmp_path / "study.yaml").write_text(TINY_STUDY.replace(part, mistake))
     out = tmp_path / "out"
     line = refused(capsys, ["system", "study", str(tmp_path / "study.yaml"), "--workers", "0", "--out", str(out)])
-    assert "study.yaml:8: focus[1]: school 'nowhere' is not a school of the system at tie=none" in line
+    assert expected in line, line
     assert not out.exists()
 
 
@@ -500,14 +526,3 @@ def test_a_study_name_that_would_leave_runs_is_refused(
     assert "study.yaml:1: name: use letters, digits, '.', '_' and '-' only" in line, line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.yaml", "tiny.yaml"]
     assert not (tmp_path.parent / "escaped").exists()
-
-
-def test_a_study_measure_no_school_has_is_refused_before_any_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "tiny.yaml").write_text(TINY_SYSTEM)
-    (tmp_path / "study.yaml").write_text(TINY_STUDY.replace("[final_attainment]", "[final_attainmnet]"))
-    out = tmp_path / "out"
-    line = refused(capsys, ["system", "study", str(tmp_path / "study.yaml"), "--workers", "0", "--out", str(out)])
-    assert "study.yaml:9: measures[0]: unknown measure 'final_attainmnet'; did you mean 'final_attainment'?" in line
-    assert not out.exists()

@@ -470,7 +470,7 @@ def test_command_writes_and_prints_the_path(sweep_dir, tmp_path, capsys):
 
 def test_a_sweep_without_pairs_gets_no_paired_files(sweep_dir, report_html):
     assert '<table class="paired"' not in report_html
-    assert not (sweep_dir / "paired.parquet").exists() and not (sweep_dir / "paired-effects.csv").exists()
+    assert not list(sweep_dir.glob("*paired*"))
     assert "paired-effects.csv" not in report_html
 
 
@@ -517,6 +517,7 @@ def _bad_inputs(tmp: Path, sweep: Path) -> dict[str, tuple[list[str], str]]:
         "--out folder missing": ([str(sweep), "--out", str(tmp / "no" / "r.html")], "does not exist"),
         "--out is a folder": ([str(sweep), "--out", str(tmp)], "is a folder"),
         "--out named as a data file": ([str(sweep), "--out", str(tmp / "paired.parquet")], "own data file"),
+        "--out named as a report's data file": ([str(sweep), "--out", str(tmp / "r.paired-effects.csv")], "data file"),
         "--by on a morris sweep": ([str(make_morris_sweep(tmp / "morris")), "--by", "head.charisma"], "--by applies"),
     }
 

@@ -1,6 +1,7 @@
 """The paired succession design end to end: a real (tiny) sweep with ``paired: true`` and a
 'departure' factor whose 'stays' level removes the departure, then the report's headline and the
-files of numbers written next to it (paired.parquet, paired-effects.csv).
+files of numbers written next to it and named after it (succession.paired.parquet and
+succession.paired-effects.csv beside succession.html).
 
 The paired differences in the report are checked against a direct computation from the sweep's
 time-series shards: the same week of the school year in both runs of a pair.
@@ -232,10 +233,39 @@ def paired_files(paired_sweep, tmp_path_factory) -> tuple[list[str], Path]:
 
 def test_the_report_writes_its_numbers_next_to_it_and_prints_their_paths(paired_files):
     lines, out = paired_files
-    assert lines == [str(out / "succession.html"), str(out / "paired.parquet"), str(out / "paired-effects.csv")]
-    assert sorted(p.name for p in out.iterdir()) == ["paired-effects.csv", "paired.parquet", "succession.html"]
+    names = ["succession.html", "succession.paired.parquet", "succession.paired-effects.csv"]
+    assert lines == [str(out / name) for name in names]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
     doc = html.unescape(re.sub(r"<[^>]+>", "", (out / "succession.html").read_text(encoding="utf-8")))
-    assert "Every pair's differences: paired.parquet; the table: paired-effects.csv, next to this report." in doc
+    note = "Every pair's differences: succession.paired.parquet; the table: succession.paired-effects.csv, next to"
+    assert note in doc
+
+
+def test_a_researchers_own_files_beside_the_report_are_never_written_over(paired_sweep, tmp_path, capsys):
+    """``--out thesis/ch4.html`` wrote paired.parquet and paired-effects.csv into thesis/, over any files
+    of those names there (another study's numbers, say). The numbers are now named after the report, and
+    a file of the report's names that no report wrote is refused, before anything is written."""
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    mine = {"paired.parquet": b"another study's pairs", "paired-effects.csv": b"group,effect\na,1\n"}
+    for name, data in mine.items():
+        (thesis / name).write_bytes(data)
+    assert main(["report", str(paired_sweep), "--out", str(thesis / "ch4.html")]) == 0
+    capsys.readouterr()
+    assert {name: (thesis / name).read_bytes() for name in mine} == mine
+    assert len(pd.read_parquet(thesis / "ch4.paired.parquet")) == 8
+    assert main(["report", str(paired_sweep), "--out", str(thesis / "ch4.html")]) == 0  # its own: replaced
+    capsys.readouterr()
+    # a file that has the report's names but that no report wrote
+    for name in ("ch5.paired.parquet", "ch5.paired-effects.csv"):
+        (thesis / name).write_bytes(b"mine")
+        before = sorted(p.name for p in thesis.iterdir())
+        assert main(["report", str(paired_sweep), "--out", str(thesis / "ch5.html")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert f"{thesis / name} exists and is not a report's numbers; not replacing it" in err, err
+        assert sorted(p.name for p in thesis.iterdir()) == before and (thesis / name).read_bytes() == b"mine"
+        (thesis / name).unlink()
 
 
 def test_a_report_built_without_its_files_does_not_name_them(paired_report):
@@ -244,7 +274,7 @@ def test_a_report_built_without_its_files_does_not_name_them(paired_report):
 
 def test_paired_parquet_holds_one_row_per_departure_run(paired_sweep, paired_files):
     _, out = paired_files
-    pairs = pd.read_parquet(out / "paired.parquet")
+    pairs = pd.read_parquet(out / "succession.paired.parquet")
     summ = pd.read_parquet(paired_sweep / "summaries.parquet")
     ok = summ[summ["status"] == "ok"]
     assert len(pairs) == (ok["departure"] == "leaves").sum() == 8
@@ -266,8 +296,8 @@ def test_paired_parquet_holds_one_row_per_departure_run(paired_sweep, paired_fil
 
 def test_paired_effects_csv_is_the_answers_table_unrounded(paired_files):
     _, out = paired_files
-    pairs = pd.read_parquet(out / "paired.parquet")
-    effects = pd.read_csv(out / "paired-effects.csv")
+    pairs = pd.read_parquet(out / "succession.paired.parquet")
+    effects = pd.read_csv(out / "succession.paired-effects.csv")
     columns = ["pattern", "pairs", "measure", "years", "mean", "ci_low", "ci_high", "n", "missing"]
     assert list(effects.columns) == columns
     assert len(effects) == 2 * len(PAIRED) * len(PAIRED_YEARS)  # two patterns
@@ -299,7 +329,7 @@ def test_a_sweep_of_the_departure_alone_has_one_group(tmp_path):
     spec.write_text(re.sub(r"  pattern:\n(    .*\n)+", "", alone), encoding="utf-8")
     assert sweep(spec, out=tmp_path / "out", workers=0).status == "ok"
     assert main(["report", str(tmp_path / "out")]) == 0
-    effects = pd.read_csv(tmp_path / "out" / "paired-effects.csv")
+    effects = pd.read_csv(tmp_path / "out" / "report.paired-effects.csv")
     assert list(effects.columns[:2]) == ["group", "pairs"] and set(effects["group"]) == {"all runs"}
     assert (effects["pairs"] == 2).all()
-    assert len(pd.read_parquet(tmp_path / "out" / "paired.parquet")) == 2
+    assert len(pd.read_parquet(tmp_path / "out" / "report.paired.parquet")) == 2

@@ -312,6 +312,12 @@ MALFORMED = {
         "  head.distribution: {min: 0, max: 1}\n",
         ["morris.yaml:5:", "head.charisma", "at most 1", "(got 1.5)"],
     ),
+    # SALib only warned ("num_levels should be an even number, sample may be biased") and the sweep ran
+    "odd-levels.yaml": (
+        "scenario: demo\nset: {years: 1, events.head_departures: []}\ndesign: morris\nsamples: 2\nlevels: 5\n"
+        "factors:\n  head.charisma: {min: 0, max: 1}\n  head.distribution: {min: 0, max: 1}\n",
+        ["odd-levels.yaml:5:", "levels", "an even number of levels", "(got 5)"],
+    ),
     "nosamples.yaml": (
         "scenario: demo\ndesign: lhs\nfactors:\n  head.charisma: {min: 0, max: 1}\n",
         ["nosamples.yaml:2:", "samples", "lhs"],

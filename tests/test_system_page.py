@@ -185,3 +185,27 @@ def test_the_single_school_page_is_still_the_default():
     s = new_session("")
     assert type(s) is Session and not isinstance(s, SystemSession)
     s.close()
+
+
+@pytest.mark.parametrize("name", ["federation", "partnerships"])
+def test_at_week_0_the_school_on_show_has_made_no_progress(name):
+    """The school's line said "results -0.16 SD (-2 months' progress)" before anything had run."""
+    s = _session(f"system={name}")
+    assert s.room.model.schools[0].attainment != 0  # the model's level at the start
+    assert "results since the start +0.00 SD (+0 months' progress)" in s.widget.status[1], s.widget.status
+    y = next(d["y"] for d in _figure(s, "attainment")["data"] if d.get("x"))
+    assert y == [0.0]
+
+
+@pytest.mark.parametrize("severity", ["high", None, float("nan"), 0])
+def test_a_hand_made_crisis_with_a_severity_that_is_no_number_is_refused_in_the_system_view(severity):
+    """ "high" and null (JSON's NaN) ended in a traceback in the server's log; the session goes on."""
+    s = _session("system=federation&school=hill")
+    try:
+        s.act({"kind": "crisis", "arg": "results", "severity": severity})
+        assert s.widget.message.startswith("crisis severity: expected a number above 0 and at most 1 (got ")
+        assert s.room.log == []
+        s.act({"kind": "crisis", "arg": "results", "severity": 0.9})
+        assert s.widget.message == "" and [e.severity for e in s.room.log] == [0.9]
+    finally:
+        s.close()
