@@ -468,11 +468,15 @@ class SchoolModel(LeadsimModel):
         mentoring_lift(self)
         # The learner focus of the collaboration each teacher is part of now.
         focus = np.zeros(staff.n)
+        group = self.scenario.work.working_group
         for item in self.items:
             m = item.members
             if m.size:
+                # In a crowd each member takes part in only their share of the talk (7.3.6), so takes
+                # only that share of its learner focus.
+                d = item.discipline * min(1.0, group / m.size)
                 # np.maximum.at without its unbuffered loop: a maximum with one value is the same for repeats
-                focus[m] = np.maximum(focus[m], item.discipline)
+                focus[m] = np.maximum(focus[m], d)
         staff.discipline += 0.1 * (focus - staff.discipline)
         p = staff.practice
         d = staff.pair_discipline()
