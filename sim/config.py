@@ -1393,6 +1393,16 @@ class SuccessionParams(Section):
         le=1,
         source="uncertainty after a principal change (Hargreaves & Fink 2006; Béteille et al. 2012)",
     )
+    expectations_fade: float = P(
+        0.0089,
+        "weekly share by which the expectations a departed head set fade toward those of the head in "
+        "post, where the leadership capability around a teacher still holds them",
+        unit="per week",
+        ge=0,
+        le=1,
+        source="assumption: a half-life of two school years, within the 3-5 years in which achievement "
+        "recovers after a head change (Bartanen, Grissom & Rogers 2019; Miller 2013)",
+    )
     loyalty_exit: float = P(
         0.5,
         "relative rise in the chance of leaving, in the year after the departure, per unit of trust in "

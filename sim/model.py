@@ -34,7 +34,7 @@ from leadsim.sim.heads import (
 )
 from leadsim.sim.mentoring import assign_mentors, mentoring_lift, mentoring_time
 from leadsim.sim.metrics import COLUMNS, Measures, succession_measures
-from leadsim.sim.staff import Posts, fill_roles, initial_staff, replace_with_novice
+from leadsim.sim.staff import Posts, Staff, fill_roles, initial_staff, replace_with_novice
 
 #: a crisis opens leadership up fully where staff trust each other at least this much (trust in
 #: colleagues times one minus cynicism); below it, threat-rigidity centralises (Staw et al. 1981)
@@ -57,6 +57,15 @@ def head_lifts(cfg: Scenario, charisma: float, capacity: float) -> tuple[float, 
     (capacity against an experienced head's)."""
     p = cfg.practice
     return p.charisma_effect * charisma, p.head_capacity_effect * (capacity - EXPERIENCED_CAPACITY)
+
+
+def capability_near(staff: Staff) -> np.ndarray:
+    """The leadership capability around each teacher: the mean capacity of their department,
+    themselves and its middle leader included (0-1)."""
+    k = int(staff.department.max()) + 1
+    total = np.bincount(staff.department, weights=staff.capacity, minlength=k)
+    count = np.bincount(staff.department, minlength=k)
+    return (total / np.maximum(count, 1))[staff.department]
 
 
 def cynicism_floor(memory: np.ndarray, cfg: Scenario) -> np.ndarray:
@@ -134,6 +143,9 @@ class SchoolModel(LeadsimModel):
         self.beyond_room = 0
         self.head_attention = 1.0
         self.departures: list[dict] = []
+        #: the lift to effort that heads who have left set, as far as it is still held (7.5); it
+        #: only ever acts above the lift of the head in post
+        self.held_expectations = 0.0
         self.teacher_exits: list[dict] = []
         self.pending_successor = None
         self.previous_head: dict | None = None
@@ -456,11 +468,15 @@ class SchoolModel(LeadsimModel):
         mentoring_lift(self)
         # The learner focus of the collaboration each teacher is part of now.
         focus = np.zeros(staff.n)
+        group = self.scenario.work.working_group
         for item in self.items:
             m = item.members
             if m.size:
+                # In a crowd each member takes part in only their share of the talk (7.3.6), so takes
+                # only that share of its learner focus.
+                d = item.discipline * min(1.0, group / m.size)
                 # np.maximum.at without its unbuffered loop: a maximum with one value is the same for repeats
-                focus[m] = np.maximum(focus[m], item.discipline)
+                focus[m] = np.maximum(focus[m], d)
         staff.discipline += 0.1 * (focus - staff.discipline)
         p = staff.practice
         d = staff.pair_discipline()
@@ -515,6 +531,11 @@ class SchoolModel(LeadsimModel):
         )
         if unsettled and self.departures:  # (subtracting 0.0 otherwise would change no value)
             effort -= cfg.succession.uncertainty
+        lift = self.charisma_lift + self.head_lift
+        if self.departures and self.held_expectations > lift:
+            # The expectations a head who left set are held up, after they go, by the leadership
+            # capability around each teacher, not by one person (Harris 2008; Fullan 2001).
+            effort = effort + capability_near(staff) * (self.held_expectations - lift)
         self.effort = effort
         if getattr(self, "_frozen", None) is not None:
             self.teaching = self._frozen
@@ -578,6 +599,11 @@ class SchoolModel(LeadsimModel):
             + 0.1 * (self.permission - 0.5)
         )
         staff.motivation += tr.motivation_rate * (clip01(target) - staff.motivation)
+        if self.departures:
+            # A departed head's expectations fade toward those of the head in post.
+            lift = self.charisma_lift + self.head_lift
+            if self.held_expectations > lift:
+                self.held_expectations -= cfg.succession.expectations_fade * (self.held_expectations - lift)
         for arr in (staff.trust_head, staff.trust_colleagues, staff.cynicism, staff.capacity):
             clip01(arr, out=arr)
         routines.upkeep(self)
@@ -731,6 +757,8 @@ class SchoolModel(LeadsimModel):
         work.abandon_mandates(self)
         work.withdraw_sponsor(self)
         self.loyalty = self.staff.trust_head.copy()
+        # What this head set (and what earlier heads set, as far as it is still held) outlasts them.
+        self.held_expectations = max(self.held_expectations, self.charisma_lift + self.head_lift)
         self.departures.append(
             {
                 "week": self.week,

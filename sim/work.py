@@ -340,8 +340,10 @@ def _begin(
     involved: np.ndarray | None = None,
 ) -> Item:
     duration = model.scenario.work.duration_weeks
-    if mode == DESPERATION:
-        duration = max(1, duration // 2)  # a crisis demands immediate action
+    if model.crisis is not None:
+        # A crisis demands immediate action (seed 002): whatever takes the work up. Keyed on the
+        # crisis, not on the all-hands mode, which a school may also run in calm weeks.
+        duration = max(1, duration // 2)
     item = Item(
         mode=mode,
         domain=domain,
@@ -540,7 +542,10 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     leader = int(members[score.argmax()])
     head = model.head
     support = 0.5 * head.support if head is not None else 0.0
-    invite = cfg.leadership.parent_involvement + (0.5 if domain == BEHAVIOUR else 0.0)
+    # Parents are asked into the problems they can help with, as for designed work; a behaviour
+    # crisis draws them in through the school's own invitation (7.7), not through the way the
+    # work was taken up.
+    parents = domain in (BEHAVIOUR, INCLUSION) and rng.random() < cfg.leadership.parent_involvement
     return _begin(
         model,
         DESPERATION,
@@ -550,9 +555,10 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
         members,
         support=support,
         discipline=facilitated_discipline(float(staff.capacity[leader]), support, _evidence(model)),
-        time=0.1,
+        # What a crowd has for the work is what its members have spare, as for any other work (7.9).
+        time=float(staff.spare_time()[members].mean()),
         students=_invite_students(model, domain),
-        parents=bool(rng.random() < invite),
+        parents=parents,
     )
 
 
