@@ -386,6 +386,12 @@ def _invite_students(model: SchoolModel, domain: int) -> bool:
     return council > 0 and domain in (BEHAVIOUR, INCLUSION, CURRICULUM) and model.rng.random() < council
 
 
+def _invite_parents(model: SchoolModel, domain: int) -> bool:
+    """Parents are asked into the problems they can help with (behaviour, inclusion), whoever
+    leads the work; a behaviour crisis draws them in through the school's own invitation (7.7)."""
+    return domain in (BEHAVIOUR, INCLUSION) and model.rng.random() < model.scenario.leadership.parent_involvement
+
+
 def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
     """The head forms a team around expertise, gives it time and backs it.
 
@@ -436,7 +442,7 @@ def _design_team(model: SchoolModel, domain: int, difficulty: float) -> Item | N
     # Without a head in post, the senior team keeps the structures going with less backing.
     support = head.support if head is not None else 0.3 * model.last_support
     time = cfg.leadership.time_for_collaboration * (head.distribution if head is not None else 0.5)
-    parents = domain in (BEHAVIOUR, INCLUSION) and rng.random() < cfg.leadership.parent_involvement
+    parents = _invite_parents(model, domain)
     return _begin(
         model,
         DESIGN,
@@ -529,7 +535,7 @@ def _volunteer(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
 
 def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | None:
     """Spontaneous collaboration: whoever trusts enough, can, and is not worn out, joins."""
-    staff, rng, cfg = model.staff, model.rng, model.scenario
+    staff, rng = model.staff, model.rng
     # No base chance: a teacher who trusts no colleague does not join a crowd of them (Gronn's
     # spontaneous collaboration is among those who trust each other; threat-rigidity elsewhere).
     p = ALL_HANDS_JOIN * staff.trust_colleagues * (1.0 - staff.cynicism) * (1.0 - staff.fatigue) / (1.0 + staff.load)
@@ -542,10 +548,7 @@ def _all_hands(model: SchoolModel, domain: int, difficulty: float) -> Item | Non
     leader = int(members[score.argmax()])
     head = model.head
     support = 0.5 * head.support if head is not None else 0.0
-    # Parents are asked into the problems they can help with, as for designed work; a behaviour
-    # crisis draws them in through the school's own invitation (7.7), not through the way the
-    # work was taken up.
-    parents = domain in (BEHAVIOUR, INCLUSION) and rng.random() < cfg.leadership.parent_involvement
+    parents = _invite_parents(model, domain)  # as for designed work, not by the way it was taken up
     return _begin(
         model,
         DESPERATION,
