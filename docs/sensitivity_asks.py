@@ -19,12 +19,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from leadsim.analysis import validation
 from leadsim.analysis.suite import run_check, suite
 from leadsim.sim import work
-
-#: the checks whose schools are all built on ``CALM`` (so ``asks`` reaches every one of them)
-BUILT_ON_CALM = ("P1", "P2", "P3")
+from sensitivity_checks import BUILT_ON_CALM, calm_with  # docs/, beside this script
 
 
 def _head_slots_before_stop_26(model) -> float:  # noqa: ANN001
@@ -64,18 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.charge_every_team:
         work.head_slots = _head_slots_before_stop_26
         workers = 1  # the replacement lives in this process only
-    calm = validation.CALM
-    kept = {k: v for k, v in calm.items()}
-    try:
-        for asks in values:
-            calm.clear()
-            calm.update(validation.merge(kept, {"leadership": {"asks": asks}}))
+    for asks in values:
+        with calm_with({"leadership": {"asks": asks}}):
             for key in checks:
                 r = run_check(key, args.seeds, workers, args.base)
                 print(f"asks {asks:3d}  {key}  {'pass' if r.passed else 'fail'}: {r.measured}", flush=True)
-    finally:
-        calm.clear()
-        calm.update(kept)
     return 0
 
 
